@@ -1,0 +1,39 @@
+"""Errors a user can act on.
+
+Every error kgen raises on purpose is a :class:`KgenError`: ``message`` says what was wrong,
+``hint`` says what to do about it. The CLI prints both and exits with ``exit_code``.
+"""
+
+from __future__ import annotations
+
+
+class KgenError(Exception):
+    """An error with a message for the user and a hint on how to fix it."""
+
+    exit_code: int = 1
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\nhint: {self.hint}"
+
+
+class InputError(KgenError):
+    """Bad input from the user: an unknown name, an unreadable or empty file, a bad option."""
+
+    exit_code = 2
+
+
+class FormatError(KgenError):
+    """A file kgen reads is corrupt, of another format, or of an unsupported version."""
+
+    exit_code = 3
+
+
+class SourceUnavailable(KgenError):
+    """A data source (network service, offline dictionary, model file) is not reachable here."""
+
+    exit_code = 4
