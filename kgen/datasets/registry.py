@@ -1,0 +1,146 @@
+"""The dataset registry: built-in datasets by name or alias, and users' own class lists."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from kgen import paths
+from kgen.datasets.names import name_key, slugify
+from kgen.datasets.spec import ClassEntry, ClassSplit, DatasetSpec, VideoList
+from kgen.datasets.user_lists import read_class_file
+from kgen.errors import FormatError, InputError
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A named, ordered list of action classes, with the splits and video lists that come with it."""
+
+    name: str
+    title: str
+    classes: tuple[ClassEntry, ...]
+    origin: str
+    spec: DatasetSpec | None = None
+    directory: Path | None = None
+    _by_key: dict[str, ClassEntry] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for entry in self.classes:
+            self._by_key.setdefault(name_key(entry.name), entry)
+            self._by_key.setdefault(name_key(entry.label), entry)
+
+    @property
+    def is_builtin(self) -> bool:
+        return self.spec is not None
+
+    @property
+    def class_names(self) -> list[str]:
+        return [entry.name for entry in self.classes]
+
+    def find_class(self, query: str) -> ClassEntry:
+        """A class by readable name, raw label or id."""
+        entry = self._by_key.get(name_key(query))
+        if entry is None and query.strip().isdigit():
+            entry = next((c for c in self.classes if c.id == int(query)), None)
+        if entry is None:
+            close = [c.name for c in self.classes if name_key(query) in name_key(c.name)][:8]
+            hint = f"did you mean: {', '.join(close)}" if close else f"run `kgen datasets show {self.name}`"
+            raise InputError(f"no class {query!r} in {self.name}", hint=hint)
+        return entry
+
+    @property
+    def split_names(self) -> list[str]:
+        return [split.name for split in self.spec.class_splits] if self.spec else []
+
+    def class_split(self, name: str) -> ClassSplit:
+        for split in self.spec.class_splits if self.spec else []:
+            if split.name == name:
+                return split
+        known = ", ".join(self.split_names) or "none"
+        raise InputError(f"{self.name} has no class split {name!r}", hint=f"known splits: {known}")
+
+    def split_classes(self, name: str) -> list[ClassEntry]:
+        """The classes of a split, in the split's own label order."""
+        by_id = {entry.id: entry for entry in self.classes}
+        return [by_id[class_id] for class_id in self.class_split(name).class_ids]
+
+    def video_list(self, name: str) -> VideoList:
+        for video_list in self.spec.video_lists if self.spec else []:
+            if video_list.name == name:
+                return video_list
+        known = ", ".join(v.name for v in self.spec.video_lists) if self.spec else "none"
+        raise InputError(f"{self.name} has no video list {name!r}", hint=f"known video lists: {known}")
+
+    def video_list_path(self, name: str) -> Path:
+        assert self.directory is not None
+        return self.directory / self.video_list(name).file
+
+
+def builtin_dir() -> Path:
+    return paths.BUILTIN_DATASETS_DIR
+
+
+@cache
+def builtin_names() -> tuple[str, ...]:
+    directory = builtin_dir()
+    if not directory.is_dir():
+        return ()
+    return tuple(sorted(p.name for p in directory.iterdir() if (p / "dataset.json").is_file()))
+
+
+@cache
+def _alias_table() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for name in builtin_names():
+        spec = DatasetSpec.load(builtin_dir() / name / "dataset.json")
+        for alias in [name, *spec.aliases]:
+            table[_alias_key(alias)] = name
+    return table
+
+
+def _alias_key(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+@cache
+def load_builtin(name: str) -> Dataset:
+    canonical = _alias_table().get(_alias_key(name))
+    if canonical is None:
+        known = ", ".join(builtin_names()) or "none (the knowledge/datasets folder is missing)"
+        raise InputError(
+            f"unknown dataset {name!r}",
+            hint=f"known datasets: {known}; or give your own list with --classes FILE",
+        )
+    directory = builtin_dir() / canonical
+    spec = DatasetSpec.load(directory / "dataset.json")
+    classes = tuple(_read_classes_csv(directory / "classes.csv"))
+    if len(classes) != spec.num_classes or [c.id for c in classes] != list(range(len(classes))):
+        raise FormatError(f"{directory / 'classes.csv'} does not hold ids 0..{spec.num_classes - 1} in order")
+    return Dataset(name=canonical, title=spec.title, classes=classes, origin="built-in", spec=spec, directory=directory)
+
+
+def _read_classes_csv(path: Path) -> list[ClassEntry]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return [ClassEntry(id=int(row["id"]), label=row["label"], name=row["name"]) for row in csv.DictReader(handle)]
+
+
+def load_user_list(path: Path, name: str | None = None) -> Dataset:
+    classes = tuple(read_class_file(path))
+    dataset_name = slugify(name or Path(path).stem)
+    if dataset_name in builtin_names() and name is None:
+        dataset_name = f"{dataset_name}-custom"
+    return Dataset(name=dataset_name, title=f"classes from {path}", classes=classes, origin=str(path))
+
+
+def resolve_dataset(dataset: str | None, classes_file: Path | None = None, name: str | None = None) -> Dataset:
+    """The dataset the user asked for: ``--dataset NAME`` or ``--classes FILE [--name NAME]``."""
+    if dataset and classes_file:
+        raise InputError("give either --dataset or --classes, not both")
+    if classes_file is not None:
+        return load_user_list(classes_file, name)
+    if not dataset:
+        known = ", ".join(builtin_names())
+        raise InputError("no dataset given", hint=f"use --dataset NAME (one of: {known}) or --classes FILE")
+    return load_builtin(dataset)
