@@ -1,0 +1,1 @@
+"""Crawling definitions of action classes: Wikipedia, Wiktionary, WordNet."""

@@ -1,0 +1,25 @@
+"""Knowledge files under ``knowledge/<dataset>/``: the contract (base) and the kinds."""
+
+from kgen.knowledge.base import (
+    ClassTexts,
+    KindInfo,
+    KnowledgeFile,
+    Provenance,
+    known_kinds,
+    kind_info,
+    knowledge_path,
+    load_knowledge,
+    register_kind,
+)
+
+__all__ = [
+    "ClassTexts",
+    "KindInfo",
+    "KnowledgeFile",
+    "Provenance",
+    "kind_info",
+    "known_kinds",
+    "knowledge_path",
+    "load_knowledge",
+    "register_kind",
+]

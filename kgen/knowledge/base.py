@@ -1,0 +1,133 @@
+"""The contract every kind of knowledge file meets.
+
+Each kind (crawled ``descriptions``, AP-CLIP ``prompts``, STDD ``askg``, Kim et al.'s
+``attributes``, SC-CLIP's ``action-descriptions``) is a :class:`KnowledgeFile` subclass stored at
+``knowledge/<dataset>/<file name>`` and registered with :func:`register_kind`. The bank builder
+never needs to know a kind's internals: it calls :meth:`KnowledgeFile.bank_texts`, which returns,
+for every class in label order, the texts to encode (already templated: exactly the strings that
+go into the CLIP tokenizer).
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kgen import __version__, paths
+from kgen.datasets import Dataset
+from kgen.errors import InputError
+from kgen.fileformat import VersionedFile
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+class Provenance(BaseModel):
+    """How a knowledge file was made. Kinds add their own fields (LLM backend, model, prompts...)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kgen_version: str = __version__
+    created_at: str = Field(default_factory=utc_now)
+    parameters: dict[str, Any] = {}
+
+
+class ClassTexts(BaseModel):
+    """The texts of one class, ready for the CLIP tokenizer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    class_id: int
+    class_name: str
+    texts: list[str]
+    # Optional per-text tags, same length as ``texts`` (e.g. "spatial"/"temporal" for ASKG prompts).
+    text_types: list[str] | None = None
+
+
+class KnowledgeFile(VersionedFile):
+    """Base of every ``knowledge/<dataset>/<kind>.json`` file."""
+
+    KIND: str = ""  # set by register_kind
+
+    dataset: str
+
+    @abstractmethod
+    def bank_texts(self, dataset: Dataset) -> list[ClassTexts]:
+        """Texts to encode for every class of ``dataset``, in label order.
+
+        Raises :class:`~kgen.errors.InputError` naming the classes that have no knowledge yet.
+        """
+
+
+@dataclass(frozen=True)
+class KindInfo:
+    name: str
+    file_name: str
+    model: type[KnowledgeFile]
+    description: str
+
+
+_KINDS: dict[str, KindInfo] = {}
+
+K = TypeVar("K", bound=type[KnowledgeFile])
+
+
+def register_kind(name: str, file_name: str, description: str) -> Callable[[K], K]:
+    """Class decorator: make a KnowledgeFile subclass the model of kind ``name``."""
+
+    def decorate(model: K) -> K:
+        model.KIND = name
+        _KINDS[name] = KindInfo(name=name, file_name=file_name, model=model, description=description)
+        return model
+
+    return decorate
+
+
+def known_kinds() -> dict[str, KindInfo]:
+    _import_builtin_kinds()
+    return dict(_KINDS)
+
+
+def kind_info(name: str) -> KindInfo:
+    kinds = known_kinds()
+    if name not in kinds:
+        raise InputError(f"unknown knowledge kind {name!r}", hint=f"known kinds: {', '.join(sorted(kinds))}")
+    return kinds[name]
+
+
+def knowledge_path(dataset_name: str, kind: str) -> Path:
+    return paths.knowledge_dir(dataset_name) / kind_info(kind).file_name
+
+
+def load_knowledge(dataset_name: str, kind: str) -> KnowledgeFile:
+    """The knowledge file of ``kind`` for a dataset, with a hint on how to make it if it is missing."""
+    info = kind_info(kind)
+    path = paths.knowledge_dir(dataset_name) / info.file_name
+    if not path.exists():
+        raise InputError(
+            f"no {kind} knowledge for {dataset_name} at {path}",
+            hint=f"build it first (see `kgen --help`), or pass --root to the workspace that holds it",
+        )
+    return info.model.load(path)
+
+
+def _import_builtin_kinds() -> None:
+    """Import the modules that register the built-in kinds (each registers on import)."""
+    from importlib import import_module
+
+    for module in BUILTIN_KIND_MODULES:
+        import_module(module)
+
+
+# The modules that define the built-in kinds (each registers its kind on import). A new kind
+# adds its module here.
+BUILTIN_KIND_MODULES: list[str] = [
+    "kgen.crawl.descriptions",
+]
