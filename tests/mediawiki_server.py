@@ -360,6 +360,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
         wiki = self.server.wiki
+        if not urlsplit(self.path).path.endswith("/api.php"):
+            self.send_error(404, "Not Found")
+            return
         params = dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
         with wiki._lock:
             wiki.in_flight += 1
@@ -396,7 +399,9 @@ class MediaWikiServer:
         self.wiki = wiki
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.wiki = wiki
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def url(self) -> str:

@@ -13,7 +13,13 @@ from kgen.cache import ResponseCache
 from kgen.console import out_console, warn
 from kgen.crawl.crawler import CrawlOutcome, CrawlSettings, crawl
 from kgen.crawl.descriptions import SOURCE_NAMES, SourceName
-from kgen.crawl.http import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_S, MAX_CONCURRENCY
+from kgen.crawl.http import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT_S,
+    MAX_CONCURRENCY,
+    RetryPolicy,
+)
 from kgen.crawl.mediawiki import MAX_TITLES_PER_REQUEST
 from kgen.crawl.wikipedia import WIKIPEDIA_API_ENV
 from kgen.crawl.wiktionary import WIKTIONARY_API_ENV
@@ -77,6 +83,15 @@ def crawl_command(
             "--timeout", min=0.1, help="Seconds before a request is given up (then retried)."
         ),
     ] = DEFAULT_TIMEOUT_S,
+    retries: Annotated[
+        int,
+        typer.Option(
+            "--retries",
+            min=0,
+            max=10,
+            help="Retries of a failed request (429, 5xx, maxlag, timeout, malformed JSON), with backoff.",
+        ),
+    ] = DEFAULT_RETRIES,
     titles_per_request: Annotated[
         int,
         typer.Option(
@@ -140,6 +155,7 @@ def crawl_command(
         concurrency=concurrency,
         batch_size=titles_per_request,
         timeout_s=timeout,
+        retry=RetryPolicy(attempts=retries + 1),
         wikipedia_api=wikipedia_api,
         wiktionary_api=wiktionary_api,
         wordnet_dir=wordnet_dir,

@@ -34,6 +34,7 @@ from kgen import __version__
 from kgen.crawl.network import NetworkProbe, ProbeResult
 
 DEFAULT_TIMEOUT_S = 30.0
+DEFAULT_RETRIES = 4
 DEFAULT_CONCURRENCY = 2
 MAX_CONCURRENCY = 8
 
@@ -66,7 +67,7 @@ class ApiError(Exception):
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    attempts: int = 5  # attempts per request, the first one included
+    attempts: int = DEFAULT_RETRIES + 1  # attempts per request, the first one included
     backoff_base_s: float = 1.0  # wait before the 2nd attempt; doubles each time
     backoff_max_s: float = 60.0
     max_retry_after_s: float = 300.0  # longer Retry-After values are cut to this

@@ -275,12 +275,14 @@ class WordNet:
                 add(base)
             return [f.replace("_", " ") for f in found]
         if "_" in key:
+            # A collocation: reduce its head (first word of a verb, last of a noun) by the exception
+            # list and the detachment rules, and keep the collocations the index lists.
             parts = key.split("_")
             head_at = 0 if pos == "verb" else len(parts) - 1
-            for base in self.morphy(parts[head_at], pos):
-                parts_copy = list(parts)
-                parts_copy[head_at] = _key(base)
-                add("_".join(parts_copy))
+            head = parts[head_at]
+            candidates = list(exceptions.get(head, ())) + _detach([head], pos)
+            for base in candidates:
+                add("_".join([*parts[:head_at], base, *parts[head_at + 1 :]]))
             return [f.replace("_", " ") for f in found]
         # Apply the rules once; keep every form the index lists (the word itself included). When
         # none is listed, keep applying the rules to what they produced until one is (or none is left).
