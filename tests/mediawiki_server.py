@@ -280,6 +280,13 @@ class FakeWiki:
                 )
             normalized, redirects = [], []
             for title in titles:
+                if len(title.encode()) > 255:
+                    pages[title] = {
+                        "title": title,
+                        "invalidreason": "The requested page title is too long.",
+                        "invalid": True,
+                    }
+                    continue
                 if not title.strip() or _ILLEGAL.search(title):
                     bad = next(iter(_ILLEGAL.findall(title)), "")
                     pages[title] = {

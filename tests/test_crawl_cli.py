@@ -270,6 +270,29 @@ def test_faults_during_a_crawl_are_retried_and_never_cached(tmp_path: Path, run_
         assert env.wiktionary.request_count > before  # the failed lookups are asked again
 
 
+def test_odd_class_names_never_break_a_batch_or_the_cache(
+    tmp_path: Path, isolated_workspace: Path, run_cli
+) -> None:
+    odd = [
+        "fencing",
+        "pipe|split {template} [link] #anchor",
+        "🤸 cartwheel 🤸",
+        "x" * 300,
+        "Ωμέγα δρόμος",
+        "???",
+    ]
+    with crawl_environment(tmp_path, classes=odd) as env:
+        result = run_cli(*env.cli_args())
+        assert result.exit_code == 0, result.stderr
+        made = env.requests
+        assert all(len(r.get("titles", "").split("|")) <= 50 for r in env.wikipedia.requests)
+        assert run_cli(*env.cli_args()).exit_code == 0
+        assert env.requests == made  # every odd answer was cached under its own key
+    classes = by_name(load_result(isolated_workspace))
+    assert classes["fencing"].refined.startswith("Fencing is a combat sport")
+    assert set(classes) == set(odd)
+
+
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [

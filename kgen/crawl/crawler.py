@@ -52,7 +52,7 @@ from kgen.crawl.http import (
 )
 from kgen.crawl.mediawiki import MAX_TITLES_PER_REQUEST
 from kgen.crawl.network import NetworkProbe
-from kgen.crawl.phrase import Chunk, Phrase, analyse, wikipedia_titles
+from kgen.crawl.phrase import Chunk, Phrase, analyse, sanitize_title, wikipedia_titles
 from kgen.crawl.refine import MAX_SENTENCES, MIN_WORDS, ChunkDefinitions, refine
 from kgen.crawl.textclean import clean_encyclopedia_text
 from kgen.crawl.wikipedia import SEARCH_LIMIT, Wikipedia, wikipedia_api
@@ -381,7 +381,7 @@ def _wiktionary_headwords(phrase: Phrase, name: str, wordnet: WordNet | None) ->
             heads.append(
                 "-".join(phrase.words)
             )  # "flic flac" -> "flic-flac", "push up" -> "push-up"
-    written = name.strip()
+    written = sanitize_title(name)
     if written and written.lower() != written and written not in heads:
         heads.append(written)  # case-sensitive titles: "American football"
     for chunk in phrase.chunks:
