@@ -17,6 +17,9 @@ from kgen.errors import InputError
 from kgen.knowledge.base import ClassTexts, KnowledgeFile, Provenance, register_kind
 
 SourceName = Literal["wikipedia", "wiktionary", "wordnet"]
+SOURCE_NAMES: tuple[SourceName, ...] = ("wikipedia", "wiktionary", "wordnet")
+# How the refined description was made (see docs/crawl.md, "Refinement").
+RefinedRule = Literal["wikipedia", "dictionary-phrase", "dictionary-words"]
 
 
 class SourceText(BaseModel):
@@ -32,6 +35,8 @@ class SourceText(BaseModel):
     retrieved_at: str = Field(description="ISO 8601 time of the response (the cached response's time on reruns)")
     text: str
     note: str | None = Field(default=None, description="e.g. 'redirected from X', 'chosen from disambiguation page Y'")
+    sense: str | None = Field(default=None, description="dictionary sense: 'brush.v.01' (WordNet), 'verb 1' (Wiktionary)")
+    used: bool = Field(default=False, description="whether this text is part of the refined description")
 
 
 class ClassDescription(BaseModel):
@@ -44,6 +49,7 @@ class ClassDescription(BaseModel):
     label: str
     texts: list[SourceText] = []
     refined: str = Field(default="", description="smallest set of sentences that defines the action; '' if none")
+    refined_rule: RefinedRule | None = Field(default=None, description="which rule made `refined` (None: nothing found)")
     problems: list[str] = Field(default=[], description="what went wrong per source, for the report")
 
     @property

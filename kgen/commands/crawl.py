@@ -1,0 +1,270 @@
+"""``kgen crawl``: definitions of every class from Wikipedia, Wiktionary and WordNet, refined."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from kgen.cache import ResponseCache
+from kgen.console import out_console, warn
+from kgen.crawl.crawler import CrawlOutcome, CrawlSettings, crawl
+from kgen.crawl.descriptions import SOURCE_NAMES, SourceName
+from kgen.crawl.http import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT_S,
+    MAX_CONCURRENCY,
+    RetryPolicy,
+)
+from kgen.crawl.mediawiki import MAX_TITLES_PER_REQUEST
+from kgen.crawl.wikipedia import WIKIPEDIA_API_ENV
+from kgen.crawl.wiktionary import WIKTIONARY_API_ENV
+from kgen.crawl.wordnet import WORDNET_DIR_ENV
+from kgen.datasets import resolve_dataset
+from kgen.errors import InputError
+from kgen.knowledge.base import knowledge_path
+
+PROBLEMS_SHOWN = 15
+
+
+def parse_sources(text: str) -> tuple[SourceName, ...]:
+    names = [part.strip().lower() for part in text.split(",") if part.strip()]
+    unknown = [name for name in names if name not in SOURCE_NAMES]
+    if unknown or not names:
+        raise InputError(
+            f"unknown source(s) in --sources: {', '.join(unknown) or '(none given)'}",
+            hint=f"choose among: {','.join(SOURCE_NAMES)}",
+        )
+    return tuple(name for name in SOURCE_NAMES if name in names)  # type: ignore[misc]
+
+
+def crawl_command(
+    dataset: Annotated[
+        str | None, typer.Option("--dataset", "-d", help="Built-in dataset (see `kgen datasets`).")
+    ] = None,
+    classes: Annotated[
+        Path | None,
+        typer.Option("--classes", help="Your own class list (.txt one per line, .csv or .json)."),
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Name for --classes (default: the file's name).")
+    ] = None,
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline", help="Use offline sources only (WordNet); never touch the network."
+        ),
+    ] = False,
+    sources: Annotated[
+        str, typer.Option("--sources", help="Comma-separated sources to use.")
+    ] = ",".join(SOURCE_NAMES),
+    refresh: Annotated[
+        bool,
+        typer.Option(
+            "--refresh", help="Ask again even for answers already in the cache (and replace them)."
+        ),
+    ] = False,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            "--concurrency",
+            min=1,
+            max=MAX_CONCURRENCY,
+            help="Requests in flight at once (be polite).",
+        ),
+    ] = DEFAULT_CONCURRENCY,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout", min=0.1, help="Seconds before a request is given up (then retried)."
+        ),
+    ] = DEFAULT_TIMEOUT_S,
+    retries: Annotated[
+        int,
+        typer.Option(
+            "--retries",
+            min=0,
+            max=10,
+            help="Retries of a failed request (429, 5xx, maxlag, timeout, malformed JSON), with backoff.",
+        ),
+    ] = DEFAULT_RETRIES,
+    titles_per_request: Annotated[
+        int,
+        typer.Option(
+            "--titles-per-request",
+            min=1,
+            max=MAX_TITLES_PER_REQUEST,
+            help="Titles asked for in one API request (the API allows 50).",
+        ),
+    ] = MAX_TITLES_PER_REQUEST,
+    wikipedia_api: Annotated[
+        str | None,
+        typer.Option(
+            "--wikipedia-api",
+            envvar=WIKIPEDIA_API_ENV,
+            help="Wikipedia's api.php URL (a mirror, another language).",
+        ),
+    ] = None,
+    wiktionary_api: Annotated[
+        str | None,
+        typer.Option(
+            "--wiktionary-api", envvar=WIKTIONARY_API_ENV, help="Wiktionary's api.php URL."
+        ),
+    ] = None,
+    wordnet_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--wordnet-dir",
+            envvar=WORDNET_DIR_ENV,
+            help="WordNet 3.0 database folder (default /usr/share/wordnet).",
+        ),
+    ] = None,
+    contact: Annotated[
+        str | None,
+        typer.Option(
+            "--contact",
+            envvar="KGEN_CONTACT",
+            help="Your e-mail or URL, sent in the User-Agent (Wikimedia asks for one).",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write here instead of knowledge/<dataset>/descriptions.json."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Crawl definitions of every class (Wikipedia intro, Wiktionary, WordNet) and refine each to the
+    smallest set of sentences that defines the action; write knowledge/<dataset>/descriptions.json.
+
+    Every answer is cached: a rerun makes no request and a killed run resumes. With the network
+    closed, the crawl says so once and uses WordNet (and whatever is cached).
+
+    Example: kgen crawl --dataset hmdb51
+    """
+    data = resolve_dataset(dataset, classes, name)
+    settings = CrawlSettings(
+        sources=parse_sources(sources),
+        offline=offline,
+        refresh=refresh,
+        concurrency=concurrency,
+        batch_size=titles_per_request,
+        timeout_s=timeout,
+        retry=RetryPolicy(attempts=retries + 1),
+        wikipedia_api=wikipedia_api,
+        wiktionary_api=wiktionary_api,
+        wordnet_dir=wordnet_dir,
+        contact=contact,
+    )
+    with ResponseCache() as cache:
+        outcome = crawl(data, settings, cache)
+    path = output or knowledge_path(data.name, "descriptions")
+    outcome.file.save(path)
+    if as_json:
+        typer.echo(json.dumps(_summary_dict(outcome, path), indent=2, ensure_ascii=False))
+    else:
+        _print_summary(outcome, path)
+    empty = [c.class_name for c in outcome.file.classes if not c.refined]
+    if empty:
+        shown = ", ".join(empty[:8]) + (" ..." if len(empty) > 8 else "")
+        warn(
+            f"{len(empty)} class(es) have no refined description: {shown}"
+            + (
+                ""
+                if outcome.network_closed is None and not offline
+                else " (crawl with the network open to find them)"
+            )
+        )
+
+
+def _summary_dict(outcome: CrawlOutcome, path: Path) -> dict:
+    classes = outcome.file.classes
+    rules: dict[str, int] = {}
+    for c in classes:
+        rules[c.refined_rule or "none"] = rules.get(c.refined_rule or "none", 0) + 1
+    return {
+        "output": str(path),
+        "dataset": outcome.file.dataset,
+        "classes": len(classes),
+        "refined": sum(1 for c in classes if c.refined),
+        "refined_rules": rules,
+        "network_closed": outcome.network_closed,
+        "http_requests": outcome.http.requests,
+        "http_retries": outcome.http.retries,
+        "sources": {
+            name: {
+                "classes_with_text": s.classes_with_text,
+                "requests": s.requests,
+                "cached": s.cached,
+                "fetched": s.fetched,
+                "failed": s.failed,
+                "note": s.note,
+            }
+            for name, s in outcome.sources.items()
+        },
+        "problems": {c.class_name: c.problems for c in classes if c.problems},
+    }
+
+
+def _print_summary(outcome: CrawlOutcome, path: Path) -> None:
+    classes = outcome.file.classes
+    table = Table(title=f"kgen crawl {outcome.file.dataset}: {len(classes)} classes")
+    # classes: with a text from the source; cached/fetched/failed: lookups (titles, headwords, searches)
+    for column in ("source", "classes", "requests", "cached", "fetched", "failed", "note"):
+        table.add_column(column, justify="left" if column in ("source", "note") else "right")
+    for name, s in outcome.sources.items():
+        web = name != "wordnet"
+        table.add_row(
+            name,
+            str(s.classes_with_text),
+            str(s.requests) if web else "-",
+            str(s.cached) if web else "-",
+            str(s.fetched) if web else "-",
+            str(s.failed) if web else "-",
+            s.note or ("offline" if not web else ""),
+        )
+    out_console.print(table)
+    out_console.print(
+        "classes: with a text from the source; cached / fetched / failed: lookups (titles, headwords, searches)",
+        style="dim",
+        highlight=False,
+    )
+    summary = _summary_dict(outcome, path)
+    rules = ", ".join(
+        f"{rule}: {count}" for rule, count in sorted(summary["refined_rules"].items())
+    )
+    out_console.print(
+        f"refined descriptions: {summary['refined']}/{len(classes)} ({rules})", highlight=False
+    )
+    if outcome.http.requests:
+        out_console.print(
+            f"HTTP: {outcome.http.requests} request(s), {outcome.http.retries} retried",
+            highlight=False,
+        )
+    # "not reached (network closed)" was said once already; the file keeps it per class.
+    listed = [
+        (c.class_name, [p for p in c.problems if not p.endswith("(network closed)")])
+        for c in classes
+    ]
+    with_problems = [(name, problems) for name, problems in listed if problems]
+    if with_problems:
+        out_console.print(f"problems in {len(with_problems)} class(es):", highlight=False)
+        for class_name, problems in with_problems[:PROBLEMS_SHOWN]:
+            out_console.print(
+                f"  {class_name}: {'; '.join(problems)}", highlight=False, soft_wrap=True
+            )
+        if len(with_problems) > PROBLEMS_SHOWN:
+            out_console.print(
+                f"  ... and {len(with_problems) - PROBLEMS_SHOWN} more (see the file)",
+                highlight=False,
+            )
+    out_console.print(f"wrote {path}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("crawl")(crawl_command)

@@ -1,0 +1,193 @@
+"""What a class name says: its words, the chunks a dictionary defines, the titles to try.
+
+"brush hair" is a verb and its object; "cutting in kitchen" a gerund and a place; "shake hands" and
+"high jump" are WordNet collocations; "pushup" is WordNet's "push-up". The crawler looks up:
+
+* the whole name, as a Wikipedia title and as a dictionary headword;
+* each *chunk* (the longest WordNet collocation at each position, else one word; function words
+  such as "in" or "the" are never a chunk of their own and never start or end one), for the
+  word-by-word description ER-ZSAR falls back to ("brushing teeth" -> the definition of "brush"
+  followed by that of "teeth").
+
+The first content chunk and every gerund are the *action*; the other chunks are its *objects*
+(what is acted on, where, with what). Dictionaries define the action chunk as a verb when they can
+(or as a noun naming an act, e.g. "fencing"), the objects as nouns.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from kgen.crawl.textclean import words_of
+from kgen.crawl.wordnet import WordNet
+
+# Function words: never a chunk of their own, never at the edge of a collocation.
+STOPWORDS = frozenset(
+    """a an the of in on at to into onto from with without by for and or up down off out over under
+    about around through across along against between behind before after while as one one's ones
+    someone someone's somebody something something's his her their its your my our some any""".split()
+)
+# MediaWiki titles may not contain these characters (Manual:Page title).
+_ILLEGAL_TITLE_CHARS = re.compile(r"[#<>\[\]|{}_\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A word or collocation a dictionary is asked to define."""
+
+    text: str  # lower-case surface form, e.g. "brushing", "shake hands"
+    position: int  # index of its first word in the name
+    action: bool  # the action (head or gerund) rather than an object
+    gerund: bool = False  # its first word is the -ing form of a verb ("brushing", not "swing")
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A class name, analysed."""
+
+    name: str
+    words: tuple[str, ...]
+    chunks: tuple[Chunk, ...]
+    whole_is_entry: bool  # the whole name is one dictionary entry (one chunk)
+
+    @property
+    def content_words(self) -> list[str]:
+        return [w for w in self.words if w not in STOPWORDS]
+
+    @property
+    def dictionary_forms(self) -> list[str]:
+        """The headwords to look up: the whole name, then each chunk (no duplicates)."""
+        forms = [" ".join(self.words)] if self.words else []
+        for chunk in self.chunks:
+            if chunk.text not in forms:
+                forms.append(chunk.text)
+        return forms
+
+
+def title_case_first(text: str) -> str:
+    """MediaWiki's first-letter capitalisation ('brush hair' -> 'Brush hair'; the rest is kept)."""
+    return text[:1].upper() + text[1:] if text else text
+
+
+def sanitize_title(text: str) -> str:
+    """``text`` without characters MediaWiki forbids in titles (a '|' would split a batch)."""
+    text = unicodedata.normalize("NFC", text)
+    return re.sub(r"\s+", " ", _ILLEGAL_TITLE_CHARS.sub(" ", text)).strip()
+
+
+def gerund(verb: str, wordnet: WordNet | None = None) -> str:
+    """The -ing form of ``verb``: WordNet's irregular forms first, else English spelling rules
+    (ride -> riding, tie -> tying, run -> running, see -> seeing, visit -> visiting)."""
+    v = verb.lower()
+    if wordnet is not None:
+        irregular = [form for form in wordnet.inflections_of(v, "verb") if form.endswith("ing")]
+        if irregular:
+            return irregular[0]
+    if v.endswith("ing") and len(v) > 5:
+        return v
+    if v.endswith("ie"):
+        return v[:-2] + "ying"
+    if v.endswith("e") and not v.endswith(("ee", "ye", "oe")) and len(v) > 2:
+        return v[:-1] + "ing"
+    vowel_groups = re.findall(r"[aeiou]+", v)
+    if (
+        len(vowel_groups) == 1
+        and re.search(r"[^aeiou][aeiou][^aeiouwxy]$", v)
+        and not re.search(r"[aeiou]{2}[^aeiou]$", v)
+    ):
+        return v + v[-1] + "ing"
+    return v + "ing"
+
+
+def analyse(name: str, wordnet: WordNet | None = None) -> Phrase:
+    """Split ``name`` into the chunks a dictionary can define (WordNet knows collocations;
+    without it, every content word is a chunk)."""
+    words = tuple(words_of(name))
+    if not words:
+        return Phrase(name=name, words=(), chunks=(), whole_is_entry=False)
+    whole = " ".join(words)
+    if wordnet is not None and _is_entry(wordnet, whole):
+        chunk = Chunk(whole, 0, action=True, gerund=is_gerund(words[0], wordnet))
+        return Phrase(name=name, words=words, chunks=(chunk,), whole_is_entry=True)
+    chunks: list[Chunk] = []
+    i = 0
+    while i < len(words):
+        if words[i] in STOPWORDS:
+            i += 1
+            continue
+        length = 1
+        if wordnet is not None:
+            for span in range(min(4, len(words) - i), 1, -1):
+                piece = words[i : i + span]
+                if piece[-1] in STOPWORDS:
+                    continue
+                if _is_entry(wordnet, " ".join(piece)):
+                    length = span
+                    break
+        text = " ".join(words[i : i + length])
+        chunks.append(
+            Chunk(text=text, position=i, action=False, gerund=is_gerund(words[i], wordnet))
+        )
+        i += length
+    # The action: the gerunds when there are any ("baby crawling", "horse riding"), else the first
+    # chunk ("brush hair", "golf swing").
+    has_gerund = any(chunk.gerund for chunk in chunks)
+    marked = []
+    for index, chunk in enumerate(chunks):
+        is_action = chunk.gerund if has_gerund else index == 0
+        marked.append(
+            Chunk(text=chunk.text, position=chunk.position, action=is_action, gerund=chunk.gerund)
+        )
+    # A name whose content is one chunk is a single entry too ("golf", "the golf").
+    whole_is_entry = len(marked) == 1
+    return Phrase(name=name, words=words, chunks=tuple(marked), whole_is_entry=whole_is_entry)
+
+
+def is_gerund(word: str, wordnet: WordNet | None = None) -> bool:
+    """Whether ``word`` is the -ing form of a verb: 'brushing', 'diving'; not 'swing', 'ceiling'.
+    WordNet decides when present (a verb lemma other than the word itself); otherwise what precedes
+    '-ing' must hold a vowel ('sw-ing' does not)."""
+    if not word.endswith("ing") or len(word) < 5:
+        return False
+    if wordnet is not None:
+        return any(lemma != word for lemma in wordnet.morphy(word, "verb"))
+    return re.search(r"[aeiouy]", word[:-3]) is not None
+
+
+def _is_entry(wordnet: WordNet, text: str) -> bool:
+    return any(wordnet.lemmas_for(text, pos) for pos in ("noun", "verb"))
+
+
+def wikipedia_titles(phrase: Phrase, original: str, wordnet: WordNet | None = None) -> list[str]:
+    """Titles to try for a class, best first: the name as written, then with its leading verb as a
+    gerund ("ride horse" -> "Riding horse", "run" -> "Running"), which is how Wikipedia names
+    activities. Characters MediaWiki forbids are removed."""
+    titles: list[str] = []
+    base = sanitize_title(original)
+    if base:
+        titles.append(title_case_first(base))
+    if phrase.words and not (phrase.whole_is_entry and len(phrase.words) > 1):
+        first = phrase.words[0]
+        known = wordnet is not None and any(
+            wordnet.has(first, pos) for pos in ("noun", "verb", "adj", "adv")
+        )
+        if wordnet is not None and known:
+            # Only a word that is mostly a verb: "ride horse" -> "Riding horse", not "Babying crawling".
+            others = max(wordnet.tagged_count(first, pos) for pos in ("noun", "adj", "adv"))
+            is_verb = wordnet.has(first, "verb") and wordnet.tagged_count(first, "verb") >= max(
+                1, others
+            )
+        else:
+            is_verb = (
+                True  # no dictionary to ask: try the gerund too (one title more in a batch of 50)
+            )
+        if is_verb and not is_gerund(first, wordnet) and first not in STOPWORDS:
+            rest = base.split(" ", 1)[1] if " " in base else ""
+            variant = title_case_first(
+                (gerund(first, wordnet) + (" " + rest if rest else "")).strip()
+            )
+            if variant and variant not in titles:
+                titles.append(variant)
+    return titles

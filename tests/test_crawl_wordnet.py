@@ -1,0 +1,204 @@
+"""The WordNet reader, the analysis of class names, and dictionary sense choice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from crawl_content import WIKTIONARY_ENTRIES
+from wordnet_fixture import small_wordnet
+
+from kgen.crawl.dictionary import is_vacuous, wiktionary_definition, wordnet_definition
+from kgen.crawl.phrase import analyse, gerund, is_gerund, sanitize_title, wikipedia_titles
+from kgen.crawl.wikitext import english_section
+from kgen.crawl.wiktionary import WiktionaryEntry
+from kgen.crawl.wordnet import WordNet
+from kgen.errors import SourceUnavailable
+
+SYSTEM_WORDNET = Path("/usr/share/wordnet")
+
+
+@pytest.fixture
+def wordnet(tmp_path: Path) -> WordNet:
+    return WordNet(small_wordnet(tmp_path / "wn"))
+
+
+def test_reader_parses_index_and_data_in_sense_order(wordnet: WordNet) -> None:
+    assert wordnet.version == "3.0"
+    senses = wordnet.synsets("fencing", "noun")
+    assert [s.lexfile for s in senses] == ["noun.artifact", "noun.act"]
+    assert senses[1].name == "fencing.n.02"
+    assert senses[1].definition.startswith("the art or sport of fighting with swords")
+    brush = wordnet.synsets("brush", "verb")[0]
+    assert brush.definition == "rub with a brush, or as if with a brush"  # the example is gone
+    assert "Johnson" in brush.gloss
+    assert wordnet.synsets("hair", "noun")[0].lemmas == ("hair", "tomentum")
+    assert wordnet.synsets("nothing", "noun") == []
+
+
+def test_morphy_rules_exceptions_collocations_and_spelling_variants(wordnet: WordNet) -> None:
+    assert wordnet.morphy("brushing", "verb") == ["brush"]  # -ing -> ''
+    assert wordnet.morphy("diving", "verb") == ["dive"]  # -ing -> -e
+    assert wordnet.morphy("running", "verb") == ["run"]  # verb.exc
+    assert wordnet.morphy("rode", "verb") == ["ride"]
+    assert wordnet.morphy("stairs", "noun") == ["stairs", "stair"]  # listed itself, and -s -> ''
+    assert wordnet.morphy("shaking hands", "verb") == ["shake hands"]  # a collocation's first word
+    assert wordnet.lemmas_for("pushups", "noun") == ["pushup", "push-up"]
+    assert wordnet.lemmas_for("pullup", "noun") == ["pull-up"]
+    assert wordnet.lemmas_for("pullup", "verb") == []  # a closed word is not the verb "pull up"
+    assert wordnet.inflections_of("run", "verb") == ["ran", "running"]
+    assert wordnet.tagged_count("ride", "verb") > 0 and wordnet.tagged_count("ride", "noun") == 0
+
+
+def test_missing_wordnet_says_what_is_missing_and_how_to_install_it(tmp_path: Path) -> None:
+    (tmp_path / "half").mkdir()
+    (tmp_path / "half" / "index.noun").write_text("")
+    with pytest.raises(SourceUnavailable) as info:
+        WordNet(tmp_path / "half")
+    assert "data.noun" in info.value.message and "apt-get install wordnet-base" in (
+        info.value.hint or ""
+    )
+    with pytest.raises(SourceUnavailable, match="no such folder"):
+        WordNet(tmp_path / "absent")
+
+
+def test_wordnet_dir_comes_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = small_wordnet(tmp_path / "env-wn")
+    monkeypatch.setenv("KGEN_WORDNET_DIR", str(folder))
+    assert WordNet().directory == folder
+
+
+def test_names_split_into_action_and_objects(wordnet: WordNet) -> None:
+    brush = analyse("brush hair", wordnet)
+    assert [(c.text, c.action) for c in brush.chunks] == [("brush", True), ("hair", False)]
+    assert not brush.whole_is_entry
+    shake = analyse("Shake Hands", wordnet)
+    assert [c.text for c in shake.chunks] == ["shake hands"] and shake.whole_is_entry
+    gym = analyse("floor gymnastics", wordnet)
+    assert [(c.text, c.action) for c in gym.chunks] == [("floor", True), ("gymnastics", False)]
+    riding = analyse("horse riding", wordnet)
+    assert [(c.text, c.action, c.gerund) for c in riding.chunks] == [
+        ("horse", False, False),
+        ("riding", True, True),
+    ]
+    stairs = analyse("climbing up the stairs", wordnet)
+    assert [c.text for c in stairs.chunks] == ["climbing", "stairs"]  # function words are no chunk
+    assert analyse("pushups", wordnet).whole_is_entry
+
+
+def test_gerunds_and_title_variants(wordnet: WordNet) -> None:
+    assert [gerund(v) for v in ("ride", "run", "tie", "visit", "see", "swim", "play")] == [
+        "riding",
+        "running",
+        "tying",
+        "visiting",
+        "seeing",
+        "swimming",
+        "playing",
+    ]
+    assert (
+        is_gerund("brushing", wordnet)
+        and not is_gerund("swing", wordnet)
+        and not is_gerund("swing")
+    )
+    assert wikipedia_titles(analyse("ride horse", wordnet), "ride horse", wordnet) == [
+        "Ride horse",
+        "Riding horse",
+    ]
+    # "floor" is mostly a noun: no "Flooring gymnastics"
+    assert wikipedia_titles(analyse("floor gymnastics", wordnet), "floor gymnastics", wordnet) == [
+        "Floor gymnastics"
+    ]
+    assert wikipedia_titles(analyse("fencing", wordnet), "fencing", wordnet) == ["Fencing"]
+    assert sanitize_title("a|b [c]_d") == "a b c d"
+    assert wikipedia_titles(analyse("pétanque", wordnet), "pétanque", wordnet)[0] == "Pétanque"
+
+
+def test_vacuous_definitions_are_recognised() -> None:
+    assert is_vacuous("play golf", {"golf"})
+    assert is_vacuous("do a somersault", {"somersault"})
+    assert is_vacuous("compete in a horse race", {"horse race"})
+    assert is_vacuous("the act of brushing your teeth", {"brushing", "brush"})
+    assert not is_vacuous("the act of playing drums", {"drumming", "drum"})
+    assert not is_vacuous("inhale and exhale smoke from cigarettes, cigars, pipes", {"smoke"})
+    assert not is_vacuous("clap one's hands together", {"clap"})
+    assert is_vacuous("", {"x"})
+
+
+def test_wordnet_sense_choice_follows_the_role_of_the_chunk(wordnet: WordNet) -> None:
+    def define(text: str, action: bool, gerund: bool = False, alone: bool = False) -> str:
+        found = wordnet_definition(wordnet, text, action=action, gerund=gerund, alone=alone)
+        assert found is not None
+        return f"{found.sense}: {found.text}"
+
+    # a gerund that is the whole name: the noun of act, not the first (most frequent) noun sense
+    assert define("fencing", action=True, gerund=True, alone=True).startswith(
+        "fencing.n.02: the art or sport"
+    )
+    # an action verb: the first sense in a lexicographer file of bodily action, not verb.communication
+    assert define("wave", action=True, alone=True) == "wave.v.02: move or swing back and forth"
+    # "play golf" is vacuous: the noun of act instead
+    assert define("golf", action=True, alone=True).startswith("golf.n.01: a game played")
+    # a gerund with an object is a verb (ER-ZSAR's "clean (one's teeth) with a brush")
+    assert (
+        define("brushing", action=True, gerund=True)
+        == "brush.v.01: rub with a brush, or as if with a brush"
+    )
+    # a first word that is mostly a noun is an object, not "knock down with force"
+    assert define("floor", action=True).startswith(
+        "floor.n.01: the inside lower horizontal surface"
+    )
+    assert define("hair", action=False).startswith("hair.n.01: a covering for the body")
+    assert define("pullup", action=True, alone=True).startswith("pull-up.n.01: an arm exercise")
+    assert wordnet_definition(wordnet, "flic", action=True, gerund=False) is None
+
+
+def _entries() -> dict[str, WiktionaryEntry]:
+    return {
+        title: WiktionaryEntry(
+            requested=title,
+            title=title,
+            exists=True,
+            english=english_section(text),
+            retrieved_at="t",
+        )
+        for title, text in WIKTIONARY_ENTRIES.items()
+    }
+
+
+def test_wiktionary_sense_choice_follows_form_of_and_skips_vacuous_senses() -> None:
+    entries = _entries()
+    lookup = entries.get
+    brushing = wiktionary_definition(lookup, "brushing", [], action=True, gerund=True)
+    assert brushing is not None and brushing.headword == "brush" and brushing.sense == "verb 1"
+    assert brushing.text == "To apply a brush to; to clean or groom with a brush."
+    stairs = wiktionary_definition(lookup, "stairs", [], action=False, gerund=False)
+    assert (
+        stairs is not None
+        and stairs.headword == "stair"
+        and stairs.text.startswith("A single step")
+    )
+    fencing = wiktionary_definition(lookup, "fencing", [], action=True, gerund=True, alone=True)
+    assert fencing is not None and fencing.sense == "noun 2" and "sport of fighting" in fencing.text
+    assert wiktionary_definition(lookup, "unknown", [], action=True, gerund=False) is None
+
+
+@pytest.mark.skipif(
+    not (SYSTEM_WORDNET / "index.noun").is_file(), reason="Debian's wordnet-base is not installed"
+)
+def test_debian_wordnet_defines_hmdb51_offline() -> None:
+    from kgen.crawl.crawler import CrawlSettings, crawl
+    from kgen.datasets import load_builtin
+
+    outcome = crawl(load_builtin("hmdb51"), CrawlSettings(offline=True, show_progress=False))
+    by_name = {c.class_name: c for c in outcome.file.classes}
+    assert sum(1 for c in outcome.file.classes if c.refined) >= 50
+    assert by_name["brush hair"].refined_rule == "dictionary-words"
+    assert by_name["brush hair"].refined.startswith("rub with a brush")
+    assert "threadlike structures" in by_name["brush hair"].refined
+    assert by_name["fencing"].refined.startswith("the art or sport of fighting with swords")
+    assert by_name["pushup"].refined.startswith("an arm exercise")
+    assert by_name["shake hands"].refined_rule == "dictionary-phrase"
+    assert outcome.file.provenance.parameters["wordnet_version"] == "3.0"
