@@ -208,10 +208,11 @@ def _existing_bank(target: Path, content_hash: str) -> BankManifest | None:
             hint=f"remove {target} and encode again",
         )
     manifest = BankManifest.load(target / MANIFEST_FILE)
-    if manifest.content_hash != content_hash:
+    if manifest.content_hash != content_hash or content_hash_of(manifest.inputs()) != content_hash:
         raise FormatError(
-            f"{target} holds a bank with another content hash ({manifest.content_hash[:16]}...)",
-            hint=f"the directory was changed by hand; check it with `kgen bank verify {target}`, or remove it",
+            f"{target} holds a bank whose manifest does not hash to {content_hash[:16]}... (it records "
+            f"{manifest.content_hash[:16]}...): the directory was changed after encoding",
+            hint=f"check it with `kgen bank verify {target}`, then remove it and encode again",
         )
     return manifest
 
