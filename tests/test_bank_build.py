@@ -114,7 +114,7 @@ def test_knowledge_kind_texts_types_and_versions(tiny: LoadedClip, monkeypatch: 
     bank = load_bank(result.path)
     assert bank.texts_per_class == [len(prompts[c.id]) for c in dataset.classes]
     assert bank.class_texts(1) == prompts[1] and bank.text_types is not None and bank.text_types[:3] == ["spatial", "temporal", "spatial"]
-    assert bank.manifest.knowledge.file == str(path) and bank.manifest.knowledge.sha256 == sha256_file(path)
+    assert bank.manifest.knowledge.file == "knowledge/hmdb51/test-prompts.json" and bank.manifest.knowledge.sha256 == sha256_file(path)
     assert bank.manifest.knowledge.template is None
     assert torch.allclose(bank.class_embeddings(3), _encode_text(tiny.model, prompts[3]), atol=1e-6, rtol=0)
     # A change that does not reach the texts leaves the bank as it is; a changed text makes a new one.
@@ -222,3 +222,35 @@ def test_a_bank_changed_by_hand_is_not_taken_for_up_to_date(tiny: LoadedClip) ->
     (result.path / "bank.safetensors").unlink()
     with pytest.raises(FormatError, match="not a complete bank"):
         _encode(tiny)
+
+
+def _tiny_with_activation(quick_gelu: bool, state: dict[str, torch.Tensor], pretrained: str = "random") -> LoadedClip:
+    cfg = open_clip.get_model_config("kgen-tiny-vit")
+    assert cfg is not None
+    model = open_clip.model.CLIP(**{**cfg, "quick_gelu": quick_gelu}).eval()
+    model.load_state_dict(state)
+    return LoadedClip(model=model, tokenizer=open_clip.get_tokenizer("ViT-B-16"), model_name="kgen-tiny-vit",
+                      pretrained=pretrained, weights_source="test", is_random=pretrained == "random")
+
+
+def test_the_activation_is_part_of_the_banks_identity(tiny: LoadedClip) -> None:
+    state = tiny.model.state_dict()
+    quick = _encode(tiny, clip=_tiny_with_activation(True, state))
+    plain = _encode(tiny, clip=_tiny_with_activation(False, state))
+    assert quick.manifest.clip.activation == "QuickGELU" and plain.manifest.clip.activation == "GELU"
+    assert quick.manifest.clip.text_tower_sha256 == plain.manifest.clip.text_tower_sha256  # same weights...
+    assert plain.created and plain.manifest.content_hash != quick.manifest.content_hash  # ...other vectors
+    assert not torch.allclose(load_bank(quick.path).embeddings, load_bank(plain.path).embeddings, atol=1e-3)
+
+
+def test_a_gelu_run_of_a_checkpoint_of_an_openai_architecture_is_warned(tiny: LoadedClip, tmp_path: Path) -> None:
+    from kgen.banks.builder import _may_need_quick_gelu
+
+    checkpoint = tmp_path / "vificlip_k400.pth"
+    checkpoint.write_bytes(b"")
+    clip = _tiny_with_activation(False, tiny.model.state_dict(), pretrained=str(checkpoint))
+    clip.model_name = "ViT-B-16"  # an architecture OpenAI released weights for
+    assert _may_need_quick_gelu(clip, "GELU")
+    assert not _may_need_quick_gelu(clip, "QuickGELU")
+    clip.model_name = "kgen-tiny-vit"  # no OpenAI weights exist for it
+    assert not _may_need_quick_gelu(clip, "GELU")

@@ -321,5 +321,9 @@ def _check_consistency(bank: Bank, path: Path) -> None:
             problems.append("token_features without token_mask/eot_index")
         elif bank.token_features.shape[:2] != bank.token_mask.shape or bank.token_features.shape[0] != bank.num_texts:
             problems.append("token_features and token_mask shapes disagree")
+        elif bank.token_features.shape[2] != bank.dim or tuple(bank.eot_index.shape) != (bank.num_texts,):
+            problems.append("token_features or eot_index have the wrong shape")
+        elif manifest.token_features is not None and bank.token_features.shape[1] != manifest.token_features.length:
+            problems.append(f"token_features hold {bank.token_features.shape[1]} positions, the manifest says {manifest.token_features.length}")
     if problems:
         raise FormatError(f"{path} does not match its manifest: {'; '.join(problems)}", hint="encode the bank again")

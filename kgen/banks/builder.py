@@ -35,7 +35,7 @@ from kgen.banks.manifest import (
 )
 from kgen.banks.texts import NAMES_KIND, BankTexts, collect_texts
 from kgen.clip import LoadedClip, load_clip, text_tower_sha256
-from kgen.console import progress
+from kgen.console import progress, warn
 from kgen.datasets import Dataset, slugify
 from kgen.errors import FormatError, InputError
 
@@ -62,6 +62,7 @@ class EncodeRequest:
     seed: int = 0
     out_dir: Path | None = None  # parent of the bank directory (default: the workspace's banks/)
     weights_cache_dir: str | None = None  # Hugging Face / open_clip cache to look for weights in
+    quick_gelu: bool | None = None  # None: the pretrained tag's (or the architecture's) own setting
 
     @property
     def with_token_features(self) -> bool:
@@ -132,7 +133,10 @@ def encode_bank(request: EncodeRequest, *, clip: LoadedClip | None = None, show_
         raise InputError(f"no texts to encode for {request.dataset.name} ({request.kind})")
     device = resolve_device(request.device)
     if clip is None:
-        clip = load_clip(request.model_name, request.pretrained, device=device, seed=request.seed, cache_dir=request.weights_cache_dir)
+        clip = load_clip(
+            request.model_name, request.pretrained, device=device, seed=request.seed, cache_dir=request.weights_cache_dir,
+            quick_gelu=request.quick_gelu,
+        )
     else:
         clip.model.to(device)
     encoder = TextEncoder(
@@ -151,8 +155,13 @@ def encode_bank(request: EncodeRequest, *, clip: LoadedClip | None = None, show_
         model_name=clip.model_name, pretrained=pretrained, weights_source=clip.weights_source, is_random=clip.is_random,
         text_tower_sha256=text_tower_sha256(clip.model), embed_dim=clip.embed_dim,
         tokenizer=describe_tokenizer(clip.tokenizer), context_length=encoder.context_length,
-        causal_mask=encoder.causal_mask,
+        causal_mask=encoder.causal_mask, activation=encoder.activation,
     )
+    if request.quick_gelu is None and _may_need_quick_gelu(clip, encoder.activation):
+        warn(
+            f"{clip.pretrained} is run with {encoder.activation}: if these are OpenAI's weights or were fine-tuned "
+            "from them (ViFi-CLIP, Open-VCLIP, FROSTER...), add --quick-gelu, as they were trained with QuickGELU"
+        )
     encoding = EncodingInfo(
         dtype="float32", compute_dtype=encoder.compute_dtype_name, length_cut=encoder.length_cut,
         truncated_texts=len(tokens.truncated_indices), truncated_indices=tokens.truncated_indices,
@@ -185,7 +194,7 @@ def encode_bank(request: EncodeRequest, *, clip: LoadedClip | None = None, show_
         class_offsets=texts.class_offsets, texts=all_texts, text_types=texts.text_types, clip=clip_info, encoding=encoding,
         token_features=TokenFeaturesInfo(length=int(encoded.token_features.shape[1])) if encoded.token_features is not None else None,
         knowledge=KnowledgeInfo(
-            file=str(texts.knowledge_file) if texts.knowledge_file else None, sha256=texts.knowledge_sha256, template=texts.template,
+            file=_workspace_relative(texts.knowledge_file), sha256=texts.knowledge_sha256, template=texts.template,
         ),
     )
     bank = Bank(
@@ -196,6 +205,27 @@ def encode_bank(request: EncodeRequest, *, clip: LoadedClip | None = None, show_
     bank.save(target)
     saved = BankManifest.load(target / MANIFEST_FILE)
     return EncodeResult(path=target, manifest=saved, created=True, encode_seconds=seconds)
+
+
+def _workspace_relative(path: Path | None) -> str | None:
+    """A knowledge file's path relative to the workspace (as it reads on every machine), else absolute."""
+    if path is None:
+        return None
+    try:
+        return str(path.resolve().relative_to(paths.workspace_root()))
+    except ValueError:
+        return str(path.resolve())
+
+
+def _may_need_quick_gelu(clip: LoadedClip, activation: str | None) -> bool:
+    """A local checkpoint of an architecture that OpenAI released, run without QuickGELU."""
+    import open_clip
+
+    if clip.is_random or activation in (None, "QuickGELU") or clip.model_name.startswith("hf-hub:"):
+        return False
+    if not (clip.pretrained and Path(clip.pretrained).expanduser().exists()):
+        return False
+    return "openai" in open_clip.list_pretrained_tags_by_model(clip.model_name)
 
 
 def _existing_bank(target: Path, content_hash: str) -> BankManifest | None:

@@ -169,6 +169,18 @@ class TextEncoder:
         return self.parts is not None and self.parts.pool_type in ("argmax", "eos")
 
     @property
+    def activation(self) -> str | None:
+        """Class name of the text blocks' MLP activation (None for a black-box tower)."""
+        if self.parts is None:
+            return None
+        for module in self.parts.transformer.modules():
+            if isinstance(module, nn.Sequential) and hasattr(module, "c_fc"):
+                for child in module.children():
+                    if not isinstance(child, nn.Linear | nn.LayerNorm | nn.Identity | nn.Dropout):
+                        return type(child).__name__
+        return None
+
+    @property
     def compute_dtype_name(self) -> str:
         return str(self.compute_dtype).removeprefix("torch.")
 

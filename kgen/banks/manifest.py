@@ -38,6 +38,9 @@ class ClipInfo(BaseModel):
     tokenizer: str
     context_length: int
     causal_mask: bool
+    # The MLP activation of the text blocks (QuickGELU for OpenAI-trained weights, GELU otherwise):
+    # the weights' hash does not show it, and the same weights give other vectors under the other one.
+    activation: str | None = None
 
 
 class EncodingInfo(BaseModel):

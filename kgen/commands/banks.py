@@ -43,6 +43,7 @@ def encode_bank_command(
     batch_size: Annotated[int | None, typer.Option("--batch-size", help="Texts per forward pass (default: 64 on CPU, 512 on GPU).")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the random weights for --pretrained random.")] = 0,
     out: Annotated[Path | None, typer.Option("--out", help="Write the bank directory under DIR instead of the workspace's banks/.")] = None,
+    quick_gelu: Annotated[bool, typer.Option("--quick-gelu", help="Run with QuickGELU: for a checkpoint of OpenAI's weights or of a model fine-tuned from them (tags set it themselves).")] = False,
     weights_cache: Annotated[Path | None, typer.Option("--weights-cache", help="Hugging Face cache to find downloaded weights in (default: the usual HF cache).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary instead of the bank path.")] = False,
 ) -> None:
@@ -63,6 +64,7 @@ def encode_bank_command(
         template=template or None, templates=templates, split=split, token_features=token_features, device=device,
         precision=precision,  # type: ignore[arg-type]
         batch_size=batch_size, seed=seed, out_dir=out, weights_cache_dir=str(weights_cache) if weights_cache else None,
+        quick_gelu=True if quick_gelu else None,
     )
     result = encode_bank(request)
     manifest = result.manifest
