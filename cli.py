@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "kgen.commands.datasets",
     "kgen.commands.crawl",
     "kgen.commands.cache",
+    "kgen.commands.banks",
 ]
 
 

@@ -108,3 +108,14 @@ def test_token_features_travel_with_subsets(tmp_path: Path) -> None:
     sub = loaded.subset([1])
     assert sub.token_features is not None and torch.equal(sub.token_features[0], feats[1][0])
     assert sub.token_mask is not None and sub.token_mask[0].tolist() == [True, True, True, False, False]
+
+
+def test_token_feature_length_must_match_the_manifest(tmp_path: Path) -> None:
+    feats = [torch.randn(1, 5, 8)]
+    bank = bank_from_embeddings([torch.randn(1, 8)], token_features=feats, token_mask=[torch.tensor([[1, 1, 0, 0, 0]])])
+    path = saved(bank, tmp_path)
+    manifest = json.loads((path / "manifest.json").read_text())
+    manifest["token_features"]["length"] = 4
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(FormatError, match="token_features hold 5 positions, the manifest says 4"):
+        load_bank(path)

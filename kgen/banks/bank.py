@@ -171,8 +171,14 @@ class Bank:
             eot_index=move(self.eot_index, False),
         )
 
-    def check_compatible(self, clip_model: str | None = None, embed_dim: int | None = None) -> None:
-        """Refuse a bank made for another CLIP model or embedding width than the run uses."""
+    def check_compatible(
+        self, clip_model: str | None = None, embed_dim: int | None = None, pretrained: str | None = None
+    ) -> None:
+        """Refuse a bank made for another CLIP model, embedding width or weights than the run uses.
+
+        ``pretrained`` is the run's ``--pretrained`` (a tag, ``random``, or a checkpoint path, compared
+        by file name, as the manifest records it).
+        """
         if embed_dim is not None and embed_dim != self.dim:
             raise InputError(
                 f"bank {self.bank_id} holds {self.dim}-d vectors but the model embeds into {embed_dim} dimensions",
@@ -183,6 +189,14 @@ class Bank:
                 f"bank {self.bank_id} was encoded with {self.manifest.clip.model_name}, the run uses {clip_model}",
                 hint=f"encode a bank with --model {clip_model}",
             )
+        if pretrained is not None:
+            recorded = self.manifest.clip.pretrained
+            if pretrained != recorded and Path(pretrained).name != recorded:
+                raise InputError(
+                    f"bank {self.bank_id} was encoded with {self.manifest.clip.model_name} weights {recorded!r}, "
+                    f"the run uses {pretrained!r}",
+                    hint=f"encode a bank with --pretrained {pretrained}",
+                )
 
     # ------------------------------------------------------------------ disk
     def tensors(self) -> dict[str, torch.Tensor]:
@@ -216,11 +230,16 @@ class Bank:
 
 
 def resolve_bank_path(path_or_id: str | Path) -> Path:
-    """A bank directory from a path, a bank id under ``banks/``, or a unique prefix of one."""
+    """A bank directory from a path, a bank id under ``banks/``, a unique prefix of one, or
+    ``[DIR/]<lineage>@latest`` (the newest version of a lineage: a bank id without its hash)."""
+    from kgen.banks.store import LATEST_SUFFIX, resolve_latest
+
     candidate = Path(path_or_id).expanduser()
     if (candidate / MANIFEST_FILE).is_file():
         return candidate
     root = paths.banks_dir()
+    if str(path_or_id).endswith(LATEST_SUFFIX):
+        return resolve_latest(str(path_or_id), root)
     if (root / str(path_or_id) / MANIFEST_FILE).is_file():
         return root / str(path_or_id)
     matches = sorted(p for p in root.glob(f"{path_or_id}*") if (p / MANIFEST_FILE).is_file()) if root.is_dir() else []
@@ -228,7 +247,10 @@ def resolve_bank_path(path_or_id: str | Path) -> Path:
         return matches[0]
     if len(matches) > 1:
         names = ", ".join(p.name for p in matches[:6])
-        raise InputError(f"{path_or_id!r} matches {len(matches)} banks: {names}", hint="give more of the bank id")
+        raise InputError(
+            f"{path_or_id!r} matches {len(matches)} banks: {names}",
+            hint="give more of the bank id, or name the newest version of a lineage with LINEAGE@latest",
+        )
     raise FormatError(
         f"no bank at {path_or_id!r} (looked for {candidate / MANIFEST_FILE} and under {root})",
         hint="list banks with `kgen bank list`, or make one with `kgen encode-bank`",
@@ -243,11 +265,14 @@ def load_bank(
     expect_clip: str | None = None,
     expect_dim: int | None = None,
     verify: bool = False,
+    expect_pretrained: str | None = None,
 ) -> Bank:
     """Load a bank for a training or evaluation run.
 
-    ``expect_clip``/``expect_dim`` name the CLIP model and embedding width the run uses: a bank made
-    for another one is refused. ``verify=True`` also checks the tensors file against its hash.
+    ``path_or_id`` is a bank directory, a bank id under ``banks/`` (or a unique prefix of one), or
+    ``[DIR/]<lineage>@latest``. ``expect_clip``/``expect_dim``/``expect_pretrained`` name the CLIP
+    model, embedding width and weights the run uses: a bank made for another one is refused.
+    ``verify=True`` also checks the tensors file against its hash.
     """
     directory = resolve_bank_path(path_or_id)
     manifest = BankManifest.load(directory / MANIFEST_FILE)
@@ -270,7 +295,7 @@ def load_bank(
         path=directory,
     )
     _check_consistency(bank, tensors_path)
-    bank.check_compatible(expect_clip, expect_dim)
+    bank.check_compatible(expect_clip, expect_dim, expect_pretrained)
     return bank.to(device=device, dtype=dtype)
 
 
@@ -296,5 +321,9 @@ def _check_consistency(bank: Bank, path: Path) -> None:
             problems.append("token_features without token_mask/eot_index")
         elif bank.token_features.shape[:2] != bank.token_mask.shape or bank.token_features.shape[0] != bank.num_texts:
             problems.append("token_features and token_mask shapes disagree")
+        elif bank.token_features.shape[2] != bank.dim or tuple(bank.eot_index.shape) != (bank.num_texts,):
+            problems.append("token_features or eot_index have the wrong shape")
+        elif manifest.token_features is not None and bank.token_features.shape[1] != manifest.token_features.length:
+            problems.append(f"token_features hold {bank.token_features.shape[1]} positions, the manifest says {manifest.token_features.length}")
     if problems:
         raise FormatError(f"{path} does not match its manifest: {'; '.join(problems)}", hint="encode the bank again")

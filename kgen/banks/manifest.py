@@ -38,6 +38,9 @@ class ClipInfo(BaseModel):
     tokenizer: str
     context_length: int
     causal_mask: bool
+    # The MLP activation of the text blocks (QuickGELU for OpenAI-trained weights, GELU otherwise):
+    # the weights' hash does not show it, and the same weights give other vectors under the other one.
+    activation: str | None = None
 
 
 class EncodingInfo(BaseModel):
@@ -76,6 +79,7 @@ class BankManifest(VersionedFile):
     tensors_sha256: str
     dataset: str
     kind: str
+    split: str | None = Field(default=None, description="class split the bank is restricted to (label order of the split)")
     class_ids: list[int]
     class_names: list[str]
     class_offsets: list[int] = Field(description="texts of class k are texts[class_offsets[k]:class_offsets[k+1]]")
@@ -102,6 +106,12 @@ class BankManifest(VersionedFile):
         if self.text_types is not None and len(self.text_types) != len(self.texts):
             raise ValueError("text_types and texts differ in length")
         return self
+
+    @property
+    def lineage(self) -> str:
+        """The bank id without its content hash: every version of "the same bank" shares it."""
+        suffix = "-" + self.content_hash[:10]
+        return self.bank_id[: -len(suffix)] if self.bank_id.endswith(suffix) else self.bank_id
 
     def inputs(self) -> dict[str, Any]:
         """What the vectors depend on: hashing this gives ``content_hash``."""

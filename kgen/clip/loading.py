@@ -127,6 +127,7 @@ def load_clip(
                 f"the {model_name}/{pretrained} weights",
                 hub_timeout_s,
                 hint_file=_tag_download_hint(cfg),
+                quick_gelu=bool(cfg.get("quick_gelu", False)),
             )
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -205,14 +206,16 @@ def _hub_reachable(timeout_s: float) -> bool:
         return False
 
 
-def _require_hub(what: str, timeout_s: float, hint_file: str) -> None:
+def _require_hub(what: str, timeout_s: float, hint_file: str, quick_gelu: bool = False) -> None:
     if not _hub_reachable(timeout_s):
         raise SourceUnavailable(
             f"cannot download {what}: {HUB_HOST} is not reachable from this machine and they are not in the "
             "local Hugging Face cache",
             hint=(
                 f"download {hint_file} on a machine with internet, then pass the file with "
-                "--pretrained /path/to/checkpoint (or copy ~/.cache/huggingface/hub here); "
+                "--pretrained /path/to/checkpoint"
+                + (" --quick-gelu (these weights were trained with QuickGELU)" if quick_gelu else "")
+                + " (or copy ~/.cache/huggingface/hub here, or point --weights-cache at such a cache); "
                 "--pretrained random builds the architecture with random weights"
             ),
         )
