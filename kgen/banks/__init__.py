@@ -1,7 +1,13 @@
 """Embedding banks: texts from knowledge/ encoded by a frozen CLIP text encoder."""
 
 from kgen.banks.bank import Bank, load_bank, resolve_bank_path
-from kgen.banks.manifest import BankManifest, ClipInfo, EncodingInfo, KnowledgeInfo, TokenFeaturesInfo
+from kgen.banks.manifest import (
+    BankManifest,
+    ClipInfo,
+    EncodingInfo,
+    KnowledgeInfo,
+    TokenFeaturesInfo,
+)
 
 __all__ = [
     "Bank",
