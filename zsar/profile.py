@@ -67,7 +67,9 @@ def profile_model(
     model = build_model(name, backbone=backbone, pretrained="random", frames=frames).eval()
     size = input_size or model.backbone.image_size
     per_class = texts_per_class or model.texts_per_class_for_profile
-    text = TextSide(synthetic_bank(num_classes, per_class, model.backbone.embed_dim))
+    text = TextSide(
+        synthetic_bank(num_classes, per_class, model.backbone.embed_dim, tokens_per_text=model.tokens_per_text_for_profile)
+    )
     video = torch.randn(1, frames, 3, size, size, generator=torch.Generator().manual_seed(0))
     return ProfileReport(
         model=name,

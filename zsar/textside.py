@@ -91,10 +91,20 @@ class TextSide:
 
 
 def synthetic_bank(
-    num_classes: int, texts_per_class: int, dim: int, *, seed: int = 0, model_name: str = "synthetic"
+    num_classes: int,
+    texts_per_class: int,
+    dim: int,
+    *,
+    seed: int = 0,
+    model_name: str = "synthetic",
+    tokens_per_text: int = 0,
 ) -> Bank:
-    """A bank of random unit vectors (profiling and benchmarks: the cost of scoring, not its meaning)."""
-    from kgen.banks import BankManifest, ClipInfo, EncodingInfo
+    """A bank of random unit vectors (profiling and benchmarks: the cost of scoring, not its meaning).
+
+    With ``tokens_per_text`` it also holds random per-token features ``[P, tokens + 2, D]`` whose
+    mask marks ``tokens_per_text`` word tokens between a start and an end token.
+    """
+    from kgen.banks import BankManifest, ClipInfo, EncodingInfo, TokenFeaturesInfo
 
     generator = torch.Generator().manual_seed(seed)
     embeddings = torch.nn.functional.normalize(torch.randn(num_classes * texts_per_class, dim, generator=generator), dim=-1)
@@ -115,8 +125,17 @@ def synthetic_bank(
             text_tower_sha256="0" * 64, embed_dim=dim, tokenizer="none", context_length=77, causal_mask=True,
         ),
         encoding=EncodingInfo(dtype="float32", compute_dtype="float32", length_cut=False, truncated_texts=0),
+        token_features=TokenFeaturesInfo(length=tokens_per_text + 2) if tokens_per_text else None,
     )
-    return Bank(manifest=manifest, embeddings=embeddings, class_offsets=torch.tensor(offsets))
+    if not tokens_per_text:
+        return Bank(manifest=manifest, embeddings=embeddings, class_offsets=torch.tensor(offsets))
+    count = embeddings.shape[0]
+    features = torch.randn(count, tokens_per_text + 2, dim, generator=generator)
+    mask = torch.zeros(count, tokens_per_text + 2, dtype=torch.bool)
+    mask[:, 1 : tokens_per_text + 1] = True
+    eot = torch.full((count,), tokens_per_text + 1, dtype=torch.long)
+    return Bank(manifest=manifest, embeddings=embeddings, class_offsets=torch.tensor(offsets), token_features=features,
+                token_mask=mask, eot_index=eot)
 
 
 def label_space_classes(dataset: Dataset, label_space: str | None) -> tuple[list[int], list[str]]:

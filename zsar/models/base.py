@@ -85,6 +85,9 @@ class VideoModel(nn.Module, ABC):
     CONFIG: ClassVar[type[ModelConfig]] = ModelConfig
     supports_joint_views: ClassVar[bool] = False
     texts_per_class_for_profile: ClassVar[int] = 1
+    # Models that read per-token text features (DA-STI) profile against a bank with this many
+    # word tokens per text; 0: the profiling bank has no token features.
+    tokens_per_text_for_profile: ClassVar[int] = 0
 
     def __init__(self, config: ModelConfig, clip: LoadedClip) -> None:
         super().__init__()

@@ -24,13 +24,13 @@ from zsar.config import ModelConfig
 BUILTIN_MODEL_MODULES = [
     "zsar.models.vifi_clip",
     "zsar.models.ap_clip",
+    "zsar.models.da_sti",
 ]
 
 # Models the project will add; asking for one before it exists says so instead of "unknown".
 PLANNED_MODELS = {
     "stdd": "STDD (AAAI 2025)",
     "sc-clip": "SC-CLIP (Pattern Recognition 2025)",
-    "da-sti": "Kim et al.'s description-attribute spatio-temporal interaction model",
 }
 
 _MODELS: dict[str, type] = {}
