@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "kgen.commands.crawl",
     "kgen.commands.cache",
     "kgen.commands.banks",
+    "kgen.commands.video",
 ]
 
 

@@ -1,0 +1,252 @@
+"""``kgen train``, ``kgen eval``, ``kgen profile``, ``kgen recipes``: the video models of :mod:`zsar`.
+
+torch, open_clip and zsar are imported inside the commands, so ``kgen --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kgen.errors import InputError
+
+DeviceOption = Annotated[str, typer.Option("--device", help="auto (CUDA when present), cpu, cuda or cuda:N.")]
+
+
+def train(
+    recipe: Annotated[str, typer.Option("--recipe", "-r", help="Built-in recipe name (kgen recipes) or a YAML file.")],
+    bank: Annotated[str, typer.Option("--bank", "-b", help="Bank directory, id, or unique id prefix (kgen bank list).")],
+    train_list: Annotated[str | None, typer.Option("--train-list", help="Built-in list name or 'path label' file.")] = None,
+    video_root: Annotated[Path | None, typer.Option("--video-root", help="Folder the list's video paths are relative to.")] = None,
+    dataset: Annotated[str | None, typer.Option("--dataset", help="Built-in dataset the labels refer to.")] = None,
+    classes: Annotated[Path | None, typer.Option("--classes", help="Your own class list instead of --dataset.")] = None,
+    label_space: Annotated[str | None, typer.Option("--label-space", help="Class split the list's labels index.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Run folder (default: runs/<recipe name> in the workspace).")] = None,
+    overrides: Annotated[list[str] | None, typer.Option("--set", help="Override a recipe value: KEY=VALUE, e.g. optim.lr=1e-5 (repeatable).")] = None,
+    max_steps: Annotated[int | None, typer.Option("--max-steps", min=1, help="Stop (with a checkpoint) after this many optimizer steps.")] = None,
+    device: DeviceOption = "auto",
+    no_resume: Annotated[bool, typer.Option("--no-resume", help="Refuse to continue a run already in --out.")] = False,
+    print_config: Annotated[bool, typer.Option("--print-config", help="Print the resolved config and exit.")] = False,
+) -> None:
+    """Train a video model on a video list against a text bank; resumes a run left unfinished.
+
+    Several GPUs: torchrun --nproc_per_node=8 -m cli train ... (the same command otherwise).
+
+    Example: kgen train --recipe ap-clip-zero-shot-k400 --bank k400-prompts --train-list /data/k400/train.txt --video-root /data/k400
+    """
+    from kgen import paths
+    from kgen.console import info, out_console
+    from zsar.config import apply_overrides, load_recipe
+
+    config = load_recipe(recipe)
+    assignments = list(overrides or [])
+    for key, value in (
+        ("data.train_list", train_list),
+        ("data.video_root", str(video_root.expanduser().resolve()) if video_root else None),
+        ("data.label_space", label_space),
+    ):
+        if value is not None:
+            assignments.append(f"{key}={json.dumps(value)}")
+    if dataset is not None or classes is not None:
+        assignments.append(f"data.dataset={json.dumps(dataset)}")
+        assignments.append(f"data.classes={json.dumps(str(classes.expanduser().resolve()) if classes else None)}")
+    config = apply_overrides(config, assignments) if assignments else config
+    if print_config:
+        typer.echo(config.to_yaml(), nl=False)
+        return
+    run_dir = out if out is not None else paths.workspace_root() / "runs" / config.name
+    from zsar.train import Trainer
+
+    result = Trainer(config, bank=bank, run_dir=run_dir, device=device, resume=not no_resume, max_steps=max_steps).run()
+    last = result.history[-1] if result.history else None
+    state = "finished" if result.finished else f"stopped at step {result.global_step}"
+    summary = f"{state}: {result.global_step} steps, epoch {result.epoch}"
+    if last:
+        summary += f", last loss {last['loss']:.4f}, train top-1 {100 * last['accuracy']:.1f}%"
+    if result.skipped:
+        summary += f", {result.skipped} unreadable videos skipped (skipped.jsonl)"
+    info(summary)
+    out_console.print(str(result.checkpoint), highlight=False)
+
+
+def _parse_views(text: str) -> tuple[int, int]:
+    match = re.fullmatch(r"\s*(\d+)\s*[xX*]\s*(\d+)\s*", text)
+    if not match or int(match.group(1)) < 1 or int(match.group(2)) < 1:
+        raise InputError(f"cannot read --views {text!r}", hint="write TEMPORALxSPATIAL, e.g. 2x2 or 1x1")
+    return int(match.group(1)), int(match.group(2))
+
+
+def evaluate(
+    bank: Annotated[str, typer.Option("--bank", "-b", help="Bank of the evaluation dataset's classes.")],
+    checkpoint: Annotated[list[Path] | None, typer.Option("--checkpoint", "-c", help="Checkpoint file or run folder (repeat once per seed for base-to-novel).")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Without --checkpoint: evaluate this model with pretrained CLIP weights (zero-shot baseline).")] = None,
+    pretrained: Annotated[str, typer.Option("--pretrained", help="With --model: pretrained tag, hf-hub: id, checkpoint path or 'random'.")] = "openai",
+    backbone: Annotated[str, typer.Option("--backbone", help="With --model: open_clip ViT architecture.")] = "ViT-B-16",
+    frames: Annotated[int, typer.Option("--frames", min=1, help="With --model: frames per clip.")] = 8,
+    dataset: Annotated[str | None, typer.Option("--dataset", help="Built-in dataset to evaluate on.")] = None,
+    classes: Annotated[Path | None, typer.Option("--classes", help="Your own class list instead of --dataset.")] = None,
+    protocol: Annotated[str, typer.Option("--protocol", "-p", help="zero-shot, base-to-novel, few-shot or list.")] = "zero-shot",
+    lists: Annotated[list[str] | None, typer.Option("--list", help="Video list (built-in name or file) for --protocol list (repeatable).")] = None,
+    label_space: Annotated[str | None, typer.Option("--label-space", help="Class split the --list labels index.")] = None,
+    full_list: Annotated[str | None, typer.Option("--full-list", help="Zero-shot: also report the full set from this list (UCF*/HMDB*).")] = None,
+    video_root: Annotated[Path | None, typer.Option("--video-root", help="Folder the lists' video paths are relative to.")] = None,
+    views: Annotated[str | None, typer.Option("--views", help="TEMPORALxSPATIAL test views, e.g. 2x2 (default: the checkpoint's recipe, else 1x1).")] = None,
+    aggregation: Annotated[str | None, typer.Option("--aggregation", help="mean-logits, mean-softmax or joint-frames (default: the recipe's).")] = None,
+    batch_size: Annotated[int | None, typer.Option("--batch-size", min=1, help="Videos per batch.")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", min=0, help="Data-loading worker processes.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Evaluate only the first N videos of each list (smoke runs).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the results (format kgen.zsar.eval) to this JSON file.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON instead of a table.")] = False,
+    device: DeviceOption = "auto",
+) -> None:
+    """Evaluate trained checkpoints (or frozen CLIP) with a paper protocol; prints a table, writes JSON.
+
+    Example: kgen eval --checkpoint runs/ap-clip-k400 --bank ucf101-prompts --dataset ucf101 --protocol zero-shot --video-root /data/ucf101
+    """
+    from kgen.banks import load_bank
+    from kgen.console import out_console
+    from kgen.datasets import resolve_dataset
+    from zsar import distributed
+    from zsar.checkpoint import load_checkpoint, rebuild_model
+    from zsar.evaluate import EvalModel, EvalSettings
+    from zsar.evaluate import evaluate as run_evaluation
+    from zsar.models import build_model
+    from zsar.results import report_table
+
+    if bool(checkpoint) == bool(model):
+        raise InputError("give --checkpoint (trained models) or --model (pretrained CLIP), not both and not neither",
+                         hint="e.g. --checkpoint runs/ap-clip-k400, or --model vifi-clip --pretrained openai")
+    ctx = distributed.init_distributed(device)
+    try:
+        eval_models: list[EvalModel] = []
+        recipe_eval = None
+        if checkpoint:
+            for position, path in enumerate(checkpoint):
+                payload = load_checkpoint(path)
+                built, config = rebuild_model(payload)
+                recipe_eval = recipe_eval or config.eval
+                label = f"s{position + 1}" if protocol == "base-to-novel" and len(checkpoint) > 1 else _label_of(Path(payload["path"]))
+                eval_models.append(EvalModel(label, built, payload["path"]))
+        else:
+            assert model is not None
+            built = build_model(model, backbone=backbone, pretrained=pretrained, frames=frames)
+            eval_models.append(EvalModel(f"{model} ({pretrained})", built.eval(), None, pretrained))
+        temporal, spatial = _parse_views(views) if views else (
+            (recipe_eval.temporal_views, recipe_eval.spatial_crops) if recipe_eval else (1, 1))
+        settings = EvalSettings(
+            temporal_views=temporal,
+            spatial_crops=spatial,
+            aggregation=aggregation or (recipe_eval.aggregation if recipe_eval else "mean-logits"),
+            test_short_side=recipe_eval.test_short_side if recipe_eval else None,
+            batch_size=batch_size or (recipe_eval.batch_size if recipe_eval else 8),
+            workers=workers if workers is not None else (recipe_eval.workers if recipe_eval else 4),
+            limit=limit,
+        )
+        if settings.aggregation not in ("mean-logits", "mean-softmax", "joint-frames"):
+            raise InputError(f"unknown --aggregation {settings.aggregation!r}", hint="mean-logits, mean-softmax or joint-frames")
+        data = resolve_dataset(dataset, classes)
+        text_bank = load_bank(bank)
+        report = run_evaluation(
+            protocol, data, eval_models, text_bank, settings, ctx,
+            video_root=video_root.expanduser().resolve() if video_root else None,
+            lists=lists, label_space=label_space, full_list=full_list,
+        )
+    finally:
+        distributed.shutdown(ctx)
+    if not ctx.is_main:
+        return
+    if out is not None:
+        report.save(out)
+    if as_json:
+        typer.echo(report.to_json(), nl=False)
+    else:
+        out_console.print(report_table(report))
+        for note in report.notes:
+            out_console.print(f"note: {note}", highlight=False)
+        if out is not None:
+            out_console.print(f"results written to {out}", highlight=False)
+
+
+def _label_of(path: Path) -> str:
+    if path.name == "last.pt" and path.parent.name == "checkpoints":
+        return path.parent.parent.name
+    return path.stem
+
+
+def profile(
+    model: Annotated[str, typer.Option("--model", "-m", help="Registered model (vifi-clip, ap-clip, ...).")],
+    frames: Annotated[int, typer.Option("--frames", min=1, help="Frames per clip.")] = 8,
+    views: Annotated[int, typer.Option("--views", min=1, help="Test views per video (the total cost is views x per view).")] = 1,
+    backbone: Annotated[str, typer.Option("--backbone", help="open_clip ViT architecture.")] = "ViT-B-16",
+    num_classes: Annotated[int, typer.Option("--classes", min=1, help="Classes in the text side the clip is scored against.")] = 400,
+    texts_per_class: Annotated[int | None, typer.Option("--texts-per-class", min=1, help="Texts per class (default: the model's usual, 36 for AP-CLIP).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print {model, backbone, frames, views, total_params, tunable_params, gflops_per_view}.")] = False,
+) -> None:
+    """Parameters (video side; the frozen text encoder is replaced by banks) and GFLOPs per view, on CPU with random weights.
+
+    GFLOPs count one multiply-add as one flop (fvcore's convention, the papers' tables):
+    torch's FlopCounterMode count divided by 2.
+
+    Example: kgen profile --model ap-clip --frames 8 --views 1 --json
+    """
+    from rich.table import Table
+
+    from kgen.console import out_console
+    from zsar.profile import profile_model
+
+    report = profile_model(model, backbone=backbone, frames=frames, views=views, num_classes=num_classes,
+                           texts_per_class=texts_per_class)
+    if as_json:
+        typer.echo(json.dumps(report.model_dump()))
+        return
+    table = Table(title=f"{model} on {backbone}, {frames} frames (random weights, CPU)")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_row("total parameters (video side)", f"{report.total_params:,} ({report.total_params / 1e6:.2f} M)")
+    table.add_row("tunable parameters", f"{report.tunable_params:,} ({report.tunable_params / 1e6:.2f} M)")
+    table.add_row("GFLOPs per view", f"{report.gflops_per_view:.2f}")
+    table.add_row(f"GFLOPs for {views} view(s)", f"{report.gflops_per_view * views:.2f}")
+    out_console.print(table)
+    out_console.print(
+        "GFLOPs = giga multiply-adds (fvcore convention: torch's FlopCounterMode count / 2); the text encoder is not "
+        "counted: banks replace it.", highlight=False,
+    )
+
+
+def recipes(
+    name: Annotated[str | None, typer.Argument(help="Print this recipe's YAML.")] = None,
+) -> None:
+    """List the built-in training recipes, or print one.
+
+    Example: kgen recipes ap-clip-zero-shot-k400
+    """
+    from rich.table import Table
+
+    from kgen.console import out_console
+    from zsar.config import list_recipes, load_recipe
+
+    known = list_recipes()
+    if name is not None:
+        if name not in known:
+            raise InputError(f"no built-in recipe {name!r}", hint=f"built-in recipes: {', '.join(known)}")
+        typer.echo(known[name].read_text(encoding="utf-8"), nl=False)
+        return
+    table = Table(title="training recipes (kgen recipes NAME prints one)")
+    for column in ("recipe", "model", "dataset", "train list", "description"):
+        table.add_column(column)
+    for recipe_name in known:
+        config = load_recipe(recipe_name)
+        table.add_row(recipe_name, config.model.name, config.data.dataset or "(yours)", config.data.train_list or "(yours)",
+                      config.description)
+    out_console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("train")(train)
+    app.command("eval")(evaluate)
+    app.command("profile")(profile)
+    app.command("recipes")(recipes)

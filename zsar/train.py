@@ -1,0 +1,450 @@
+"""The trainer: one loop for one device and for many (DDP), resumable to the step.
+
+``Trainer(config, bank=..., run_dir=...).run()``:
+
+1. joins the process group when launched by torchrun (:mod:`zsar.distributed`);
+2. reads the training list, checks that its videos are there, and restricts the bank to the
+   list's label space (a bank of other classes is refused);
+3. builds the model (:func:`zsar.models.build_model`), AdamW and the warm-up + cosine schedule
+   (per optimizer step), mixed precision (bf16 autocast on CUDA, fp32 on CPU; fp16 with a
+   gradient scaler on request), DDP when there are several processes;
+4. resumes from ``<run_dir>/checkpoints/last.pt`` when it exists (refusing one written by a
+   different config), then trains: each optimizer step takes one global batch (split over
+   processes and accumulation steps, see :mod:`zsar.data.loader`), soft targets (label
+   smoothing, mixup/cutmix), the model's loss, gradient clipping; unreadable videos are masked
+   out of the loss and written to ``skipped.jsonl``;
+5. logs to ``metrics.jsonl`` and a progress bar, checkpoints every
+   ``train.checkpoint_every_steps`` steps and at each epoch end, so a crash loses at most those
+   steps.
+
+Run folder: ``config.yaml`` (the resolved config), ``run.json``, ``metrics.jsonl``,
+``skipped.jsonl``, ``checkpoints/last.pt`` (and ``epoch_NNN.pt`` with
+``train.save_epoch_weights``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.nn.parallel import DistributedDataParallel
+
+from kgen import __version__
+from kgen.banks import Bank, load_bank
+from kgen.console import info, progress, warn
+from kgen.datasets import Dataset, resolve_dataset
+from kgen.errors import InputError
+from kgen.fileformat import atomic_write_text
+from kgen.knowledge.base import utc_now
+from zsar import distributed
+from zsar.checkpoint import capture_rng, load_checkpoint, restore_rng, save_checkpoint
+from zsar.config import RunConfig
+from zsar.data import (
+    ClipBatch,
+    ClipDataset,
+    TrainBatchSampler,
+    TrainTransform,
+    check_videos_exist,
+    make_loader,
+    make_sampler,
+    read_video_list,
+    resolve_list,
+)
+from zsar.data.mixing import ClipMixer, smooth_one_hot
+from zsar.data.transforms import CLIP_MEAN, CLIP_STD
+from zsar.models import TrainTargets, VideoModel, build_model
+from zsar.optim import build_optimizer, build_scheduler
+from zsar.textside import TextSide, text_side_for
+
+
+@dataclass
+class TrainResult:
+    """What a (possibly partial) run did."""
+
+    run_dir: Path
+    checkpoint: Path
+    global_step: int
+    epoch: int
+    finished: bool
+    history: list[dict[str, float]] = field(default_factory=list)
+    skipped: int = 0
+
+
+def dataset_of(config: RunConfig) -> Dataset:
+    data = config.data
+    return resolve_dataset(data.dataset, Path(data.classes) if data.classes else None)
+
+
+def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
+    """The autocast dtype a precision setting means on a device (None: plain fp32)."""
+    if precision == "auto":
+        return torch.bfloat16 if device.type == "cuda" else None
+    return {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[precision]
+
+
+class Trainer:
+    """See the module docstring."""
+
+    def __init__(
+        self,
+        config: RunConfig,
+        *,
+        bank: str | Path | Bank,
+        run_dir: Path,
+        device: str = "auto",
+        resume: bool = True,
+        max_steps: int | None = None,
+        show_progress: bool = True,
+    ) -> None:
+        self.config = config
+        self.bank_source = bank
+        self.run_dir = Path(run_dir)
+        self.device_request = device
+        self.resume = resume
+        self.max_steps = max_steps
+        self.show_progress = show_progress
+
+    # ------------------------------------------------------------------ setup
+    def _setup(self) -> None:
+        config = self.config
+        self.ctx = distributed.init_distributed(self.device_request)
+        device = self.ctx.device
+        if config.data.train_list is None:
+            raise InputError("no training list", hint="set data.train_list in the recipe or pass --train-list")
+        self.dataset = dataset_of(config)
+        list_path, label_space = resolve_list(self.dataset, config.data.train_list, config.data.label_space)
+        root = Path(config.data.video_root).expanduser() if config.data.video_root else None
+        self.index = read_video_list(list_path, dataset=self.dataset, label_space=label_space, video_root=root)
+        check_videos_exist(self.index)
+        bank = self.bank_source if isinstance(self.bank_source, Bank) else load_bank(self.bank_source)
+        self.text: TextSide = text_side_for(bank, self.dataset, label_space).to(device)
+
+        self.model: VideoModel = build_model(config.model.name, config.model, device=device, seed=config.train.seed)
+        self.model.check_text(self.text)
+        size = config.data.input_size or self.model.backbone.image_size
+        mean = tuple(self.model.preprocess_cfg.get("mean", CLIP_MEAN))
+        std = tuple(self.model.preprocess_cfg.get("std", CLIP_STD))
+        transform = TrainTransform(
+            size,
+            scale_mode=config.data.scale_mode,
+            jitter_scales=config.data.jitter_scales,
+            crop_scales=config.data.crop_scales,
+            flip_prob=config.data.flip_prob,
+            color_jitter_prob=config.data.color_jitter_prob,
+            grayscale_prob=config.data.grayscale_prob,
+            mean=mean,
+            std=std,
+        )
+        sampler = make_sampler(config.data.sampling, config.model.frames, config.data.sampling_stride)
+        self.clips = ClipDataset(
+            self.index, sampler, train_transform=transform, seed=config.train.seed, decode_threads=config.data.decode_threads
+        )
+        optim = config.optim
+        self.steps_per_epoch = len(self.index) // optim.global_batch_size
+        if self.steps_per_epoch == 0:
+            raise InputError(
+                f"the training list has {len(self.index)} videos, fewer than one global batch of {optim.global_batch_size}",
+                hint="lower optim.global_batch_size (--set optim.global_batch_size=N)",
+            )
+        if optim.global_batch_size % (self.ctx.world_size * optim.accumulation_steps):
+            raise InputError(
+                f"optim.global_batch_size {optim.global_batch_size} is not divisible by processes x accumulation steps "
+                f"({self.ctx.world_size} x {optim.accumulation_steps})",
+                hint="choose a global batch that splits evenly",
+            )
+        self.total_steps = optim.epochs * self.steps_per_epoch
+        self.optimizer = build_optimizer(self.model, optim, device)
+        self.scheduler = build_scheduler(self.optimizer, optim, self.steps_per_epoch)
+        self.amp_dtype = autocast_dtype(config.train.precision, device)
+        self.scaler = torch.amp.GradScaler(device.type, enabled=self.amp_dtype == torch.float16)
+        self.mixer = ClipMixer(mixup_alpha=optim.mixup_alpha, cutmix_alpha=optim.cutmix_alpha, switch_prob=optim.mixup_switch_prob)
+        self.net: torch.nn.Module = self.model
+        if self.ctx.distributed:
+            self.net = DistributedDataParallel(
+                self.model,
+                device_ids=[device.index] if device.type == "cuda" else None,
+                broadcast_buffers=False,
+                find_unused_parameters=config.train.find_unused_parameters,
+            )
+        self.epoch, self.step_in_epoch, self.global_step, self.finished = 0, 0, 0, False
+        self.history: list[dict[str, float]] = []
+        self.skipped_total = 0
+        self.read_total = 0
+        self._saved_step = -1
+
+    # ------------------------------------------------------------------ checkpoints
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.run_dir / "checkpoints" / "last.pt"
+
+    def _text_info(self) -> dict[str, Any]:
+        bank = self.text.bank
+        return {
+            "bank_id": bank.bank_id,
+            "content_hash": bank.manifest.content_hash,
+            "kind": bank.kind,
+            "dataset": self.dataset.name,
+            "label_space": self.text.label_space,
+            "class_names": self.text.class_names,
+        }
+
+    def _save(self) -> None:
+        self._saved_step = self.global_step
+        rng_states = distributed.all_gather_objects(self.ctx, capture_rng())
+        if not self.ctx.is_main:
+            return
+        save_checkpoint(
+            self.checkpoint_path,
+            {
+                "config": self.config.model_dump(mode="json"),
+                "fingerprint": self.config.training_fingerprint(),
+                "architecture": self.model.architecture(),
+                "model": self.model.state_dict(),
+                "optimizer": self.optimizer.state_dict(),
+                "scheduler": self.scheduler.state_dict(),
+                "scaler": self.scaler.state_dict(),
+                "rng": rng_states,
+                "progress": {
+                    "epoch": self.epoch,
+                    "step_in_epoch": self.step_in_epoch,
+                    "global_step": self.global_step,
+                    "steps_per_epoch": self.steps_per_epoch,
+                    "finished": self.finished,
+                    "world_size": self.ctx.world_size,
+                },
+                "text": self._text_info(),
+                "saved_at": utc_now(),
+            },
+        )
+
+    def _save_epoch_weights(self, epoch: int) -> None:
+        if self.ctx.is_main:
+            save_checkpoint(
+                self.run_dir / "checkpoints" / f"epoch_{epoch:03d}.pt",
+                {
+                    "config": self.config.model_dump(mode="json"),
+                    "architecture": self.model.architecture(),
+                    "model": self.model.state_dict(),
+                    "progress": {"epoch": epoch, "global_step": self.global_step},
+                    "text": self._text_info(),
+                },
+            )
+
+    def _restore(self) -> None:
+        payload = load_checkpoint(self.checkpoint_path, map_location=self.ctx.device)
+        if payload.get("fingerprint") != self.config.training_fingerprint():
+            raise InputError(
+                f"{self.checkpoint_path} was written by a run with a different config",
+                hint="give a new --out to start another run, or the same recipe and options to resume this one",
+            )
+        self.model.load_state_dict(payload["model"])
+        self.optimizer.load_state_dict(payload["optimizer"])
+        self.scheduler.load_state_dict(payload["scheduler"])
+        self.scaler.load_state_dict(payload["scaler"])
+        progress_state = payload["progress"]
+        self.epoch = int(progress_state["epoch"])
+        self.step_in_epoch = int(progress_state["step_in_epoch"])
+        self.global_step = int(progress_state["global_step"])
+        self.finished = bool(progress_state["finished"])
+        states = payload["rng"]
+        if len(states) == self.ctx.world_size:
+            restore_rng(states[self.ctx.rank])
+        else:
+            warn(f"the checkpoint was written by {len(states)} process(es), this run has {self.ctx.world_size}: "
+                 "random generators are not restored (data order and augmentation are unaffected)")
+        if self.ctx.is_main:
+            info(f"resumed {self.run_dir} at epoch {self.epoch + 1}, step {self.global_step}/{self.total_steps}")
+
+    def _write_run_files(self) -> None:
+        if not self.ctx.is_main:
+            return
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        # No checkpoint: this is a fresh start, whatever an earlier attempt left before its first checkpoint goes.
+        for stale in ("metrics.jsonl", "skipped.jsonl", *(p.name for p in self.run_dir.glob("skipped.rank*.jsonl"))):
+            (self.run_dir / stale).unlink(missing_ok=True)
+        atomic_write_text(self.run_dir / "config.yaml", self.config.to_yaml())
+        meta = {
+            "kgen_version": __version__,
+            "started_at": utc_now(),
+            "model": self.config.model.name,
+            "backbone": self.config.model.backbone,
+            "train_list": self.index.source,
+            "videos": len(self.index),
+            "world_size": self.ctx.world_size,
+            "device": str(self.ctx.device),
+            "precision": str(self.amp_dtype or torch.float32).replace("torch.", ""),
+            "steps_per_epoch": self.steps_per_epoch,
+            "total_steps": self.total_steps,
+            "tunable_parameters": self.model.tunable_parameter_count(),
+            "text": self._text_info(),
+        }
+        atomic_write_text(self.run_dir / "run.json", json.dumps(meta, indent=2) + "\n")
+
+    # ------------------------------------------------------------------ the loop
+    def run(self) -> TrainResult:
+        self._setup()
+        try:
+            return self._run()
+        finally:
+            distributed.shutdown(self.ctx)
+
+    def _run(self) -> TrainResult:
+        if self.checkpoint_path.is_file():
+            if not self.resume:
+                raise InputError(
+                    f"{self.run_dir} already holds a run (checkpoints/last.pt)",
+                    hint="resume it (leave out --no-resume), or choose another --out",
+                )
+            self._restore()
+        else:
+            self._write_run_files()
+        distributed.barrier(self.ctx)
+        stop_at = self.total_steps if self.max_steps is None else min(self.max_steps, self.total_steps)
+        if self.finished or self.global_step >= stop_at:
+            return self._result()
+        bar = progress() if (self.ctx.is_main and self.show_progress) else None
+        with bar or contextlib.nullcontext():
+            task = bar.add_task(f"train {self.config.model.name}", total=self.total_steps, completed=self.global_step) if bar else None
+            while self.epoch < self.config.optim.epochs and self.global_step < stop_at:
+                self._run_epoch(stop_at, bar, task)
+        if self.global_step >= self.total_steps:
+            self.finished = True
+        if self._saved_step != self.global_step:
+            self._save()
+        distributed.barrier(self.ctx)
+        return self._result()
+
+    def _run_epoch(self, stop_at: int, bar: Any, task: Any) -> None:
+        optim = self.config.optim
+        sampler = TrainBatchSampler(
+            len(self.clips),
+            global_batch=optim.global_batch_size,
+            accumulation=optim.accumulation_steps,
+            rank=self.ctx.rank,
+            world_size=self.ctx.world_size,
+            seed=self.config.train.seed,
+            epoch=self.epoch,
+            start_step=self.step_in_epoch,
+        )
+        loader = make_loader(self.clips, sampler, workers=self.config.data.workers, pin_memory=self.ctx.device.type == "cuda")
+        batches = iter(loader)
+        self.model.train()
+        while self.step_in_epoch < self.steps_per_epoch and self.global_step < stop_at:
+            started = time.perf_counter()
+            record = self._train_step(batches)
+            record["seconds"] = time.perf_counter() - started
+            self.global_step += 1
+            self.step_in_epoch += 1
+            self.history.append(record)
+            if bar is not None:
+                bar.update(task, completed=self.global_step,
+                           description=f"train {self.config.model.name} e{self.epoch + 1} loss {record['loss']:.3f}")
+            if self.global_step % self.config.train.log_every_steps == 0 or self.global_step == stop_at:
+                self._log(record)
+            every = self.config.train.checkpoint_every_steps
+            if every and self.global_step % every == 0 and self.step_in_epoch < self.steps_per_epoch:
+                self._save()
+        if self.step_in_epoch >= self.steps_per_epoch:
+            finished_epoch = self.epoch
+            self.epoch += 1
+            self.step_in_epoch = 0
+            self.finished = self.epoch >= self.config.optim.epochs
+            self._save()
+            if self.config.train.save_epoch_weights:
+                self._save_epoch_weights(finished_epoch + 1)
+
+    def _train_step(self, batches: Any) -> dict[str, float]:
+        optim = self.config.optim
+        device = self.ctx.device
+        self.optimizer.zero_grad(set_to_none=True)
+        totals = torch.zeros(4, dtype=torch.float64)  # loss x valid, valid, correct, read
+        skipped: list[tuple[int, str]] = []
+        for micro in range(optim.accumulation_steps):
+            batch: ClipBatch = next(batches)
+            skipped.extend(batch.errors)
+            batch = batch.to(device)
+            targets = smooth_one_hot(batch.labels, self.text.num_classes, optim.label_smoothing)
+            rng = np.random.default_rng([self.config.train.seed, self.global_step, self.ctx.rank, micro])
+            video, soft, valid = self.mixer(batch.video, targets, batch.valid, rng)
+            last = micro == optim.accumulation_steps - 1
+            sync = contextlib.nullcontext() if (last or not self.ctx.distributed) else self.net.no_sync()
+            with sync:
+                with torch.autocast(device.type, dtype=self.amp_dtype or torch.float32, enabled=self.amp_dtype is not None):
+                    output = self.net(video, self.text)
+                loss = self.model.loss(output, TrainTargets(batch.labels, soft, valid), self.text).loss
+                self.scaler.scale(loss / optim.accumulation_steps).backward()
+            with torch.no_grad():
+                count = float(batch.valid.sum())
+                correct = float(((output.logits.argmax(dim=-1) == batch.labels) & batch.valid).sum())
+                totals += torch.tensor([float(loss.detach()) * count, count, correct, len(batch)], dtype=torch.float64)
+        if optim.grad_clip is not None:
+            self.scaler.unscale_(self.optimizer)
+            grad_norm = float(torch.nn.utils.clip_grad_norm_(
+                [p for p in self.model.parameters() if p.requires_grad], optim.grad_clip))
+        else:
+            grad_norm = float("nan")
+        lr = self.optimizer.param_groups[0]["lr"]
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        self.scheduler.step()
+        self._report_skipped(skipped)
+        totals[3] = totals[3] - totals[1]  # unreadable clips in this step
+        summed = distributed.all_reduce_sum(self.ctx, totals)
+        loss_sum, valid_sum, correct_sum, skipped_sum = summed.tolist()
+        self._check_skip_rate(int(skipped_sum), int(optim.global_batch_size))
+        return {
+            "step": float(self.global_step + 1),
+            "epoch": float(self.epoch + 1),
+            "loss": loss_sum / max(valid_sum, 1.0),
+            "accuracy": correct_sum / max(valid_sum, 1.0),
+            "lr": lr,
+            "grad_norm": grad_norm,
+            "valid": valid_sum,
+        }
+
+    def _report_skipped(self, skipped: list[tuple[int, str]]) -> None:
+        if not skipped:
+            return
+        name = "skipped.jsonl" if self.ctx.world_size == 1 else f"skipped.rank{self.ctx.rank}.jsonl"
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.run_dir / name, "a", encoding="utf-8") as handle:
+            for position, error in skipped:
+                path = str(self.index.records[position].path)
+                handle.write(json.dumps({"step": self.global_step + 1, "video": path, "error": error}) + "\n")
+                warn(f"skipped unreadable video {path}: {error}")
+
+    def _check_skip_rate(self, skipped: int, read: int) -> None:
+        self.skipped_total += skipped
+        self.read_total += read
+        limit = self.config.data.max_skip_fraction
+        if self.read_total >= 32 and self.skipped_total > limit * self.read_total:
+            raise InputError(
+                f"{self.skipped_total} of the {self.read_total} videos read so far were unreadable "
+                f"(more than data.max_skip_fraction = {limit})",
+                hint="check --video-root and the list file; the unreadable videos are in skipped.jsonl",
+            )
+
+    def _log(self, record: dict[str, float]) -> None:
+        if not self.ctx.is_main:
+            return
+        clips = self.config.optim.global_batch_size / max(record["seconds"], 1e-9)
+        line = {**record, "clips_per_second": clips, "skipped_total": self.skipped_total, "time": utc_now()}
+        with open(self.run_dir / "metrics.jsonl", "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(line) + "\n")
+
+    def _result(self) -> TrainResult:
+        return TrainResult(
+            run_dir=self.run_dir,
+            checkpoint=self.checkpoint_path,
+            global_step=self.global_step,
+            epoch=self.epoch,
+            finished=self.finished,
+            history=self.history,
+            skipped=self.skipped_total,
+        )
