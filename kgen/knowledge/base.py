@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -54,7 +54,7 @@ class ClassTexts(BaseModel):
 class KnowledgeFile(VersionedFile):
     """Base of every ``knowledge/<dataset>/<kind>.json`` file."""
 
-    KIND: str = ""  # set by register_kind
+    KIND: ClassVar[str] = ""  # set by register_kind (a ClassVar: not a field written into every file)
 
     dataset: str
 
