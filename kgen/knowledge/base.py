@@ -113,7 +113,7 @@ def load_knowledge(dataset_name: str, kind: str) -> KnowledgeFile:
     if not path.exists():
         raise InputError(
             f"no {kind} knowledge for {dataset_name} at {path}",
-            hint=f"build it first (see `kgen --help`), or pass --root to the workspace that holds it",
+            hint="build it first (see `kgen --help`), or pass --root to the workspace that holds it",
         )
     return info.model.load(path)
 
