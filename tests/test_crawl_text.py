@@ -152,3 +152,27 @@ def test_a_sense_that_is_only_labels_takes_its_first_subsense() -> None:
         ("A back handspring.", ("gymnastics",)),
         ("Second.", ()),
     ]
+
+
+def test_word_by_word_description_says_a_shared_definition_once() -> None:
+    from kgen.crawl.dictionary import Definition
+    from kgen.crawl.phrase import Chunk
+    from kgen.crawl.refine import ChunkDefinitions, refine
+
+    def chunk(text: str, position: int, action: bool) -> ChunkDefinitions:
+        definition = {
+            "trimming": "cut closely",
+            "shaving": "cut closely",
+            "beard": "the hair growing on the lower part of a man's face",
+        }[text]
+        found = Definition("wordnet", text, text, "verb", f"{text}.v.01", definition)
+        return ChunkDefinitions(Chunk(text, position, action), wordnet=found, wiktionary=None)
+
+    refined = refine(
+        None,
+        None,
+        [chunk("trimming", 0, True), chunk("shaving", 2, True), chunk("beard", 3, False)],
+    )
+    assert refined.rule == "dictionary-words"
+    assert refined.text == "cut closely. the hair growing on the lower part of a man's face."
+    assert len(refined.used) == 3

@@ -201,4 +201,62 @@ def test_debian_wordnet_defines_hmdb51_offline() -> None:
     assert by_name["fencing"].refined.startswith("the art or sport of fighting with swords")
     assert by_name["pushup"].refined.startswith("an arm exercise")
     assert by_name["shake hands"].refined_rule == "dictionary-phrase"
+    # the sense of "bow" chosen in context: the weapon, not WordNet's first sense (a knot)
+    assert "a weapon for shooting arrows" in by_name["shoot bow"].refined
     assert outcome.file.provenance.parameters["wordnet_version"] == "3.0"
+
+
+def _context_wordnet(folder: Path) -> WordNet:
+    from wordnet_fixture import FakeSynset, write_wordnet
+
+    synsets = [
+        FakeSynset("verb", "verb.contact", ["shoot"], "hit with a missile from a weapon", 5),
+        FakeSynset("verb", "verb.motion", ["fold"], "bend or lay so that one part covers the other", 3),
+        FakeSynset("verb", "verb.motion", ["blow"], "exhale hard", 3),
+        FakeSynset("verb", "verb.motion", ["blow", "shove off"], "leave; informal or rude", 1),
+        FakeSynset("noun", "noun.artifact", ["bow"], "a knot with two loops and loose ends", 4),
+        FakeSynset("noun", "noun.artifact", ["bow"], "a weapon for shooting arrows", 2),
+        FakeSynset("noun", "noun.artifact", ["gun"], "a weapon that discharges a missile", 5),
+        FakeSynset("noun", "noun.person", ["gun", "gunman"], "a person who shoots a gun", 1),
+        FakeSynset("noun", "noun.substance", ["paper"], "a material made of cellulose pulp", 5),
+        FakeSynset("noun", "noun.artifact", ["paper", "newspaper"], "a publication on folded sheets", 3),
+        FakeSynset("noun", "noun.plant", ["leaf"], "the main organ of photosynthesis", 3),
+        FakeSynset("noun", "noun.act", ["golf"], "a game played on a large open course", 3),
+        FakeSynset("noun", "noun.state", ["swing"], "a state of steady vigorous action", 4),
+        FakeSynset("noun", "noun.act", ["swing"], "the act of swinging a golf club", 1),
+    ]
+    return WordNet(write_wordnet(folder, synsets, {"noun": ["leaves leaf"]}))
+
+
+def test_senses_are_chosen_in_the_context_of_the_rest_of_the_name(tmp_path: Path) -> None:
+    from kgen.crawl.dictionary import sense_context
+
+    wordnet = _context_wordnet(tmp_path / "wn")
+
+    def define(name: str) -> list[str]:
+        phrase = analyse(name, wordnet)
+        found = []
+        for chunk in phrase.chunks:
+            definition = wordnet_definition(
+                wordnet,
+                chunk.text,
+                action=chunk.action,
+                gerund=chunk.gerund,
+                context=sense_context(phrase.chunks, chunk),
+            )
+            assert definition is not None
+            found.append(definition.text)
+        return found
+
+    # the object's gloss names the action: the weapon, not the knot (most frequent sense)
+    assert define("shoot bow") == ["hit with a missile from a weapon", "a weapon for shooting arrows"]
+    # a gloss naming the other chunk: golf's swing, not the state
+    assert define("golf swing")[1] == "the act of swinging a golf club"
+    # never a person for a thing, even when its gloss names the action
+    assert define("shoot gun")[1] == "a weapon that discharges a missile"
+    # the action as a participle in an object's gloss is weak evidence: one point, below the bar
+    assert define("folding paper")[1] == "a material made of cellulose pulp"
+    # a sense whose gloss says informal is never brought in by context ("leaves" ~ "leave")
+    assert define("blowing leaves")[0] == "exhale hard"
+    # a chunk alone has no context
+    assert sense_context(analyse("bow", wordnet).chunks, analyse("bow", wordnet).chunks[0]) is None

@@ -40,6 +40,7 @@ from kgen.crawl.dictionary import (
     Definition,
     form_of_targets,
     mostly_verb,
+    sense_context,
     wiktionary_definition,
     wordnet_definition,
 )
@@ -446,7 +447,12 @@ def _assemble(
         for chunk in w.phrase.chunks:
             wn_def = (
                 wordnet_definition(
-                    wordnet, chunk.text, action=chunk.action, gerund=chunk.gerund, alone=alone
+                    wordnet,
+                    chunk.text,
+                    action=chunk.action,
+                    gerund=chunk.gerund,
+                    alone=alone,
+                    context=sense_context(w.phrase.chunks, chunk),
                 )
                 if wordnet
                 else None

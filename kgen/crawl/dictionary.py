@@ -12,6 +12,19 @@ Sense choice (kgen's rules; ER-ZSAR does not say how it picked dictionary senses
   verb.contact, verb.motion, verb.competition, verb.consumption) when there is one; for an action
   noun, the first in noun.act ("fencing": "the art or sport of fighting with swords", not "a barrier
   that serves to enclose an area");
+* WordNet, *in context* (a name of several chunks): the senses of a chunk are also scored against
+  the rest of the name, a simplified Lesk (Lesk 1986) restricted to the name's own words: two
+  points for each word of the other chunks that the sense's definition or lemmas mention ("bow" in
+  "shoot bow": "a weapon for *shooting* arrows", not "a knot with two loops"; "swing" in "golf
+  swing": "the act of swinging a *golf* club"; "pitch" in "baseball pitch"), one point when an
+  object's gloss names the action as a participle ("a publication on *folded* sheets" for "paper"
+  in "folding paper"). A sense replaces the one the rules above pick only when it scores at least
+  ``MIN_CONTEXT_SCORE`` (2) and more than that one; among equal scores the rules' order stands.
+  Generic words ("act", "someone", "used") never count; a person never replaces a thing, and a
+  sense whose gloss says informal, slang or dated is never brought in by context. (Scoring gloss
+  against gloss, as Lesk's original does, was tried on HMDB51/UCF101/K400 and picked more wrong
+  senses than it fixed: "back and forth" made "swing" in "tennis swing" a plaything.) This is
+  kgen's choice: the papers do not say how senses were picked;
 * Wiktionary: the first sense of that part of speech that is not vacuous and not labelled obsolete,
   archaic, rare, slang ...; for an action noun, a sense labelled as a sport, game or exercise first;
   a form-of sense ("present participle of brush") is followed to its lemma;
@@ -27,8 +40,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from kgen.crawl.phrase import STOPWORDS
-from kgen.crawl.textclean import words_of
+from kgen.crawl.phrase import STOPWORDS, Chunk
+from kgen.crawl.textclean import stem, words_of
 from kgen.crawl.wikitext import WiktionaryDefinition
 from kgen.crawl.wiktionary import WiktionaryEntry
 from kgen.crawl.wordnet import Pos, Synset, WordNet
@@ -41,6 +54,15 @@ ACTIVITY_LABELS = frozenset(
     swimming wrestling boxing fencing archery climbing skiing skating cycling golf tennis cricket baseball
     basketball football soccer volleyball hockey weightlifting bodybuilding yoga""".split()
 )
+# Words too common in glosses to tell senses apart (they never score in context).
+GENERIC_GLOSS_WORDS = frozenset(
+    """act action activity process practice something someone somebody person people thing things
+    part use used using make made making usually especially often esp etc e g i.e one two several
+    various kind type form way manner move moving cause causing become having being get take give
+    also very small large long short particular purpose another other others""".split()
+)
+MIN_CONTEXT_SCORE = 2
+_REGISTER_NOTE = re.compile(r"\b(?:informal|slang|obsolete|archaic|dated|vulgar)\b", re.IGNORECASE)
 _ACT_OF = re.compile(r"^(?:the |an? )?(?:act|action|activity|process|practice) of (\w+)")
 
 
@@ -111,11 +133,85 @@ def mostly_verb(wordnet: WordNet, text: str) -> bool:
     return verb >= max(1, others)
 
 
+@dataclass(frozen=True)
+class SenseContext:
+    """The rest of a class name, as a simplified Lesk sees it (stems of its content words)."""
+
+    mentioned: frozenset[str]  # the other chunks' words ("golf" for "swing" in "golf swing")
+    action: frozenset[str]  # of those, the action's words, when the chunk scored is an object
+
+    def score(self, synset: Synset, own: set[str]) -> int:
+        """Two points per word of the rest of the name that ``synset``'s definition or lemmas
+        mention, one when it is the action named as a participle in an object's gloss ("a
+        publication on *folded* sheets"); the chunk's own words (``own``) never count."""
+        points: dict[str, int] = {}
+        for text in (synset.definition, *synset.lemmas):
+            for word in _content_words(text):
+                key = stem(word)
+                if key in own or key not in self.mentioned:
+                    continue
+                weak = key in self.action and word.endswith(("ed", "en"))
+                points[key] = max(points.get(key, 0), 1 if weak else 2)
+        return sum(points.values())
+
+
+def _content_words(text: str) -> list[str]:
+    words = (re.sub(r"['’]s$", "", w) for w in words_of(text))  # "person's" -> "person"
+    return [w for w in words if w and w not in STOPWORDS and w not in GENERIC_GLOSS_WORDS]
+
+
+def _content_stems(text: str) -> set[str]:
+    return {stem(w) for w in _content_words(text)}
+
+
+def sense_context(chunks: tuple[Chunk, ...], chunk: Chunk) -> SenseContext | None:
+    """The context of ``chunk`` among a name's ``chunks`` (None when it is the whole name)."""
+    others = [c for c in chunks if c != chunk]
+    if not others:
+        return None
+    own = _content_stems(chunk.text)
+    mentioned: set[str] = set()
+    action: set[str] = set()
+    for other in others:
+        words = _content_stems(other.text)
+        mentioned |= words
+        if other.action and not chunk.action:
+            action |= words
+    return SenseContext(frozenset(mentioned - own), frozenset(action - own))
+
+
+def _in_context(
+    default: Synset, senses: list[Synset], context: SenseContext | None, text: str, lemma: str
+) -> Synset:
+    """``default`` unless another of ``senses`` fits the context clearly better (module docstring).
+    Never a person for a thing ("a person who shoots a gun" for "gun" in "shoot gun") nor a sense
+    its gloss marks as informal, slang or dated ("blow": "leave; informal or rude")."""
+    if context is None:
+        return default
+    own = _content_stems(text) | _content_stems(lemma)
+    best, best_score = default, context.score(default, own)
+    for synset in senses:
+        if synset.lexfile == "noun.person" and default.lexfile != "noun.person":
+            continue
+        if _REGISTER_NOTE.search(synset.definition):
+            continue
+        score = context.score(synset, own)
+        if score > best_score and score >= MIN_CONTEXT_SCORE:
+            best, best_score = synset, score
+    return best
+
+
 def wordnet_definition(
-    wordnet: WordNet, text: str, *, action: bool, gerund: bool, alone: bool = False
+    wordnet: WordNet,
+    text: str,
+    *,
+    action: bool,
+    gerund: bool,
+    alone: bool = False,
+    context: SenseContext | None = None,
 ) -> Definition | None:
     """The WordNet sense that defines ``text`` in its role (see the module docstring);
-    ``alone``: the chunk is the whole class name."""
+    ``alone``: the chunk is the whole class name; ``context``: the rest of the name."""
     fallback: tuple[str, Synset] | None = None
     options = _pos_options(
         action, gerund, verb_first=alone or mostly_verb(wordnet, text), alone=alone
@@ -131,12 +227,14 @@ def wordnet_definition(
             ]
             if option == "act":
                 candidates = [s for s in candidates if s.lexfile == "noun.act"]
-            elif option == "verb" and action:
-                candidates = [
+            preferred = candidates
+            if option == "verb" and action:
+                preferred = [
                     s for s in candidates if s.lexfile in PHYSICAL_VERB_LEXFILES
                 ] or candidates
-            if candidates:
-                return _from_synset(text, lemma, candidates[0])
+            if preferred:
+                chosen = _in_context(preferred[0], candidates, context, text, lemma)
+                return _from_synset(text, lemma, chosen)
     if fallback is not None and fallback[1].definition:
         return _from_synset(text, fallback[0], fallback[1], note="only a circular sense")
     return None

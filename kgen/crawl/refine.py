@@ -15,7 +15,8 @@ three shapes, which kgen reproduces as three rules, tried in order:
    first as it comes ("brush hair" -> "rub with a brush, or as if with a brush. a covering for the
    body (or parts of it) consisting of a dense growth of threadlike structures ..."), as ER-ZSAR has
    for "brushing teeth" ("clean (one's teeth) with a brush. each of a set of hard, bony ...").
-   Chunks no dictionary defines are left out (and reported).
+   Chunks no dictionary defines are left out (and reported); a definition two chunks share
+   ("trimming or shaving": "cut closely") is said once.
 
 Dictionary definitions come from WordNet when it has the headword (its lexicographer files let kgen
 pick the sense that is an act), else from Wiktionary. Definitions keep their own wording and
@@ -83,6 +84,8 @@ def refine(
     used = [c.best for c in chunk_definitions if c.best is not None]
     undefined = tuple(c.chunk.text for c in chunk_definitions if c.best is None)
     if used:
-        text = " ".join(as_sentence(d.text) for d in used)
+        # Synonyms in one name ("trimming or shaving beard") can share a sense: say it once.
+        sentences = dict.fromkeys(as_sentence(d.text) for d in used)
+        text = " ".join(sentences)
         return Refined(text=text, rule="dictionary-words", used=tuple(used), undefined=undefined)
     return Refined(text="", rule=None, undefined=undefined)
