@@ -174,8 +174,8 @@ def evaluate(
         index = read_video_list(path, dataset=dataset, label_space=space, video_root=video_root)
         if settings.limit is not None:
             index = index.head(settings.limit)
-        check_videos_exist(index)
         text = text_side_for(bank, dataset, space).to(ctx.device)
+        check_videos_exist(index)
         prepared.append((target, index, text))
     runs: list[RunResult] = []
     for entry in models:

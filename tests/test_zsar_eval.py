@@ -1,0 +1,175 @@
+"""Evaluation protocols end to end on built-in lists (with small real videos written at their paths)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from zsar_helpers import TINY, names_bank, synthetic, synthetic_bank, tiny_run_config  # noqa: F401
+
+from kgen.datasets import load_builtin
+from kgen.errors import InputError
+from zsar.data.index import read_video_list, resolve_list
+from zsar.data.synthetic import moving_square, write_unreadable_video, write_video
+from zsar.evaluate import Prediction, list_result
+from zsar.protocols import protocol_targets, summarize
+from zsar.results import ListResult, RunResult
+from zsar.train import Trainer
+
+
+def _write_list_videos(dataset: str, lists: list[str], root: Path, limit: int) -> None:
+    """Small real videos at the paths of the first ``limit`` rows of built-in lists."""
+    data = load_builtin(dataset)
+    rng = np.random.default_rng(0)
+    for name in lists:
+        path, space = resolve_list(data, name)
+        for record in read_video_list(path, dataset=data, label_space=space, video_root=root).records[:limit]:
+            if not record.path.exists():
+                write_video(record.path, moving_square(record.label, rng, frames=8))
+
+
+def _hmdb_bank_dir(tmp_path: Path) -> Path:
+    hmdb = load_builtin("hmdb51")
+    bank = names_bank([c.name for c in hmdb.classes], dataset="hmdb51", class_ids=[c.id for c in hmdb.classes])
+    return bank.save(tmp_path / "hmdb-bank")
+
+
+def _checkpoint(tmp_path: Path, synthetic, seed: int) -> Path:  # noqa: F811
+    config = tiny_run_config(synthetic, train={"seed": seed},
+                             eval={"temporal_views": 2, "spatial_crops": 1, "aggregation": "joint-frames"})
+    return Trainer(config, bank=synthetic_bank(synthetic), run_dir=tmp_path / f"run{seed}", max_steps=1,
+                   show_progress=False).run().checkpoint
+
+
+def test_protocol_lists_and_label_spaces() -> None:
+    def plan(protocol: str, dataset: str, **kw) -> list[tuple[str, str]]:
+        return [(t.role, t.list_name) for t in protocol_targets(protocol, load_builtin(dataset), **kw)]
+
+    assert plan("zero-shot", "ucf101") == [("split1", "test1"), ("split2", "test2"), ("split3", "test3")]
+    assert plan("zero-shot", "hmdb51", full_list="full.txt")[-1] == ("full", "full.txt")
+    assert plan("zero-shot", "k600") == [(f"split{i}", f"zs_split{i}_eval") for i in (1, 2, 3)]
+    assert plan("zero-shot", "k400") == [("test", "val")]
+    assert plan("zero-shot", "ssv2") == [("test", "validation")]
+    assert plan("base-to-novel", "k400") == [("base", "b2n_base_val"), ("novel", "b2n_novel_val")]
+    assert plan("few-shot", "hmdb51") == [("test", "test1")] and plan("few-shot", "ssv2") == [("test", "validation")]
+    assert plan("list", "ucf101", lists=["test2", "/x/mine.txt"]) == [("test2", "test2"), ("mine", "/x/mine.txt")]
+    # K600's splits are classified among their own 160 classes.
+    k600 = load_builtin("k600")
+    assert [resolve_list(k600, f"zs_split{i}_eval")[1] for i in (1, 2, 3)] == ["zs_split1", "zs_split2", "zs_split3"]
+    with pytest.raises(InputError, match="no built-in list b2n_base_val"):
+        protocol_targets("base-to-novel", load_builtin("k600"))
+    with pytest.raises(InputError, match="unknown protocol"):
+        protocol_targets("half-class", load_builtin("ucf101"))
+
+
+def _result(role: str, top1: float, top5: float = 100.0) -> ListResult:
+    return ListResult(name=role, role=role, source="x", label_space=None, num_classes=10, videos=10, evaluated=10,
+                      top1=top1, top5=top5, mean_class_accuracy=top1)
+
+
+def test_summaries_mean_std_and_harmonic_mean() -> None:
+    runs = [RunResult(label=f"s{i}", checkpoint=None, model="ap-clip", backbone=TINY,
+                      lists=[_result("base", b), _result("novel", n)])
+            for i, (b, n) in enumerate([(80.0, 60.0), (70.0, 50.0), (75.0, 55.0)], start=1)]
+    summary, hm = summarize("base-to-novel", runs)
+    assert summary["base top-1"].mean == pytest.approx(75.0) and summary["novel top-1"].mean == pytest.approx(55.0)
+    assert summary["base top-1"].std == pytest.approx(np.std([80, 70, 75]))
+    assert hm == pytest.approx(2 * 75 * 55 / 130)
+    zero = [RunResult(label="m", checkpoint=None, model="ap-clip", backbone=TINY,
+                      lists=[_result("split1", 50.0, 80.0), _result("split2", 54.0, 82.0), _result("split3", 52.0, 84.0),
+                             _result("full", 61.0)])]
+    summary, hm = summarize("zero-shot", zero)
+    assert hm is None and summary["top-1"].mean == pytest.approx(52.0) and summary["top-1"].values == [50.0, 54.0, 52.0]
+    assert summary["top-5"].mean == pytest.approx(82.0) and summary["full-set top-1"].mean == 61.0
+
+
+def test_top1_top5_and_class_mean_from_predictions(tmp_path: Path) -> None:
+    (tmp_path / "l.txt").write_text("a.avi 0\nb.avi 0\nc.avi 1\nd.avi 2\n")
+    index = read_video_list(tmp_path / "l.txt", dataset=load_builtin("hmdb51"))
+    predictions = [
+        Prediction(0, 0, True, "", (0, 1, 2, 3, 4)),
+        Prediction(1, 0, True, "", (1, 2, 3, 4, 5)),  # wrong, not in top-5
+        Prediction(2, 1, True, "", (2, 1, 0, 3, 4)),  # wrong, in top-5
+        Prediction(3, 2, False, "no such file", ()),
+    ]
+    result = list_result(predictions, index, name="l", role="test", num_classes=51)
+    assert (result.evaluated, len(result.skipped)) == (3, 1)
+    assert result.top1 == pytest.approx(100 / 3) and result.top5 == pytest.approx(200 / 3)
+    assert result.mean_class_accuracy == pytest.approx(25.0)  # class 0: 1/2, class 1: 0
+    assert result.skipped[0].video.endswith("d.avi") and result.skipped[0].error == "no such file"
+
+
+@pytest.mark.slow
+def test_base_to_novel_over_two_seeds_through_the_cli(tmp_path: Path, synthetic, run_cli) -> None:  # noqa: F811
+    root = tmp_path / "hmdb"
+    _write_list_videos("hmdb51", ["b2n_base_val", "b2n_novel_val"], root, limit=3)
+    bank_dir = _hmdb_bank_dir(tmp_path)
+    checkpoints = [_checkpoint(tmp_path, synthetic, seed) for seed in (1, 2)]
+    out = tmp_path / "b2n.json"
+    result = run_cli(
+        "eval", "--checkpoint", str(checkpoints[0]), "--checkpoint", str(checkpoints[1]), "--bank", str(bank_dir),
+        "--dataset", "hmdb51", "--protocol", "base-to-novel", "--video-root", str(root), "--limit", "3",
+        "--workers", "0", "--out", str(out),
+    )
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(out.read_text())
+    assert report["format"] == "kgen.zsar.eval" and report["protocol"] == "base-to-novel"
+    assert [run["label"] for run in report["runs"]] == ["s1", "s2"]
+    assert report["views"]["temporal_views"] == 2 and report["views"]["aggregation"] == "joint-frames"  # the recipe's
+    for run in report["runs"]:
+        base, novel = run["lists"]
+        assert (base["role"], base["num_classes"], base["evaluated"]) == ("base", 26, 3)
+        assert (novel["role"], novel["num_classes"], novel["label_space"]) == ("novel", 25, "novel")
+    b, n = report["summary"]["base top-1"]["mean"], report["summary"]["novel top-1"]["mean"]
+    assert report["harmonic_mean"] == pytest.approx(2 * b * n / (b + n) if b + n else 0.0)
+    assert "HM" in result.stdout and "b2n_novel_val" in result.stdout
+
+
+@pytest.mark.slow
+def test_zero_shot_frozen_clip_baseline_with_a_full_set_and_a_bad_video(tmp_path: Path, run_cli) -> None:
+    root = tmp_path / "hmdb"
+    _write_list_videos("hmdb51", ["test1", "test2", "test3"], root, limit=2)
+    hmdb = load_builtin("hmdb51")
+    first = read_video_list(hmdb.video_list_path("test1"), dataset=hmdb, video_root=root).records[0]
+    write_unreadable_video(root / "broken.avi")
+    full = tmp_path / "full.txt"
+    full.write_text(f"{first.path} {first.label}\nbroken.avi 3\n")
+    result = run_cli(
+        "eval", "--model", "vifi-clip", "--pretrained", "random", "--backbone", TINY, "--frames", "4",
+        "--bank", str(_hmdb_bank_dir(tmp_path)), "--dataset", "hmdb51", "--video-root", str(root),
+        "--limit", "2", "--views", "1x2", "--aggregation", "mean-softmax", "--full-list", str(full), "--workers", "0",
+        "--json",
+    )
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    lists = report["runs"][0]["lists"]
+    assert [item["role"] for item in lists] == ["split1", "split2", "split3", "full"]
+    assert all(item["num_classes"] == 51 and item["evaluated"] == 2 for item in lists[:3])
+    assert lists[3]["evaluated"] == 1 and lists[3]["skipped"][0]["video"].endswith("broken.avi")
+    assert report["summary"]["top-1"]["values"] == [item["top1"] for item in lists[:3]]
+    assert report["views"] == {"frames": 4, "input_size": 64, "temporal_views": 1, "spatial_crops": 2,
+                               "aggregation": "mean-softmax", "sampling": "segment", "limit": 2}
+    assert "skipped 1 unreadable video" in result.stderr
+
+
+def test_eval_refuses_a_bank_of_another_dataset(tmp_path: Path, run_cli) -> None:
+    ucf = load_builtin("ucf101")
+    bank = names_bank([c.name for c in ucf.classes][:3], dataset="ucf101", class_ids=[0, 1, 2]).save(tmp_path / "b")
+    result = run_cli("eval", "--model", "ap-clip", "--pretrained", "random", "--backbone", TINY, "--bank", str(bank),
+                     "--dataset", "hmdb51", "--video-root", str(tmp_path))
+    assert result.exit_code == 2 and "holds the 3 classes of 'ucf101'" in result.stderr
+
+
+def test_eval_needs_exactly_one_model_source(run_cli, tmp_path: Path) -> None:
+    result = run_cli("eval", "--bank", "x", "--dataset", "hmdb51")
+    assert result.exit_code == 2 and "give --checkpoint" in result.stderr
+    result = run_cli("eval", "--bank", "x", "--dataset", "hmdb51", "--model", "ap-clip", "--checkpoint", str(tmp_path))
+    assert result.exit_code == 2
+
+
+def test_bad_views_option(run_cli) -> None:
+    result = run_cli("eval", "--bank", "x", "--model", "ap-clip", "--pretrained", "random", "--backbone", TINY,
+                     "--dataset", "hmdb51", "--views", "two")
+    assert result.exit_code == 2 and "cannot read --views" in result.stderr
