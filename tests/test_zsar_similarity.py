@@ -6,7 +6,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from zsar.similarity import best_prompt_per_frame, late_interaction, late_interaction_parts, mean_pooled_cosine
+from zsar.similarity import (
+    best_prompt_per_frame,
+    late_interaction,
+    late_interaction_parts,
+    mean_pooled_cosine,
+)
 
 
 def _example() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
