@@ -70,12 +70,13 @@ def test_openvclip28_classifier_is_the_mean_of_28_normalised_prompts(tiny: Loade
     assert len(templates) == len(set(templates)) == 28
     assert templates[0] == "a photo of {}." and templates[6] == "a photo of a person practicing {}."
     assert "a example of a person using {}." in templates and templates[-1] == "a demonstration of a person practicing {}."
-    result = _encode(tiny, "ucf101", templates="openvclip28")
-    assert result.path.name.startswith("ucf101-names-openvclip28-kgen-tiny-vit-random-")
+    # One class split (25 classes) keeps the test fast; the templates are what is under test.
+    result = _encode(tiny, "hmdb51", templates="openvclip28", split="novel")
+    assert result.path.name.startswith("hmdb51-novel-names-openvclip28-kgen-tiny-vit-random-")
     bank = load_bank(result.path)
-    assert bank.texts_per_class == [28] * 101
+    assert bank.texts_per_class == [28] * 25
     classifier = bank.classifier()
-    for k in (0, 50, 100):
+    for k in (0, 12, 24):
         name = bank.class_names[k]
         vectors = _encode_text(tiny.model, [t.replace("{}", name) for t in templates])
         expected = torch.nn.functional.normalize(vectors.mean(dim=0), dim=0)
