@@ -25,11 +25,11 @@ BUILTIN_MODEL_MODULES = [
     "zsar.models.vifi_clip",
     "zsar.models.ap_clip",
     "zsar.models.da_sti",
+    "zsar.models.stdd",
 ]
 
 # Models the project will add; asking for one before it exists says so instead of "unknown".
 PLANNED_MODELS = {
-    "stdd": "STDD (AAAI 2025)",
     "sc-clip": "SC-CLIP (Pattern Recognition 2025)",
 }
 
