@@ -30,7 +30,13 @@ from pydantic import Field
 from kgen.clip import LoadedClip
 from zsar.config import ModelConfig
 from zsar.feature_distillation import ResidualProjector, cosine_distillation
-from zsar.models.base import FrameScoringModel, LossOutput, ModelOutput, TrainTargets, soft_cross_entropy
+from zsar.models.base import (
+    FrameScoringModel,
+    LossOutput,
+    ModelOutput,
+    TrainTargets,
+    soft_cross_entropy,
+)
 from zsar.models.registry import register_model
 from zsar.similarity import late_interaction
 from zsar.spacetime_attention import SpaceTimeCrossAttentionBlock, SpaceTimeOptions
