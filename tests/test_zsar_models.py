@@ -133,11 +133,9 @@ def test_a_bank_of_another_width_is_refused() -> None:
 
 
 def test_registry_names_and_errors() -> None:
-    assert {"vifi-clip", "ap-clip"} <= set(available_models())
+    assert {"vifi-clip", "ap-clip", "stdd", "sc-clip", "da-sti"} <= set(available_models())
     with pytest.raises(InputError, match="unknown model 'xclip'"):
         build_model("xclip")
-    with pytest.raises(InputError, match="not part of this kgen version yet"):
-        build_model("stdd")
     with pytest.raises(Exception, match="similarty"):
         make_config("ap-clip", {"similarty": "late-interaction"})
     config = make_config("ap-clip", {"backbone": TINY})

@@ -117,6 +117,16 @@ class TrainConfig(BaseModel):
     save_epoch_weights: bool = Field(False, description="keep the model weights of every epoch (for weight averaging)")
     log_every_steps: int = Field(10, ge=1)
     find_unused_parameters: bool = False
+    weight_average: Literal["off", "uniform", "gaussian", "ema"] = Field(
+        "off", description="at the end of training, average the epoch weights into checkpoints/averaged.pt (Open-VCLIP)"
+    )
+    weight_average_start: int = Field(2, ge=1, description="first epoch in the average (Open-VCLIP: 2)")
+
+    @model_validator(mode="after")
+    def _average_needs_epoch_weights(self) -> TrainConfig:
+        if self.weight_average != "off" and not self.save_epoch_weights:
+            raise ValueError("train.weight_average needs train.save_epoch_weights=true (it averages the epoch weights)")
+        return self
 
 
 class EvalConfig(BaseModel):
@@ -164,7 +174,7 @@ class RunConfig(BaseModel):
         data = self.model_dump(mode="json")
         for key in ("video_root", "workers", "decode_threads", "max_skip_fraction"):
             data["data"].pop(key, None)
-        for key in ("checkpoint_every_steps", "log_every_steps", "save_epoch_weights"):
+        for key in ("checkpoint_every_steps", "log_every_steps", "save_epoch_weights", "weight_average", "weight_average_start"):
             data["train"].pop(key, None)
         data.pop("eval", None)
         data.pop("name", None)

@@ -317,6 +317,10 @@ class Trainer:
             self.finished = True
         if self._saved_step != self.global_step:
             self._save()
+        if self.finished and self.config.train.weight_average != "off" and self.ctx.is_main:
+            from zsar.weight_average import average_run
+
+            average_run(self.run_dir, start=self.config.train.weight_average_start, method=self.config.train.weight_average)
         distributed.barrier(self.ctx)
         return self._result()
 

@@ -1,4 +1,4 @@
-"""``kgen train``, ``kgen eval``, ``kgen profile``, ``kgen recipes``: the video models of :mod:`zsar`.
+"""``kgen train``, ``kgen eval``, ``kgen profile``, ``kgen recipes``, ``kgen average-weights``: the video models of :mod:`zsar`.
 
 torch, open_clip and zsar are imported inside the commands, so ``kgen --help`` stays fast.
 """
@@ -245,8 +245,30 @@ def recipes(
     out_console.print(table)
 
 
+def average_weights(
+    run: Annotated[Path, typer.Argument(help="Run folder trained with train.save_epoch_weights=true.")],
+    start: Annotated[int, typer.Option("--start", min=1, help="First epoch in the average (Open-VCLIP/STDD: 2).")] = 2,
+    end: Annotated[int | None, typer.Option("--end", min=1, help="Last epoch in the average (default: the last saved).")] = None,
+    method: Annotated[str, typer.Option("--method", help="uniform (swa), gaussian (gwa, mu 15 sigma 10) or ema (decay 0.9).")] = "uniform",
+    out: Annotated[Path | None, typer.Option("--out", help="Where to write the averaged checkpoint (default RUN/checkpoints/averaged.pt).")] = None,
+) -> None:
+    """Average a run's epoch weights into one checkpoint that kgen eval reads (Open-VCLIP weight averaging).
+
+    Example: kgen average-weights runs/stdd-k400 --start 2 --end 22 --method uniform
+    """
+    from kgen.console import info
+    from zsar.weight_average import average_run
+
+    if method not in ("uniform", "gaussian", "ema"):
+        raise InputError(f"unknown averaging method {method!r}", hint="uniform, gaussian or ema")
+    path = average_run(run, start=start, end=end, method=method, out=out)  # type: ignore[arg-type]
+    info(f"averaged checkpoint: {path}")
+    typer.echo(str(path))
+
+
 def register(app: typer.Typer) -> None:
     app.command("train")(train)
     app.command("eval")(evaluate)
     app.command("profile")(profile)
     app.command("recipes")(recipes)
+    app.command("average-weights")(average_weights)

@@ -1,0 +1,196 @@
+"""The ``stdd`` model: starts as CLIP, no new parameters, eq. (8) alignment, distillation gradient, learning,
+weight averaging, profile and recipes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn.functional as F
+from zsar_helpers import TINY, names_bank, synthetic, synthetic_bank, tiny_run_config  # noqa: F401
+
+from kgen.errors import InputError
+from zsar import distributed
+from zsar.checkpoint import load_checkpoint, rebuild_model
+from zsar.config import apply_overrides, load_recipe
+from zsar.evaluate import EvalModel, EvalSettings, evaluate
+from zsar.models import TrainTargets, build_model
+from zsar.profile import profile_model
+from zsar.spacetime_attention import SpaceTimeCrossAttentionBlock
+from zsar.textside import TextSide
+from zsar.train import Trainer, dataset_of
+from zsar.weight_average import averaging_coefficients
+
+CLASSES = ["archery", "bowling", "juggling balls", "surfing water"]
+
+
+def _video(batch: int = 2, frames: int = 4, seed: int = 0) -> torch.Tensor:
+    return torch.randn(batch, frames, 3, 64, 64, generator=torch.Generator().manual_seed(seed))
+
+
+def _stdd(**options):
+    return build_model("stdd", backbone=TINY, pretrained="random", frames=4, **options)
+
+
+def test_every_block_is_replaced_and_no_parameter_is_added() -> None:
+    model = _stdd(distillation_weight=0)
+    plain = build_model("vifi-clip", backbone=TINY, pretrained="random", frames=4)
+    assert all(isinstance(block, SpaceTimeCrossAttentionBlock) for block in model.backbone.blocks)
+    assert model.total_parameter_count() == plain.total_parameter_count()
+    assert model.tunable_parameter_count() == plain.tunable_parameter_count()
+    # the blocks carry CLIP's weights unchanged
+    for key, value in plain.backbone.state_dict().items():
+        torch.testing.assert_close(model.backbone.state_dict()[key], value)
+
+
+def test_vit_b16_has_exactly_the_plain_vits_parameters() -> None:
+    model = build_model("stdd", backbone="ViT-B-16", pretrained="random", distillation_weight=0)
+    plain = build_model("vifi-clip", backbone="ViT-B-16", pretrained="random")
+    assert model.total_parameter_count() == plain.total_parameter_count()
+    assert sum(p.numel() for p in model.backbone.visual.parameters()) == 86_192_640  # CLIP ViT-B/16 image tower
+
+
+def test_with_masking_and_mixing_off_the_model_computes_clips_frame_features() -> None:
+    model = _stdd(window_shift_masking=False, channel_mixing="off").eval()
+    plain = build_model("vifi-clip", backbone=TINY, pretrained="random", frames=4).eval()
+    video = _video()
+    with torch.no_grad():
+        torch.testing.assert_close(model.frame_embeddings(video), plain.frame_embeddings(video))
+        changed = _stdd().eval().frame_embeddings(video)
+    assert not torch.allclose(changed, plain.frame_embeddings(video))
+
+
+def test_alignment_scores_equal_a_hand_computation_of_eq_8() -> None:
+    model = _stdd().eval()
+    # 3 classes with 1, 3 and 2 prompts
+    per_class = [torch.randn(n, 32, generator=torch.Generator().manual_seed(n)) for n in (1, 3, 2)]
+    from bank_helpers import bank_from_embeddings
+
+    text = TextSide(bank_from_embeddings(per_class))
+    video = _video()
+    with torch.no_grad():
+        logits = model(video, text).logits
+        z = F.normalize(model.frame_embeddings(video), dim=-1)
+        scale = float(model.scale())
+    for n in range(2):
+        for k, prompts in enumerate(per_class):
+            c = F.normalize(prompts, dim=-1)
+            v2t = sum(max(float(z[n, t] @ c[j]) for j in range(len(c))) for t in range(4)) / 4
+            t2v = sum(max(float(z[n, t] @ c[j]) for t in range(4)) for j in range(len(c))) / len(c)
+            assert float(logits[n, k]) == pytest.approx(scale * (v2t + t2v) / 2, rel=1e-4, abs=1e-4)
+
+
+def test_evaluation_is_deterministic_unless_test_shuffle_is_asked_for() -> None:
+    video = _video()
+    text = TextSide(names_bank(CLASSES, prompts_per_class=2))
+    model = _stdd().eval()
+    with torch.no_grad():
+        assert torch.equal(model(video, text).logits, model(video, text).logits)
+    shuffled = _stdd(temporal_shuffle_at_test=True).eval()
+    torch.manual_seed(0)
+    with torch.no_grad():
+        runs = [shuffled(video, text).logits for _ in range(4)]
+    assert any(not torch.equal(runs[0], other) for other in runs[1:])
+
+
+def test_distillation_has_a_gradient_and_reaches_the_projector() -> None:
+    model = _stdd().train()
+    text = TextSide(names_bank(CLASSES, prompts_per_class=2))
+    output = model(_video(), text)
+    assert "distillation" in output.extras and float(output.extras["distillation"].detach()) > 0
+    assert output.extras["distillation"].requires_grad
+    hard = torch.tensor([0, 1])
+    loss = model.loss(output, TrainTargets(hard, F.one_hot(hard, 4).float(), torch.ones(2, dtype=torch.bool)), text)
+    assert set(loss.parts) == {"ce", "distillation"}
+    assert float(loss.loss.detach()) == pytest.approx(loss.parts["ce"] + 2.0 * loss.parts["distillation"], rel=1e-5)
+    output.extras["distillation"].backward()
+    second_layer = model.projector.net[2].weight.grad
+    assert second_layer is not None and float(second_layer.abs().sum()) > 0  # the release's no_grad bug is not repeated
+    assert float(model.backbone.visual.proj.grad.abs().sum()) > 0
+    assert all(p.grad is None for p in model.teacher.parameters())
+    # without distillation there is no teacher and no projector
+    bare = _stdd(distillation_weight=0)
+    assert bare.teacher is None and bare.projector is None
+
+
+def test_bad_options_are_refused() -> None:
+    with pytest.raises(InputError, match="cannot be cut"):
+        build_model("stdd", backbone="ViT-B-32", pretrained="random", distillation_weight=0)  # 7x7 grid
+    with pytest.raises(InputError, match="continual mixing"):
+        _stdd(channel_fold=3, temporal_scales=[1, 2])  # 64/3 = 21 channels, not divisible by 2
+    with pytest.raises(InputError, match="channel_mixing"):
+        apply_overrides(load_recipe("stdd-zero-shot-k400"), ["model.channel_mixing=both"])
+
+
+def test_averaging_coefficients() -> None:
+    assert averaging_coefficients([2, 3, 4, 5], "uniform") == [0.25] * 4
+    ema = averaging_coefficients([1, 2, 3], "ema")
+    assert ema == pytest.approx([0.81, 0.09, 0.1])  # 0.9^2, 0.1*0.9, 0.1
+    gaussian = averaging_coefficients([5, 15, 25], "gaussian")
+    assert gaussian[1] > gaussian[0] == pytest.approx(gaussian[2])
+
+
+@pytest.mark.slow
+def test_a_tiny_stdd_learns_four_synthetic_classes_and_averages_its_epochs(tmp_path: Path, synthetic, run_cli) -> None:  # noqa: F811
+    bank = synthetic_bank(synthetic, prompts_per_class=2)
+    config = tiny_run_config(
+        synthetic,
+        model={"name": "stdd", "backbone": TINY, "pretrained": "random", "frames": 4},
+        optim={"epochs": 16, "global_batch_size": 4, "lr": 1e-3},
+        train={"save_epoch_weights": True, "weight_average": "uniform", "weight_average_start": 15},
+    )
+    result = Trainer(config, bank=bank, run_dir=tmp_path / "run", show_progress=False).run()
+    assert result.finished and result.global_step == 32
+    losses = [h["loss"] for h in result.history]
+    assert sum(losses[-4:]) < 0.5 * sum(losses[:4])
+    averaged = tmp_path / "run" / "checkpoints" / "averaged.pt"
+    payload = load_checkpoint(averaged)
+    assert payload["weight_average"]["epochs"] == [15, 16]
+    epoch15 = load_checkpoint(tmp_path / "run" / "checkpoints" / "epoch_015.pt")["model"]
+    epoch16 = load_checkpoint(tmp_path / "run" / "checkpoints" / "epoch_016.pt")["model"]
+    key = "backbone.visual.proj"
+    torch.testing.assert_close(payload["model"][key], (epoch15[key] + epoch16[key]) / 2)
+    # the command writes the same average
+    result = run_cli("average-weights", str(tmp_path / "run"), "--start", "15", "--out", str(tmp_path / "avg.pt"))
+    assert result.exit_code == 0, result.stderr
+    torch.testing.assert_close(load_checkpoint(tmp_path / "avg.pt")["model"][key], payload["model"][key])
+    # every training video right, evaluated afresh from the averaged checkpoint
+    model, _ = rebuild_model(payload)
+    report = evaluate(
+        "list", dataset_of(config), [EvalModel("tiny", model, str(averaged))], bank,
+        EvalSettings(temporal_views=1, spatial_crops=1, aggregation="joint-frames", workers=0),
+        distributed.init_distributed("cpu"), video_root=synthetic.root, lists=[str(synthetic.list_file)],
+        show_progress=False,
+    )
+    assert report.runs[0].lists[0].evaluated == 8 and report.runs[0].lists[0].top1 == 100.0
+
+
+def test_average_weights_command_explains_missing_epoch_weights(tmp_path: Path, run_cli) -> None:
+    result = run_cli("average-weights", str(tmp_path))
+    assert result.exit_code == 2 and "save_epoch_weights" in result.stderr
+
+
+def test_kgen_profile_reports_stdd_with_the_extra_attention_per_scale(run_cli) -> None:
+    result = run_cli("profile", "--model", "stdd", "--backbone", TINY, "--frames", "4", "--classes", "5", "--json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    vifi = profile_model("vifi-clip", backbone=TINY, frames=4, num_classes=5)
+    one_scale = profile_model("stdd", backbone=TINY, frames=4, num_classes=5)
+    assert report["gflops_per_view"] == one_scale.gflops_per_view > vifi.gflops_per_view
+
+
+def test_recipes_follow_the_paper_and_the_authors_code() -> None:
+    for name, backbone in [("stdd-zero-shot-k400", "ViT-B-16"), ("stdd-zero-shot-k400-vit-l14", "ViT-L-14")]:
+        config = load_recipe(name)
+        model = config.model
+        assert (model.name, model.backbone, model.frames) == ("stdd", backbone, 8)
+        assert (model.mask_ratio, tuple(model.window), model.temporal_scales, model.channel_fold) == (0.5, (2, 2), [1, 2], 32)
+        assert model.window_shift_masking and model.channel_mixing == "continual" and not model.temporal_shuffle_at_test
+        assert model.distillation_weight == 2.0
+        assert (config.optim.epochs, config.optim.warmup_epochs, config.optim.lr) == (22, 2, 3.33e-6)
+        assert (config.eval.temporal_views, config.eval.spatial_crops) == (3, 1)
+        assert config.train.weight_average == "uniform" and config.train.weight_average_start == 2
+    with pytest.raises(InputError, match="save_epoch_weights"):
+        apply_overrides(load_recipe("stdd-zero-shot-k400"), ["train.save_epoch_weights=false"])
