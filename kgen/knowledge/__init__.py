@@ -5,9 +5,9 @@ from kgen.knowledge.base import (
     KindInfo,
     KnowledgeFile,
     Provenance,
-    known_kinds,
     kind_info,
     knowledge_path,
+    known_kinds,
     load_knowledge,
     register_kind,
 )

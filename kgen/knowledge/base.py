@@ -113,7 +113,7 @@ def load_knowledge(dataset_name: str, kind: str) -> KnowledgeFile:
     if not path.exists():
         raise InputError(
             f"no {kind} knowledge for {dataset_name} at {path}",
-            hint=f"build it first (see `kgen --help`), or pass --root to the workspace that holds it",
+            hint="build it first (see `kgen --help`), or pass --root to the workspace that holds it",
         )
     return info.model.load(path)
 
@@ -130,4 +130,8 @@ def _import_builtin_kinds() -> None:
 # adds its module here.
 BUILTIN_KIND_MODULES: list[str] = [
     "kgen.crawl.descriptions",
+    "kgen.knowledge.apclip",
+    "kgen.knowledge.askg",
+    "kgen.knowledge.attributes",
+    "kgen.knowledge.action_descriptions",
 ]
