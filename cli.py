@@ -27,6 +27,8 @@ app = typer.Typer(
 # Each module defines ``register(app)``; the order here is the order of `kgen --help`.
 COMMAND_MODULES = [
     "kgen.commands.datasets",
+    "kgen.commands.build",
+    "kgen.commands.show",
 ]
 
 
