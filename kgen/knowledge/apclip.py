@@ -3,7 +3,7 @@ action-conditioned prompts, ``knowledge/<dataset>/prompts.json`` (kind ``prompts
 
 * :class:`AttributeGraphFile` (``kgen.attribute-graph``): the aspects (Scene, Actor, Body) and
   their attributes (4 each, 12 in all, by default). kgen ships a default graph
-  (``kgen/build/data/apclip_attributes.json``); ``kgen build-prompts --propose-attributes`` asks
+  (``kgen/generate/data/apclip_attributes.json``); ``kgen build-prompts --propose-attributes`` asks
   the LLM instead, and ``--attributes FILE`` pins any graph written in this format. The graph is
   written beside the prompts as ``attribute_graph.json`` and, as networkx node-link JSON, inside
   ``prompts.json``.
