@@ -144,6 +144,10 @@ class LLMClient:
             if completion.refusal:
                 self._fail(refused=True)
                 raise AskFailed(request.purpose, f"the model refused: {completion.refusal[:200]}")
+            if not completion.text.lstrip().startswith(("{", "[")) and looks_like_refusal(completion.text):
+                # "I'm sorry, I can't ..." would otherwise pass as a one-item list.
+                self._fail(refused=True)
+                raise AskFailed(request.purpose, f"the model refused: {completion.text.strip()[:200]}")
             try:
                 value = request.spec.parse(
                     completion.text, truncated=completion.truncated, prefer_json=completion.mode != "grammar"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from pathlib import Path
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 _CLAUSE_BREAK = re.compile(r"[,;:]\s|\s[-\u2013\u2014]\s")
@@ -23,9 +24,23 @@ CONTEXT_LENGTH = 77
 
 @cache
 def _tokenizer():
-    from open_clip.tokenizer import SimpleTokenizer
+    """open_clip's SimpleTokenizer. Importing ``open_clip`` runs its package ``__init__``, which
+    imports every model (and transformers): tens of seconds on a small CPU. The tokenizer module
+    needs none of it, so when open_clip is not loaded yet it is loaded on its own from its file."""
+    import importlib.util
+    import sys
 
-    return SimpleTokenizer()
+    module = sys.modules.get("open_clip.tokenizer")
+    if module is None:
+        package = importlib.util.find_spec("open_clip")
+        if package is None or not package.submodule_search_locations:
+            raise ImportError("open_clip is not installed")
+        path = Path(list(package.submodule_search_locations)[0]) / "tokenizer.py"
+        spec = importlib.util.spec_from_file_location("kgen._open_clip_tokenizer", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    return module.SimpleTokenizer()
 
 
 def count_tokens(text: str) -> int:
