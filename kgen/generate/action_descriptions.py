@@ -30,7 +30,7 @@ from kgen.text.normalize import normalize_sentence
 DESCRIBE = PromptTemplate(
     "action_descriptions.describe",
     "You are an expert on human actions. You describe what videos of actions show, in plain, concrete sentences.",
-    'Rephrase the action name "{action}" into {count_phrase} that describe what a video of this action shows: '
+    'Rephrase the action name "{action}" into {count_phrase} describing what a video of this action shows: '
     'the people, the objects, the place and how the body moves. Start with "This video shows".',
     SamplingParams(temperature=0.0, max_tokens=512),
 )
