@@ -124,6 +124,11 @@ def answer_from_schema(schema: dict[str, Any], seed: str = "") -> Any:
     return make(schema, "", 0)
 
 
+class _Server(ThreadingHTTPServer):
+    # The default listen backlog (5) refuses connections when many clients connect at once.
+    request_queue_size = 256
+
+
 class FakeOpenAIServer:
     """``with FakeOpenAIServer() as server: ... server.base_url ...``"""
 
@@ -164,7 +169,7 @@ class FakeOpenAIServer:
         return f"http://{host}:{port}/v1"
 
     def start(self) -> FakeOpenAIServer:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), self._make_handler_class())
+        server = _Server(("127.0.0.1", 0), self._make_handler_class())
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)

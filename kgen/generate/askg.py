@@ -76,13 +76,13 @@ ACTION_OBJECT_RELATIONS = PromptTemplate(
 ACTION_RELATIONS = PromptTemplate(
     "askg.action_relations", SYSTEM,
     "Find the proper predicate names that concisely describe the relationship between each sub-action pair of action "
-    "\"{action}\", in the order they happen: {pairs}",
+    "\"{action}\", in the order they happen. Give one predicate per pair number.\n{pairs}",
     SAMPLING,
 )
 SENTENCES = PromptTemplate(
     "askg.sentences", SYSTEM,
     "Try to complete the whole sentence according to each relation triples: This is an example of {action}, ...\n"
-    "Relation triples:\n{triples}",
+    "Give one completion per triple number.\nRelation triples:\n{triples}",
     SAMPLING,
 )
 
@@ -119,6 +119,14 @@ def full_sentence(action: str, clause: str) -> tuple[str, bool]:
 def _predicate(raw: str) -> str:
     words = normalize_phrase(raw).lower().split()
     return " ".join(words[:MAX_PREDICATE_WORDS])
+
+
+def _numbers(count: int) -> list[str]:
+    return [str(i) for i in range(1, count + 1)]
+
+
+def _numbered(lines) -> str:
+    return "\n".join(f"{i}. {line}" for i, line in enumerate(lines, start=1))
 
 
 def _distinct(items: list[str], key=concept_key) -> list[str]:
@@ -166,43 +174,42 @@ class ASKGBuilder(KindBuilder[ClassASKG]):
             raise ClassFailed("askg: too few distinct objects or sub-actions after normalisation")
 
         chain = [action, *subs]
-        pair_keys = _distinct([f"{a} -> {b}" for a, b in zip(chain, chain[1:], strict=False)], key=key_form)
+        pairs = [(a, b) for a, b in zip(chain, chain[1:], strict=False) if key_form(a) != key_form(b)]
         n = len(objects)
         oo_spec = TripleSpec(objects, min_items=max(1, n // 2), max_items=n, max_predicate_words=MAX_PREDICATE_WORDS)
         ao_spec = KeyedSpec(objects, key_label="object", value_label="predicate", value_tokens=10)
-        aa_spec = KeyedSpec(pair_keys, key_label="pair", value_label="predicate", value_tokens=10)
+        # Pairs and triples are keyed by number: short keys keep the embedded model's forced tokens few.
+        aa_spec = KeyedSpec(_numbers(len(pairs)), key_label="pair", value_label="predicate", value_tokens=10)
         oo, ao, aa = await asyncio.gather(
             client.ask(self._request(OBJECT_RELATIONS, entry, oo_spec, entities=", ".join(objects))),
             client.ask(self._request(ACTION_OBJECT_RELATIONS, entry, ao_spec, entities=", ".join(objects))),
-            client.ask(self._request(ACTION_RELATIONS, entry, aa_spec, pairs="; ".join(pair_keys))),
+            client.ask(self._request(ACTION_RELATIONS, entry, aa_spec, pairs=_numbered(f"{a} -> {b}" for a, b in pairs))),
         )
         triples: list[KGTriple] = []
         for t in oo.value.triples:  # type: ignore[attr-defined]
             triples.append(KGTriple(subject=t.subject, predicate=_predicate(t.predicate), object=t.object, kind="object-object"))
         for obj, predicate in ao.value.values.items():  # type: ignore[attr-defined]
             triples.append(KGTriple(subject=action, predicate=_predicate(predicate), object=obj, kind="action-object"))
-        for pair, predicate in aa.value.values.items():  # type: ignore[attr-defined]
-            a, b = pair.split(" -> ", 1)
-            triples.append(KGTriple(subject=a, predicate=_predicate(predicate), object=b, kind="action-action"))
+        for number, (a, b) in zip(_numbers(len(pairs)), pairs, strict=True):
+            triples.append(KGTriple(subject=a, predicate=_predicate(aa.value.values[number]), object=b, kind="action-action"))  # type: ignore[attr-defined]
         triples = [t for t in triples if t.predicate]
 
-        prompts: list[TriplePrompt] = []
-        for prompt_type in ("spatial", "temporal"):
+        async def complete(prompt_type: str) -> list[TriplePrompt]:
             chosen = [(i, t) for i, t in enumerate(triples) if t.prompt_type == prompt_type]
-            keyed: dict[str, int] = {}
-            for i, t in chosen:
-                keyed.setdefault(t.render(), i)
-            if not keyed:
-                continue
-            keys = _distinct(list(keyed), key=key_form)
-            spec = KeyedSpec(keys, key_label="triple", value_label="completion", value_tokens=40)
-            answer = await client.ask(self._request(SENTENCES, entry, spec, triples="\n".join(keys)))
-            for key in keys:
-                clause = clause_of(answer.value.values[key], action)  # type: ignore[attr-defined]
-                if not clause:
-                    continue
-                text, cut = full_sentence(action, clause)
-                prompts.append(TriplePrompt(triple=keyed[key], type=prompt_type, clause=clause, text=text, truncated=cut))
+            if not chosen:
+                return []
+            spec = KeyedSpec(_numbers(len(chosen)), key_label="triple", value_label="completion", value_tokens=40)
+            answer = await client.ask(self._request(SENTENCES, entry, spec, triples=_numbered(t.render() for _, t in chosen)))
+            out = []
+            for number, (index, _) in zip(_numbers(len(chosen)), chosen, strict=True):
+                clause = clause_of(answer.value.values[number], action)  # type: ignore[attr-defined]
+                if clause:
+                    text, cut = full_sentence(action, clause)
+                    out.append(TriplePrompt(triple=index, type=prompt_type, clause=clause, text=text, truncated=cut))
+            return out
+
+        spatial, temporal = await asyncio.gather(complete("spatial"), complete("temporal"))
+        prompts = spatial + temporal
         if not prompts:
             raise ClassFailed("askg: no usable prompt")
         return ClassASKG(

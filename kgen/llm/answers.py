@@ -265,7 +265,7 @@ class KeyedSpec(AnswerSpec):
     """One non-empty text for each of the given keys, in order."""
 
     NAME = "kgen.keyed"
-    VERSION = 1
+    VERSION = 2
 
     def __init__(self, keys: list[str], key_label: str = "key", value_label: str = "text", value_tokens: int = 48) -> None:
         if not keys:
@@ -320,18 +320,24 @@ class KeyedSpec(AnswerSpec):
 
     def read_lines(self, text: str, truncated: bool) -> dict[str, str]:
         found: dict[str, str] = {}
-        for line in answer_lines(text, truncated):
-            line = _LIST_MARKER.sub("", line.strip(), count=1).replace("**", "")
-            for pos, ch in enumerate(line):
-                if ch not in ":=" and line[pos : pos + 2] != "->":
-                    continue
-                key = self._match(line[:pos])
-                if key is not None:
-                    value = line[pos + (2 if line[pos : pos + 2] == "->" else 1) :].strip()
-                    if value and key not in found:
-                        found[key] = value
+        for raw_line in answer_lines(text, truncated):
+            # The key may itself look like a list marker ("1: ..."): try the line as it is first.
+            for line in (raw_line.strip().replace("**", ""), _LIST_MARKER.sub("", raw_line.strip(), count=1).replace("**", "")):
+                if self._read_pair(line, found):
                     break
         return found
+
+    def _read_pair(self, line: str, found: dict[str, str]) -> bool:
+        for pos, ch in enumerate(line):
+            if ch not in ":=" and line[pos : pos + 2] != "->":
+                continue
+            key = self._match(line[:pos])
+            if key is not None:
+                value = line[pos + (2 if line[pos : pos + 2] == "->" else 1) :].strip()
+                if value and key not in found:
+                    found[key] = value
+                return True
+        return False
 
     def render_lines(self, value: Any) -> str:
         return "\n".join(f"{key}: {text}" for key, text in dict(value).items())
