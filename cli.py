@@ -31,6 +31,8 @@ COMMAND_MODULES = [
     "kgen.commands.cache",
     "kgen.commands.banks",
     "kgen.commands.video",
+    "kgen.commands.build",
+    "kgen.commands.show",
 ]
 
 

@@ -130,4 +130,8 @@ def _import_builtin_kinds() -> None:
 # adds its module here.
 BUILTIN_KIND_MODULES: list[str] = [
     "kgen.crawl.descriptions",
+    "kgen.knowledge.apclip",
+    "kgen.knowledge.askg",
+    "kgen.knowledge.attributes",
+    "kgen.knowledge.action_descriptions",
 ]

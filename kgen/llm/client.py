@@ -1,0 +1,220 @@
+"""The LLM client: cache, concurrency, rate limit, retries, validation and repair, usage.
+
+``await client.ask(request)`` returns a validated answer or raises :class:`AskFailed`:
+
+1. The cache key is made of the backend, the model, the full messages, the sampling parameters
+   and the answer spec (name, version, hash of its JSON schema). A cached answer costs no call;
+   ``refresh=True`` skips the lookup (and overwrites the entry when the new answer is valid).
+2. Each call waits for the requests-per-minute limiter, then for a concurrency slot.
+3. Transient failures (429, 5xx, timeouts, dropped connections) are retried up to ``max_retries``
+   times with exponential backoff and jitter, honouring ``Retry-After``. A server that cannot be
+   reached at all, bad credentials or an unknown model stop the run (:class:`FatalBackendError`).
+4. An answer that does not meet its spec is shown back to the model with the validation error as
+   a new user message, up to ``max_repairs`` times. A refusal is not argued with.
+5. Only a valid answer is stored, at once, in its own transaction: a run killed at any moment
+   loses nothing it was answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from kgen.cache import ResponseCache
+from kgen.llm.answers import AnswerSpec
+from kgen.llm.backend import Backend
+from kgen.llm.errors import AnswerInvalid, FatalBackendError, RequestRejected, TransientBackendError
+from kgen.llm.lenient import looks_like_refusal
+from kgen.llm.ratelimit import RateLimiter
+from kgen.llm.retry import Backoff
+from kgen.llm.types import Completion, Example, Message, SamplingParams
+from kgen.llm.usage import Usage
+
+CACHE_NAMESPACE = "llm"
+
+
+@dataclass(frozen=True)
+class LLMRequest:
+    """One question: what to ask, how to sample, what the answer must look like."""
+
+    purpose: str  # the step it serves, for reports ("askg.objects")
+    messages: tuple[Message, ...]
+    spec: AnswerSpec
+    sampling: SamplingParams = field(default_factory=SamplingParams)
+    examples: tuple[Example, ...] = ()  # worked examples, placed after the system message
+    # "always": every backend sees the examples (they are part of the method, e.g. STDD's one-shot
+    # prompt); "embedded": only the small embedded model does (format help the papers did not use).
+    example_policy: str = "embedded"
+
+
+@dataclass(frozen=True)
+class Answer:
+    value: BaseModel
+    text: str  # the raw text of the valid answer
+    cached: bool
+    attempts: int
+
+
+class AskFailed(Exception):
+    """No valid answer for one request (after retries and repairs, or a refusal)."""
+
+    def __init__(self, purpose: str, reason: str) -> None:
+        super().__init__(f"{purpose}: {reason}")
+        self.purpose = purpose
+        self.reason = reason
+
+
+def repair_message(error: AnswerInvalid, truncated: bool) -> str:
+    cut = " It was also cut off at the length limit: write less." if truncated else ""
+    return f"Your answer could not be used: {error}.{cut} Answer the question again, exactly in the required format."
+
+
+class LLMClient:
+    def __init__(
+        self,
+        backend: Backend,
+        cache: ResponseCache,
+        *,
+        concurrency: int = 8,
+        rpm: float | None = None,
+        max_retries: int = 6,
+        max_repairs: int = 3,
+        refresh: bool = False,
+        backoff: Backoff | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self.backend = backend
+        self.cache = cache
+        self.concurrency = concurrency
+        self.max_retries = max_retries
+        self.max_repairs = max_repairs
+        self.refresh = refresh
+        self.backoff = backoff or Backoff()
+        self.usage = Usage()
+        self.limiter = RateLimiter(rpm, sleep=sleep)
+        self._sleep = sleep
+        self._semaphore: asyncio.Semaphore | None = None
+
+    def cache_key(self, request: LLMRequest) -> str:
+        return ResponseCache.make_key(
+            CACHE_NAMESPACE,
+            backend=self.backend.name,
+            model=self.backend.model_id,
+            messages=[m.wire() for m in request.messages],
+            examples=[e.model_dump() for e in self.examples_for(request)],
+            sampling=request.sampling.model_dump(),
+            schema=request.spec.fingerprint(),
+        )
+
+    def examples_for(self, request: LLMRequest) -> tuple[Example, ...]:
+        """The worked examples this backend is shown for ``request`` (see ``example_policy``)."""
+        if request.example_policy == "always" or self.backend.name == "embedded":
+            return request.examples
+        return ()
+
+    def cached_answer(self, request: LLMRequest) -> Answer | None:
+        """The stored answer to ``request``, if any (re-validated; an entry that no longer
+        validates is ignored)."""
+        stored = self.cache.get(self.cache_key(request))
+        if not isinstance(stored, dict) or "value" not in stored:
+            return None
+        try:
+            value = request.spec.check(stored["value"])
+        except AnswerInvalid:
+            return None
+        return Answer(value=value, text=str(stored.get("text", "")), cached=True, attempts=int(stored.get("attempts", 1)))
+
+    async def ask(self, request: LLMRequest) -> Answer:
+        if not self.refresh:
+            hit = self.cached_answer(request)
+            if hit is not None:
+                self.usage.cached += 1
+                return hit
+        messages = list(request.messages)
+        last_error: AnswerInvalid | None = None
+        for attempt in range(self.max_repairs + 1):
+            completion = await self._call(request, messages)
+            if completion.refusal:
+                self._fail(refused=True)
+                raise AskFailed(request.purpose, f"the model refused: {completion.refusal[:200]}")
+            if not completion.text.lstrip().startswith(("{", "[")) and looks_like_refusal(completion.text):
+                # "I'm sorry, I can't ..." would otherwise pass as a one-item list.
+                self._fail(refused=True)
+                raise AskFailed(request.purpose, f"the model refused: {completion.text.strip()[:200]}")
+            try:
+                value = request.spec.parse(
+                    completion.text, truncated=completion.truncated, prefer_json=completion.mode != "grammar"
+                )
+            except AnswerInvalid as exc:
+                if looks_like_refusal(completion.text):
+                    self._fail(refused=True)
+                    raise AskFailed(request.purpose, f"the model refused: {completion.text.strip()[:200]}") from exc
+                last_error = exc
+                if attempt < self.max_repairs:
+                    self.usage.repairs += 1
+                    messages = messages + [
+                        Message(role="assistant", content=completion.text or "(empty answer)"),
+                        Message(role="user", content=repair_message(exc, completion.truncated)),
+                    ]
+                continue
+            self._store(request, value, completion, attempt + 1)
+            self.usage.answered += 1
+            return Answer(value=value, text=completion.text, cached=False, attempts=attempt + 1)
+        self._fail()
+        raise AskFailed(request.purpose, f"no valid answer in {self.max_repairs + 1} attempts; last problem: {last_error}")
+
+    def _fail(self, refused: bool = False) -> None:
+        self.usage.failed += 1
+        if refused:
+            self.usage.refusals += 1
+
+    def _store(self, request: LLMRequest, value: BaseModel, completion: Completion, attempts: int) -> None:
+        record: dict[str, Any] = {
+            "value": value.model_dump(),
+            "text": completion.text,
+            "attempts": attempts,
+            "purpose": request.purpose,
+            "model": self.backend.model_id,
+            "answered_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        }
+        self.cache.set(self.cache_key(request), record)
+
+    async def _call(self, request: LLMRequest, messages: list[Message]) -> Completion:
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(self.concurrency)
+        last: TransientBackendError | None = None
+        for attempt in range(self.max_retries + 1):
+            await self.limiter.acquire()
+            async with self._semaphore:
+                self.usage.calls += 1
+                if attempt:
+                    self.usage.retries += 1
+                try:
+                    completion = await self.backend.complete(messages, self.examples_for(request), request.spec, request.sampling)
+                except TransientBackendError as exc:
+                    last = exc
+                except RequestRejected as exc:
+                    self._fail()
+                    raise AskFailed(request.purpose, str(exc)) from exc
+                else:
+                    self.usage.prompt_tokens += completion.prompt_tokens
+                    self.usage.completion_tokens += completion.completion_tokens
+                    return completion
+            if attempt < self.max_retries:
+                await self._sleep(self.backoff.delay(attempt, last.retry_after_s))
+        assert last is not None
+        if last.connection:
+            raise FatalBackendError(
+                f"{last} (gave up after {self.max_retries + 1} tries)",
+                hint="check that the server is running and --base-url / OPENAI_BASE_URL points at it",
+                unavailable=True,
+            )
+        self._fail()
+        raise AskFailed(request.purpose, f"{last} (gave up after {self.max_retries + 1} tries)")

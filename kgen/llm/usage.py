@@ -1,0 +1,40 @@
+"""What a run cost: calls, cache hits, failures, retries, tokens. Printed at the end of every run."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Usage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    calls: int = 0  # requests sent to the backend (retries and repair rounds included)
+    cached: int = 0  # answers served from the cache, no call made
+    answered: int = 0  # new valid answers (each stored in the cache)
+    failed: int = 0  # questions left without a valid answer
+    retries: int = 0  # calls repeated after 429/5xx/timeouts/dropped connections
+    repairs: int = 0  # calls that asked again after an invalid answer
+    refusals: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def add(self, other: Usage) -> None:
+        for name in type(self).model_fields:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def summary(self) -> str:
+        parts = [
+            f"{self.calls} call{'s' if self.calls != 1 else ''}",
+            f"{self.cached} cached",
+            f"{self.answered} answered",
+            f"{self.failed} failed",
+        ]
+        extra = []
+        if self.retries:
+            extra.append(f"{self.retries} retried")
+        if self.repairs:
+            extra.append(f"{self.repairs} repair round{'s' if self.repairs != 1 else ''}")
+        if self.refusals:
+            extra.append(f"{self.refusals} refused")
+        tokens = f"tokens: {self.prompt_tokens:,} prompt + {self.completion_tokens:,} completion"
+        return ", ".join(parts) + (f" ({', '.join(extra)})" if extra else "") + "; " + tokens

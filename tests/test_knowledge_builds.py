@@ -1,0 +1,304 @@
+"""The four kinds, built through the CLI against a local OpenAI-compatible server."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from openai_server import FakeOpenAIServer, Reply, answer_from_schema, request_schema
+
+from kgen.cache import ResponseCache
+from kgen.crawl.descriptions import ClassDescription, CrawlProvenance, DescriptionsFile
+from kgen.datasets import resolve_dataset
+from kgen.knowledge.base import load_knowledge
+from kgen.text.clip_tokens import count_tokens
+
+CLASSES = ["abseiling", "brush hair", "ride bike"]
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def classes_file(tmp_path: Path) -> Path:
+    path = tmp_path / "mini.txt"
+    path.write_text("\n".join(CLASSES) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def server():
+    with FakeOpenAIServer() as running:
+        yield running
+
+
+def llm_args(server: FakeOpenAIServer) -> list[str]:
+    return ["--base-url", server.base_url, "--model", "fake-model"]
+
+
+def test_build_prompts_counts_tokens_and_prefix(run_cli, server, classes_file, isolated_workspace) -> None:
+    long_sentence = (
+        "The climber leans back over the edge of a tall cliff. She feeds the rope through a metal device at her waist "
+        "with her gloved right hand. Her feet walk down the rock face in small steps."
+    )
+
+    def handler(req):
+        schema = request_schema(req)
+        value = answer_from_schema(schema, json.dumps(req["messages"]))
+        value["environment"] = long_sentence
+        value["clothing"] = "  a   harness ,helmet and gloves !!"
+        return Reply(content=json.dumps(value))
+
+    server.handler = handler
+    result = run_cli("build-prompts", "--classes", str(classes_file), *llm_args(server))
+    assert result.exit_code == 0, result.stderr
+    assert server.count == 3 * len(CLASSES)  # one call per (class, LLM-prompt)
+    knowledge = load_knowledge("mini", "prompts")
+    dataset = resolve_dataset(None, classes_file)
+    texts = knowledge.bank_texts(dataset)
+    assert [len(t.texts) for t in texts] == [36, 36, 36]
+    assert set(texts[0].text_types) == {"scene", "actor", "body"}
+    for class_texts in texts:
+        for text in class_texts.texts:
+            assert text.startswith(f"a video of {class_texts.class_name}. ")
+    entry = knowledge.classes[0]
+    assert all(p.clip_tokens <= 30 and count_tokens(p.text) <= 30 for p in entry.prompts)
+    environment = next(p for p in entry.prompts if p.attribute == "environment")
+    assert environment.truncated and environment.text == (
+        "The climber leans back over the edge of a tall cliff. She feeds the rope through a metal device at her waist "
+        "with her gloved right hand."
+    )
+    clothing = next(p for p in entry.prompts if p.attribute == "clothing")
+    assert clothing.text == "A harness, helmet and gloves!"
+    graph_file = isolated_workspace / "knowledge" / "mini" / "attribute_graph.json"
+    graph = nx.node_link_graph(knowledge.attribute_graph, edges="edges")
+    assert graph_file.exists() and graph.number_of_nodes() == 1 + 3 + 12
+    assert knowledge.provenance.backend == "openai" and knowledge.provenance.model == "fake-model"
+    assert len(knowledge.provenance.prompts) == 3 and all(len(p.sha256) == 64 for p in knowledge.provenance.prompts)
+
+    again = run_cli("build-prompts", "--classes", str(classes_file), *llm_args(server))
+    assert again.exit_code == 0 and server.count == 9  # second run: zero calls
+    assert "0 calls, 9 cached" in again.stderr
+
+
+def test_pinned_attributes_and_replaced_llm_prompts(run_cli, server, classes_file, tmp_path) -> None:
+    graph = {
+        "format": "kgen.attribute-graph",
+        "format_version": 1,
+        "aspects": [
+            {"name": "Scene", "attributes": [{"name": "place"}]},
+            {"name": "Body", "attributes": [{"name": "legs"}, {"name": "arms"}]},
+        ],
+    }
+    prompts = {
+        "format": "kgen.llm-prompts",
+        "format_version": 1,
+        "system": "Be brief.",
+        "prompts": [{"name": "only", "user": "Action {action}; attributes:\n{attribute_list}"}],
+    }
+    (tmp_path / "g.json").write_text(json.dumps(graph))
+    (tmp_path / "p.json").write_text(json.dumps(prompts))
+    result = run_cli(
+        "build-prompts", "--classes", str(classes_file), "--attributes", str(tmp_path / "g.json"),
+        "--llm-prompts", str(tmp_path / "p.json"), *llm_args(server),
+    )
+    assert result.exit_code == 0, result.stderr
+    assert server.count == 3
+    sent = {r["messages"][1]["content"] for r in server.requests}
+    assert "Action abseiling; attributes:\n- place\n- legs\n- arms" in sent
+    knowledge = load_knowledge("mini", "prompts")
+    assert knowledge.prompts_per_class == 3 and len(knowledge.classes[0].prompts) == 3
+
+
+def test_propose_attributes_asks_once_per_aspect(run_cli, server, classes_file) -> None:
+    def handler(req):
+        user = req["messages"][-1]["content"]
+        for aspect in ("Scene", "Actor", "Body"):
+            if f"Consider the aspect {aspect}" in user:
+                return Reply(content=json.dumps({"items": [f"{aspect.lower()} trait {i}" for i in range(4)]}))
+        return Reply(content=json.dumps(answer_from_schema(request_schema(req), user)))
+
+    server.handler = handler
+    result = run_cli("build-prompts", "--classes", str(classes_file), "--propose-attributes", *llm_args(server))
+    assert result.exit_code == 0, result.stderr
+    assert server.count == 3 + 3 * len(CLASSES)
+    knowledge = load_knowledge("mini", "prompts")
+    assert [a.name for a in knowledge.aspects] == ["Scene", "Actor", "Body"]
+    assert [len(a.attributes) for a in knowledge.aspects] == [4, 4, 4]
+
+
+def test_build_askg_graph_and_prompts(run_cli, server, classes_file, isolated_workspace) -> None:
+    def handler(req):
+        user = req["messages"][-1]["content"]
+        schema = request_schema(req)
+        if "most relevant objects" in user and "drinking beer" not in user:
+            return Reply(content=json.dumps({"items": ["the Ropes", "harness", "Helmet", "gloves", "cliff"]}))
+        if "most relevant sub-actions" in user:
+            return Reply(content=json.dumps({"items": ["clip in", "lean back", "walk down", "land", "unclip"]}))
+        if "Try to complete the whole sentence" in user:
+            keys = list(schema["properties"])
+            value = {k: f"This is an example of abseiling, the climber uses the {k.split(',')[0].strip('<')} carefully." for k in keys}
+            return Reply(content=json.dumps(value))
+        return Reply(content=json.dumps(answer_from_schema(schema, user)))
+
+    server.handler = handler
+    result = run_cli("build-askg", "--classes", str(classes_file), *llm_args(server))
+    assert result.exit_code == 0, result.stderr
+    repairs = [r["messages"][-1]["content"] for r in server.requests if r["messages"][-1]["content"].startswith("Your answer")]
+    assert not repairs, repairs
+    assert server.count == 7 * len(CLASSES)
+    knowledge = load_knowledge("mini", "askg")
+    entry = knowledge.classes[0]
+    assert entry.objects == ["the ropes", "harness", "helmet", "gloves", "cliff"]
+    assert 5 <= len(entry.objects) <= 10
+    kinds = {t.kind for t in entry.triples}
+    assert kinds == {"object-object", "action-object", "action-action"}
+    chain = [(t.subject, t.object) for t in entry.triples if t.kind == "action-action"]
+    assert chain == [
+        ("abseiling", "clip in"), ("clip in", "lean back"), ("lean back", "walk down"), ("walk down", "land"), ("land", "unclip")
+    ]
+    assert {p.type for p in entry.prompts} == {"spatial", "temporal"}
+    assert len(entry.temporal) == 5
+    for prompt in entry.prompts:
+        assert prompt.text.startswith("This is an example of abseiling, the climber uses the ")
+        assert prompt.text.count("This is an example of") == 1
+    texts = knowledge.bank_texts(resolve_dataset(None, classes_file))
+    assert texts[0].text_types == ["spatial"] * len(entry.spatial) + ["temporal"] * 5
+
+    folder = isolated_workspace / "knowledge" / "mini"
+    graph = nx.read_graphml(folder / "askg.graphml")
+    assert graph.nodes["action:abseiling"]["type"] == "action"
+    # "the ropes" of every class is one shared concept node "rope"
+    assert graph.nodes["object:rope"]["class_count"] == len(CLASSES)
+    assert all("predicate" in data for _, _, data in graph.edges(data=True))
+    nodelink = json.loads((folder / "askg.nodelink.json").read_text())
+    assert len(nodelink["edges"]) == graph.number_of_edges()
+
+
+def test_askg_rejects_k_outside_5_to_10(run_cli, classes_file) -> None:
+    result = run_cli("build-askg", "--classes", str(classes_file), "--k-max", "12", "--base-url", "http://127.0.0.1:9/v1", "--model", "m")
+    assert result.exit_code == 2 and "5 <= --k-min <= --k-max <= 10" in result.stderr
+
+
+def write_descriptions(dataset_name: str, classes_file: Path, skip: set[str] = frozenset()) -> None:
+    dataset = resolve_dataset(None, classes_file)
+    entries = [
+        ClassDescription(
+            class_id=c.id, class_name=c.name, label=c.label,
+            refined="" if c.name in skip else f"{c.name.capitalize()} is an activity. People do {c.name} with care.",
+        )
+        for c in dataset.classes
+    ]
+    from kgen import paths
+
+    folder = paths.knowledge_dir(dataset_name)
+    folder.mkdir(parents=True, exist_ok=True)
+    DescriptionsFile(dataset=dataset_name, provenance=CrawlProvenance(), classes=entries).save(folder / "descriptions.json")
+
+
+def test_build_attributes_prompt_and_sentence_to_the_letter(run_cli, server, classes_file) -> None:
+    write_descriptions("mini", classes_file, skip={"ride bike"})
+    server.script(
+        Reply(content=json.dumps({"items": ["rope", "harness", "cliff", "descent", "the rock"]})),
+        Reply(content=json.dumps({"items": ["the hairbrush", "strokes", "scalp", "hair", "Strokes", "a mirror", "comb"]})),
+    )
+    result = run_cli("build-attributes", "--classes", str(classes_file), "--top-n", "4", "--concurrency", "1", *llm_args(server))
+    assert result.exit_code == 5
+    assert "ride bike" in result.stderr and "kgen crawl" in result.stderr
+    assert server.count == 2
+    first = server.requests[0]
+    assert first["temperature"] == 0.7 and first["max_tokens"] == 256
+    assert first["messages"][-1]["content"] == (
+        'Extract 5-10 essential keywords from "Abseiling is an activity. People do abseiling with care." that best '
+        "describe the action abseiling in the paragraph. Focus on objects, motions, and contexts related to the action."
+    )
+    knowledge = load_knowledge("mini", "attributes")
+    brush = next(c for c in knowledge.classes if c.class_name == "brush hair")
+    assert brush.candidates == ["hairbrush", "strokes", "scalp", "hair", "mirror", "comb"]
+    assert knowledge.sentence(brush) == "This is a video about brush hair, hairbrush, strokes, scalp, hair."
+    with pytest.raises(Exception, match="ride bike"):
+        knowledge.bank_texts(resolve_dataset(None, classes_file))
+
+
+def test_build_attributes_without_descriptions_says_to_crawl(run_cli, server, classes_file) -> None:
+    result = run_cli("build-all", "--classes", str(classes_file), *llm_args(server))
+    assert result.exit_code == 2 and "kgen crawl" in result.stderr
+    assert server.count == 0  # stopped before any call
+
+
+def test_build_descriptions_template(run_cli, server, classes_file) -> None:
+    server.handler = lambda req: Reply(content=json.dumps({"items": ["Abseiling: This video shows a person descending a cliff on a rope"]}))
+    result = run_cli("build-descriptions", "--classes", str(classes_file), *llm_args(server))
+    assert result.exit_code == 0, result.stderr
+    texts = load_knowledge("mini", "action-descriptions").bank_texts(resolve_dataset(None, classes_file))
+    assert texts[0].texts == ["a video of abseiling. Abseiling: This video shows a person descending a cliff on a rope."]
+    assert all(count_tokens(t) <= 75 for c in texts for t in c.texts)
+
+
+def test_failed_classes_are_reported_written_partially_and_filled_in_by_the_next_run(run_cli, server, classes_file) -> None:
+    def handler(req):
+        if '"brush hair"' in req["messages"][-1]["content"]:
+            return Reply(content="I'm sorry, but I can't help with that.")
+        return Reply(content=json.dumps({"items": ["This video shows someone doing it."]}))
+
+    server.handler = handler
+    result = run_cli("build-descriptions", "--classes", str(classes_file), *llm_args(server))
+    assert result.exit_code == 5
+    assert "1 class(es) failed" in result.stderr and "brush hair" in result.stderr and "refused" in result.stderr
+    assert "3 calls" in result.stderr and "1 failed" in result.stderr
+    knowledge = load_knowledge("mini", "action-descriptions")
+    assert [c.class_name for c in knowledge.classes] == ["abseiling", "ride bike"]
+
+    server.handler = lambda req: Reply(content=json.dumps({"items": ["This video shows hair being brushed."]}))
+    again = run_cli("build-descriptions", "--classes", str(classes_file), *llm_args(server))
+    assert again.exit_code == 0 and server.count == 4  # only the failed class was asked again
+    assert len(load_knowledge("mini", "action-descriptions").classes) == 3
+
+
+def test_show_prints_one_class(run_cli, server, classes_file) -> None:
+    assert run_cli("build-descriptions", "--classes", str(classes_file), *llm_args(server)).exit_code == 0
+    shown = run_cli("show", "action-descriptions", "--classes", str(classes_file), "--class", "brush hair")
+    assert shown.exit_code == 0 and "a video of brush hair. Brush hair:" in shown.stdout
+    missing = run_cli("show", "askg", "--classes", str(classes_file), "--class", "brush hair")
+    assert missing.exit_code == 2 and "no askg knowledge" in missing.stderr
+
+
+def test_openai_backend_needs_a_model(run_cli, classes_file, monkeypatch) -> None:
+    monkeypatch.delenv("OPENAI_MODEL", raising=False)
+    result = run_cli("build-descriptions", "--classes", str(classes_file), "--base-url", "http://127.0.0.1:9/v1")
+    assert result.exit_code == 2 and "--model" in result.stderr
+
+
+def test_killed_run_resumes_with_only_the_missing_calls(tmp_path, classes_file, isolated_workspace) -> None:
+    names = [f"action {i}" for i in range(12)]
+    classes_file.write_text("\n".join(names) + "\n")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    with FakeOpenAIServer(latency_s=0.25) as server:
+        server.handler = lambda req: Reply(content=json.dumps({"items": ["This video shows it."]}))
+        command = [
+            sys.executable, "-m", "cli", "build-descriptions", "--classes", str(classes_file),
+            "--concurrency", "1", *llm_args(server),
+        ]
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while server.count < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        killed_after = server.count
+        assert 4 <= killed_after < len(names)
+        assert not (isolated_workspace / "knowledge" / "mini" / "action_descriptions.json").exists()
+        with ResponseCache() as cache:
+            stored = cache.count_by_namespace().get("llm", 0)
+        assert stored >= killed_after - 1
+
+        rerun = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+        assert rerun.returncode == 0, rerun.stderr
+        assert server.count - killed_after == len(names) - stored
+        assert f"{stored} cached" in rerun.stderr
+    assert len(load_knowledge("mini", "action-descriptions").classes) == len(names)

@@ -1,0 +1,200 @@
+"""The LLM client against a real local HTTP server speaking the chat-completions wire format."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from openai_server import FakeOpenAIServer, Reply
+
+from kgen.cache import ResponseCache
+from kgen.llm.answers import ListSpec
+from kgen.llm.client import AskFailed, LLMClient, LLMRequest
+from kgen.llm.errors import FatalBackendError
+from kgen.llm.openai_backend import OpenAIBackend
+from kgen.llm.retry import Backoff
+from kgen.llm.types import Message, SamplingParams
+
+SPEC = ListSpec(3, 5, "object")
+GOOD = json.dumps({"items": ["rope", "harness", "helmet"]})
+
+
+def request(action: str = "abseiling", temperature: float = 0.0) -> LLMRequest:
+    return LLMRequest(
+        purpose=f"test [{action}]",
+        messages=(Message(role="system", content="You list objects."), Message(role="user", content=f"Objects of {action}?")),
+        spec=SPEC,
+        sampling=SamplingParams(temperature=temperature, max_tokens=64),
+    )
+
+
+def make_client(server: FakeOpenAIServer, tmp_path, sleeps: list[float] | None = None, **kwargs) -> LLMClient:
+    async def record_sleep(seconds: float) -> None:
+        if sleeps is not None:
+            sleeps.append(seconds)
+
+    backend = OpenAIBackend(
+        model="fake-model", base_url=server.base_url, timeout_s=kwargs.pop("timeout_s", 5.0), structured=kwargs.pop("structured", "auto")
+    )
+    return LLMClient(backend, ResponseCache(tmp_path / "cache"), sleep=record_sleep, backoff=Backoff(base_s=0.01, max_s=0.05), **kwargs)
+
+
+def ask(client: LLMClient, *requests: LLMRequest):
+    async def main():
+        try:
+            return await asyncio.gather(*(client.ask(r) for r in requests), return_exceptions=True)
+        finally:
+            await client.backend.aclose()
+
+    return asyncio.run(main())
+
+
+def test_structured_output_sends_the_schema_and_caches(tmp_path) -> None:
+    with FakeOpenAIServer() as server:
+        server.script(Reply(content=GOOD, prompt_tokens=11, completion_tokens=7))
+        client = make_client(server, tmp_path)
+        [answer] = ask(client, request())
+        assert answer.value.items == ["rope", "harness", "helmet"] and not answer.cached
+        sent = server.requests[0]
+        assert sent["response_format"]["type"] == "json_schema"
+        assert sent["response_format"]["json_schema"]["strict"] is True
+        assert sent["response_format"]["json_schema"]["schema"]["properties"]["items"]["minItems"] == 3
+        assert client.usage.prompt_tokens == 11 and client.usage.completion_tokens == 7
+        client.cache.close()
+
+        rerun = make_client(server, tmp_path)
+        [again] = ask(rerun, request())
+        assert again.cached and again.value.items == answer.value.items
+        assert server.count == 1 and rerun.usage.calls == 0 and rerun.usage.cached == 1
+        rerun.cache.close()
+
+        refreshed = make_client(server, tmp_path, refresh=True)
+        ask(refreshed, request())
+        assert server.count == 2
+        refreshed.cache.close()
+        # sampling parameters are part of the key
+        other = make_client(server, tmp_path)
+        [sampled] = ask(other, request(temperature=0.7))
+        assert not sampled.cached and server.count == 3
+        other.cache.close()
+
+
+def test_malformed_json_and_schema_violations_are_repaired_with_the_error_shown(tmp_path) -> None:
+    with FakeOpenAIServer() as server:
+        server.script(Reply.malformed(), Reply(content='{"items": ["rope"]}'), Reply(content=GOOD))
+        client = make_client(server, tmp_path)
+        [answer] = ask(client, request())
+        assert answer.value.items == ["rope", "harness", "helmet"] and answer.attempts == 3
+        assert client.usage.repairs == 2 and client.usage.answered == 1
+        second = server.requests[1]["messages"]
+        assert second[-2] == {"role": "assistant", "content": '{"items": ["rope", "harness",, oops'}
+        assert "not valid JSON" in second[-1]["content"]
+        third = server.requests[2]["messages"]
+        assert "1 usable objects" in third[-1]["content"] and "3 to 5 objects" in third[-1]["content"]
+        client.cache.close()
+
+
+def test_repairs_are_bounded_and_nothing_invalid_is_cached(tmp_path) -> None:
+    with FakeOpenAIServer() as server:
+        server.script(*[Reply(content='{"items": []}')] * 3)
+        client = make_client(server, tmp_path, max_repairs=2)
+        [failure] = ask(client, request())
+        assert isinstance(failure, AskFailed) and "3 attempts" in failure.reason
+        assert server.count == 3 and client.usage.failed == 1
+        assert client.cached_answer(request()) is None
+        client.cache.close()
+
+
+def test_refusals_are_not_argued_with(tmp_path) -> None:
+    with FakeOpenAIServer() as server:
+        server.script(Reply.refused(), Reply(content="I'm sorry, I cannot help with that."))
+        client = make_client(server, tmp_path)
+        first, second = ask(client, request("a"), request("b"))
+        assert isinstance(first, AskFailed) and "refused" in first.reason
+        assert isinstance(second, AskFailed) and "refused" in second.reason
+        assert server.count == 2 and client.usage.refusals == 2
+        client.cache.close()
+
+
+def test_429_honours_retry_after_and_500_is_retried(tmp_path) -> None:
+    sleeps: list[float] = []
+    with FakeOpenAIServer() as server:
+        server.script(Reply.rate_limited(retry_after=2), Reply.server_error(), Reply(content=GOOD))
+        client = make_client(server, tmp_path, sleeps=sleeps)
+        [answer] = ask(client, request())
+        assert answer.value.items == ["rope", "harness", "helmet"]
+        assert server.count == 3 and client.usage.retries == 2
+        assert 2.0 <= sleeps[0] <= 2.2  # Retry-After: 2, plus at most 10 % jitter
+        assert sleeps[1] <= 0.05
+        client.cache.close()
+
+
+def test_retries_are_bounded(tmp_path) -> None:
+    with FakeOpenAIServer() as server:
+        server.script(*[Reply.server_error(503)] * 3)
+        client = make_client(server, tmp_path, max_retries=2)
+        [failure] = ask(client, request())
+        assert isinstance(failure, AskFailed) and "503" in failure.reason and "3 tries" in failure.reason
+        client.cache.close()
+
+
+def test_slow_answers_time_out_and_are_retried(tmp_path) -> None:
+    with FakeOpenAIServer() as server:
+        server.script(Reply(content=GOOD, delay_s=1.5), Reply(content=GOOD))
+        client = make_client(server, tmp_path, timeout_s=0.4)
+        [answer] = ask(client, request())
+        assert answer.value.items == ["rope", "harness", "helmet"] and client.usage.retries == 1
+        client.cache.close()
+
+
+def test_truncated_output_is_asked_again_shorter(tmp_path) -> None:
+    with FakeOpenAIServer() as server:
+        server.script(Reply(content='{"items": ["rope", "harn', finish_reason="length"), Reply(content=GOOD))
+        client = make_client(server, tmp_path)
+        [answer] = ask(client, request())
+        assert answer.attempts == 2
+        assert "cut off at the length limit" in server.requests[1]["messages"][-1]["content"]
+        client.cache.close()
+
+
+def test_servers_without_structured_output_fall_back_to_json_mode_then_text(tmp_path) -> None:
+    with FakeOpenAIServer(reject_formats={"json_schema", "json_object"}) as server:
+        server.handler = lambda req: Reply(content="Objects:\n1. rope\n2. harness\n3. helmet")
+        client = make_client(server, tmp_path)
+        [answer] = ask(client, request())
+        assert answer.value.items == ["rope", "harness", "helmet"]
+        formats = [(r.get("response_format") or {}).get("type", "text") for r in server.requests]
+        assert formats == ["json_schema", "json_object", "text"]
+        assert "It must match this JSON schema" in server.requests[-1]["messages"][-1]["content"]
+        assert client.backend.structured_mode == "text"
+        client.cache.close()
+
+
+def test_concurrency_is_bounded(tmp_path) -> None:
+    with FakeOpenAIServer(latency_s=0.15) as server:
+        client = make_client(server, tmp_path, concurrency=3)
+        answers = ask(client, *(request(f"action {i}") for i in range(9)))
+        assert all(not isinstance(a, BaseException) for a in answers)
+        assert server.max_in_flight == 3
+        client.cache.close()
+
+
+def test_unreachable_server_stops_the_run(tmp_path) -> None:
+    with FakeOpenAIServer() as server:
+        url = server.base_url
+    backend = OpenAIBackend(model="m", base_url=url, timeout_s=1.0)
+    client = LLMClient(backend, ResponseCache(tmp_path / "c"), max_retries=1, backoff=Backoff(base_s=0.01, max_s=0.01))
+    [error] = ask(client, request())
+    assert isinstance(error, FatalBackendError) and error.unavailable
+    client.cache.close()
+
+
+@pytest.mark.parametrize("status", [401, 404])
+def test_bad_credentials_or_model_stop_the_run(tmp_path, status: int) -> None:
+    with FakeOpenAIServer() as server:
+        server.script(Reply(status=status, error_message="nope"))
+        client = make_client(server, tmp_path)
+        [error] = ask(client, request())
+        assert isinstance(error, FatalBackendError) and not error.unavailable
+        client.cache.close()
