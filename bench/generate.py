@@ -19,11 +19,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+from openai_server import FakeOpenAIServer  # noqa: E402
+
 import cli  # noqa: E402
 from kgen import paths  # noqa: E402
 from kgen.crawl.descriptions import ClassDescription, CrawlProvenance, DescriptionsFile  # noqa: E402
 from kgen.datasets import resolve_dataset  # noqa: E402
-from openai_server import FakeOpenAIServer  # noqa: E402
 
 
 def write_descriptions(dataset_name: str) -> None:

@@ -206,7 +206,9 @@ class ListSpec(AnswerSpec):
         if not 1 <= min_items <= max_items:
             raise ValueError("need 1 <= min_items <= max_items")
         self.min_items, self.max_items = min_items, max_items
-        self.label, self.max_words, self.item_tokens = label, max_words, item_tokens
+        self.label, self.max_words = label, max_words
+        # A short item needs few tokens: cap the grammar's free-text budget (about 3 tokens a word).
+        self.item_tokens = min(item_tokens, 3 * max_words + 2) if max_words else item_tokens
 
     def json_schema(self) -> dict[str, Any]:
         array = {"type": "array", "items": {"type": "string"}, "minItems": self.min_items, "maxItems": self.max_items}
