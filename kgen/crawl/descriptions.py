@@ -12,8 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kgen.console import warn
 from kgen.datasets import Dataset
-from kgen.errors import InputError
 from kgen.knowledge.base import ClassTexts, KnowledgeFile, Provenance, register_kind
 
 SourceName = Literal["wikipedia", "wiktionary", "wordnet"]
@@ -74,18 +74,23 @@ class DescriptionsFile(KnowledgeFile):
         return next((c for c in self.classes if c.class_id == class_id), None)
 
     def bank_texts(self, dataset: Dataset) -> list[ClassTexts]:
-        """One text per class: ``"{name}: {refined description}"`` (ER-ZSAR's elaborative description)."""
+        """One text per class: ``"{name}: {refined description}"`` (ER-ZSAR's elaborative description).
+
+        A class the crawl found no definition for is encoded as its name alone (kgen's choice, so that
+        one undefined class does not stop the whole bank); the classes are named in a warning.
+        """
         missing = []
         result = []
         for entry in dataset.classes:
             found = self.for_class(entry.id)
             if found is None or not found.refined:
                 missing.append(entry.name)
+                result.append(ClassTexts(class_id=entry.id, class_name=entry.name, texts=[entry.name]))
                 continue
             result.append(ClassTexts(class_id=entry.id, class_name=entry.name, texts=[f"{entry.name}: {found.refined}"]))
         if missing:
-            raise InputError(
-                f"{len(missing)} class(es) of {dataset.name} have no refined description: {', '.join(missing[:8])}",
-                hint="rerun `kgen crawl` (with the network open, or with WordNet installed)",
+            warn(
+                f"{len(missing)} class(es) of {dataset.name} have no refined description and are encoded by their name "
+                f"alone: {', '.join(missing[:8])} (rerun `kgen crawl` with the network open to find them)"
             )
         return result

@@ -81,9 +81,11 @@ class AttributesBuilder(KindBuilder[ClassAttributes]):
             self.check_inputs()
         assert self.descriptions is not None
         found = self.descriptions.for_class(entry.id)
-        if found is None or not found.refined.strip():
-            raise ClassFailed("no refined description in descriptions.json: run `kgen crawl` for this class")
-        description = " ".join(found.refined.split())
+        # kgen's choice where the crawl found no definition (e.g. HMDB51's "flic flac" offline):
+        # the keywords are extracted from the action's name alone, and the entry says so, rather
+        # than leaving the class without attributes (which would stop every bank of the dataset).
+        crawled = found is not None and bool(found.refined.strip())
+        description = " ".join(found.refined.split()) if crawled and found is not None else entry.name
         request = LLMRequest(
             purpose=f"{KEYWORDS.step} [{entry.name}]",
             messages=KEYWORDS.messages(description=description, action=entry.name),
@@ -97,7 +99,7 @@ class AttributesBuilder(KindBuilder[ClassAttributes]):
             raise ClassFailed("attributes.keywords: every keyword was a stopword")
         return ClassAttributes(
             class_id=entry.id, class_name=entry.name, label=entry.label, description_sha256=sha256_text(description),
-            keywords=keywords, candidates=candidates,
+            description_source="crawl" if crawled else "class-name", keywords=keywords, candidates=candidates,
         )
 
     def prompt_records(self) -> list[PromptRecord]:

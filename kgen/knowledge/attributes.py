@@ -12,6 +12,8 @@ default), e.g. "This is a video about brush hair, hairbrush, strokes, scalp, ...
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from kgen.datasets import Dataset
@@ -30,6 +32,9 @@ class ClassAttributes(BaseModel):
     class_name: str
     label: str
     description_sha256: str = Field(description="hash of the refined description the keywords came from")
+    description_source: Literal["crawl", "class-name"] = Field(
+        "crawl", description="'class-name' when the crawl found no definition and the keywords came from the name alone"
+    )
     keywords: list[str] = Field(description="the keywords as the LLM gave them")
     candidates: list[str] = Field(description="keyword words after stopword and duplicate removal, in order")
 
