@@ -23,7 +23,13 @@ clip_model=${KGEN_CLIP_MODEL:-ViT-B-16}
 clip_weights=${KGEN_CLIP_PRETRAINED:-openai}
 
 "$kgen" crawl --dataset "$dataset"
-"$kgen" build-all --dataset "$dataset" "$@"
+build_status=0
+"$kgen" build-all --dataset "$dataset" "$@" || build_status=$?
+if [ "$build_status" -ne 0 ] && [ "$build_status" -ne 5 ]; then
+    exit "$build_status"
+fi
+# Exit code 5: some classes failed (listed above); their kinds are written for the other classes
+# and a rerun asks only for the missing ones. The complete kinds are still encoded below.
 
 encode() {
     "$kgen" encode-bank --dataset "$dataset" --model "$clip_model" --pretrained "$clip_weights" "$@"
@@ -39,7 +45,13 @@ if [ "$status" -eq 4 ]; then  # kgen's exit code for an unavailable source: the 
 elif [ "$status" -ne 0 ]; then
     exit "$status"
 fi
+incomplete=()
 for kind in descriptions prompts askg attributes action-descriptions; do
-    encode --kind "$kind"
+    encode --kind "$kind" || incomplete+=("$kind")
 done
 "$kgen" bank list
+if [ "${#incomplete[@]}" -ne 0 ] || [ "$build_status" -ne 0 ]; then
+    echo "main.sh: not encoded: ${incomplete[*]:-none}; some classes have no knowledge yet." >&2
+    echo "main.sh: rerun ./scripts/main.sh: only the missing answers are asked for again." >&2
+    exit 5
+fi
