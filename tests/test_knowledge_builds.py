@@ -282,6 +282,7 @@ def test_openai_backend_needs_a_model(run_cli, classes_file, monkeypatch) -> Non
     assert result.exit_code == 2 and "--model" in result.stderr
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_with_only_the_missing_calls(tmp_path, classes_file, isolated_workspace) -> None:
     names = [f"action {i}" for i in range(12)]
     classes_file.write_text("\n".join(names) + "\n")
