@@ -26,7 +26,7 @@ def test_list_spec_reads_json_fences_trailing_commas_and_dedupes() -> None:
 
 def test_list_spec_reads_numbered_lines_and_drops_preamble() -> None:
     spec = ListSpec(2, 4, "object")
-    value = spec.parse("Here are the objects:\n1. **rope**\n2. harness.\n3) helmet\nHope this helps", prefer_json=False)
+    value = spec.parse("Here are the objects:\n1. **rope**\n2. harness.\n3) helmet\nHope this helps")
     assert value.items == ["rope", "harness", "helmet"]
 
 
@@ -46,7 +46,7 @@ def test_broken_json_is_reported_not_read_as_lines() -> None:
 
 def test_keyed_spec_matches_keys_loosely_and_reports_missing() -> None:
     spec = KeyedSpec(["environment", "clothing"], key_label="attribute", value_label="sentence")
-    value = spec.parse("Environment (the place): A cliff.\n- **clothing**: Climbing gear.", prefer_json=False)
+    value = spec.parse("Environment (the place): A cliff.\n- **clothing**: Climbing gear.")
     assert value.values == {"environment": "A cliff.", "clothing": "Climbing gear."}
     with pytest.raises(AnswerInvalid, match='no sentence for 1 of the 2 attributes: "clothing"'):
         spec.parse('{"environment": "A cliff."}')
@@ -54,7 +54,7 @@ def test_keyed_spec_matches_keys_loosely_and_reports_missing() -> None:
 
 def test_triple_spec_keeps_entities_from_the_list_only() -> None:
     spec = TripleSpec(["rope", "harness", "hand"], 1, 3)
-    value = spec.parse("1. <rope, attached to, harnesses>\n2. <hand, holds, rope>\n3. <moon, lights, rope>", prefer_json=False)
+    value = spec.parse("1. <rope, attached to, harnesses>\n2. <hand, holds, rope>\n3. <moon, lights, rope>")
     assert [(t.subject, t.predicate, t.object) for t in value.triples] == [
         ("rope", "attached to", "harness"),
         ("hand", "holds", "rope"),
