@@ -198,3 +198,32 @@ def test_bad_credentials_or_model_stop_the_run(tmp_path, status: int) -> None:
         [error] = ask(client, request())
         assert isinstance(error, FatalBackendError) and not error.unavailable
         client.cache.close()
+
+
+def test_servers_that_reject_string_bounds_get_the_schema_without_them(tmp_path) -> None:
+    def handler(req):
+        schema = json.dumps(req.get("response_format", {}))
+        if "maxLength" in schema or "pattern" in schema:
+            return Reply(status=400, error_message="Invalid schema: 'maxLength' is not permitted")
+        return Reply(content=GOOD)
+
+    spec = ListSpec(3, 5, "object", max_words=3)
+    with FakeOpenAIServer(handler=handler) as server:
+        client = make_client(server, tmp_path)
+        [answer] = ask(client, LLMRequest(purpose="t", messages=(Message(role="user", content="Objects?"),), spec=spec))
+        assert answer.value.items == ["rope", "harness", "helmet"]
+        formats = [r["response_format"]["type"] for r in server.requests]
+        assert formats == ["json_schema", "json_schema"]  # still structured output, not JSON mode
+        items = server.requests[1]["response_format"]["json_schema"]["schema"]["properties"]["items"]
+        assert items["maxItems"] == 5 and "pattern" not in items["items"]
+        client.cache.close()
+
+
+def test_repair_rounds_sample_warmer_with_their_own_seed(tmp_path) -> None:
+    with FakeOpenAIServer() as server:
+        server.script(Reply(content='{"items": ["rope"]}'), Reply(content='{"items": ["rope"]}'), Reply(content=GOOD))
+        client = make_client(server, tmp_path)
+        [answer] = ask(client, request())
+        assert answer.attempts == 3
+        assert [(r["temperature"], r["seed"]) for r in server.requests] == [(0.0, 0), (0.7, 1), (0.7, 2)]
+        client.cache.close()

@@ -138,3 +138,38 @@ def test_rate_limiter_spaces_requests() -> None:
 
     asyncio.run(main())
     assert waits == pytest.approx([0.5, 0.5, 0.5])
+
+
+def _strings_and_arrays(node, found):
+    if isinstance(node, dict):
+        if node.get("type") in ("string", "array"):
+            found.append(node)
+        for value in node.values():
+            _strings_and_arrays(value, found)
+    return found
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        ListSpec(5, 10, "object", max_words=4),
+        ListSpec(1, 1, "sentence", max_chars=300),
+        KeyedSpec(["environment", "clothing"], max_chars=160),
+        KeyedSpec(["1", "2"], max_words=6),
+        TripleSpec(["rope", "harness", "hand"], 1, 3),
+    ],
+)
+def test_every_list_and_free_string_of_a_schema_is_bounded(spec) -> None:
+    for node in _strings_and_arrays(spec.json_schema(), []):
+        if node["type"] == "array":
+            assert node["minItems"] >= 1 and node["maxItems"] >= node["minItems"]
+        elif "enum" not in node:
+            assert node.get("maxLength") or node.get("pattern"), node
+
+
+def test_phrase_patterns_bound_the_words() -> None:
+    import re
+
+    pattern = ListSpec(5, 10, "object", max_words=4).json_schema()["properties"]["items"]["items"]["pattern"]
+    assert re.fullmatch(pattern, "climbing rope") and re.fullmatch(pattern, "t-shirt of the climber")
+    assert not re.fullmatch(pattern, "a rope that is very long") and not re.fullmatch(pattern, "}] .filter(")

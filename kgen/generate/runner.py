@@ -34,7 +34,7 @@ from kgen.knowledge.llm_provenance import LLMProvenance, PromptRecord
 from kgen.llm.client import AskFailed, LLMClient
 from kgen.llm.errors import FatalBackendError, GenerationIncomplete
 from kgen.llm.types import Message, SamplingParams
-from kgen.llm.usage import Usage
+from kgen.llm.usage import Usage, usage_sink
 
 E = TypeVar("E", bound=BaseModel)
 
@@ -127,10 +127,6 @@ class KindOutcome:
     usage: Usage = field(default_factory=Usage)
 
 
-def _usage_delta(before: Usage, after: Usage) -> Usage:
-    return Usage(**{name: getattr(after, name) - getattr(before, name) for name in Usage.model_fields})
-
-
 def content_hash(builder: KindBuilder, client: LLMClient) -> str:
     records = [r.model_dump(exclude={"sha256"}) for r in builder.prompt_records()]
     return sha256_json(
@@ -165,19 +161,24 @@ async def run_kind(builder: KindBuilder, client: LLMClient, bar: Progress | None
     if bar is None:
         with progress() as own:
             return await run_kind(builder, client, own)
+    outcome = KindOutcome(kind=builder.kind, path=None, built=0, total=len(builder.dataset.classes))
+    token = usage_sink.set(outcome.usage)  # this task and the class tasks it creates count here
+    try:
+        return await _run_kind(builder, client, bar, outcome)
+    finally:
+        usage_sink.reset(token)
+
+
+async def _run_kind(builder: KindBuilder, client: LLMClient, bar: Progress, outcome: KindOutcome) -> KindOutcome:
     dataset = builder.dataset
-    before = client.usage.model_copy()
-    outcome = KindOutcome(kind=builder.kind, path=None, built=0, total=len(dataset.classes))
     try:
         await builder.prepare(client)
     except AskFailed as exc:
         outcome.failures = {"(all classes)": f"{exc.purpose}: {exc.reason}"}
-        outcome.usage = _usage_delta(before, client.usage)
         _report(outcome)
         return outcome
     except FatalBackendError as exc:
         outcome.fatal = exc
-        outcome.usage = _usage_delta(before, client.usage)
         _report(outcome)
         return outcome
 
@@ -222,7 +223,6 @@ async def run_kind(builder: KindBuilder, client: LLMClient, bar: Progress | None
         for entry in dataset.classes:
             if entry.id not in results and entry.name not in outcome.failures:
                 outcome.failures[entry.name] = "not asked: the run stopped"
-    outcome.usage = _usage_delta(before, client.usage)
     entries = [results[e.id] for e in dataset.classes if e.id in results]
     outcome.built = len(entries) - outcome.kept
     if entries:

@@ -39,7 +39,7 @@ from kgen.llm.lenient import looks_like_refusal
 from kgen.llm.ratelimit import RateLimiter
 from kgen.llm.retry import Backoff
 from kgen.llm.types import Completion, Example, Message, SamplingParams
-from kgen.llm.usage import Usage
+from kgen.llm.usage import Usage, usage_sink
 
 CACHE_NAMESPACE = "llm"
 CONNECT_RETRIES = 2  # tries after the first when the server has never been reached this run
@@ -160,7 +160,7 @@ class LLMClient:
         if not self.refresh:
             hit = self.cached_answer(request)
             if hit is not None:
-                self.usage.cached += 1
+                self._count("cached")
                 return hit
         messages = list(request.messages)
         last_error: AnswerInvalid | None = None
@@ -182,22 +182,27 @@ class LLMClient:
                     raise AskFailed(request.purpose, f"the model refused: {completion.text.strip()[:200]}") from exc
                 last_error = exc
                 if attempt < self.max_repairs:
-                    self.usage.repairs += 1
+                    self._count("repairs")
                     messages = messages + [
                         Message(role="assistant", content=completion.text or "(empty answer)"),
                         Message(role="user", content=repair_message(exc, completion.truncated)),
                     ]
                 continue
             self._store(request, value, completion, attempt + 1)
-            self.usage.answered += 1
+            self._count("answered")
             return Answer(value=value, text=completion.text, cached=False, attempts=attempt + 1)
         self._fail()
         raise AskFailed(request.purpose, f"no valid answer in {self.max_repairs + 1} attempts; last problem: {last_error}")
 
+    def _count(self, name: str, amount: int = 1) -> None:
+        for usage in (self.usage, usage_sink.get()):
+            if usage is not None:
+                setattr(usage, name, getattr(usage, name) + amount)
+
     def _fail(self, refused: bool = False) -> None:
-        self.usage.failed += 1
+        self._count("failed")
         if refused:
-            self.usage.refusals += 1
+            self._count("refusals")
 
     def _store(self, request: LLMRequest, value: BaseModel, completion: Completion, attempts: int) -> None:
         record: dict[str, Any] = {
@@ -225,10 +230,10 @@ class LLMClient:
                 left = self.deadline_s - (time.monotonic() - started)
                 if left <= 0:
                     break
-                self.usage.calls += 1
+                self._count("calls")
                 tries += 1
                 if attempt:
-                    self.usage.retries += 1
+                    self._count("retries")
                 try:
                     completion = await asyncio.wait_for(
                         self.backend.complete(messages, self.examples_for(request), request.spec, sampling), left
@@ -241,8 +246,8 @@ class LLMClient:
                     raise AskFailed(request.purpose, str(exc)) from exc
                 else:
                     self._reached = True
-                    self.usage.prompt_tokens += completion.prompt_tokens
-                    self.usage.completion_tokens += completion.completion_tokens
+                    self._count("prompt_tokens", completion.prompt_tokens)
+                    self._count("completion_tokens", completion.completion_tokens)
                     return completion
             if last.connection and not self._reached and attempt >= CONNECT_RETRIES:
                 break

@@ -18,6 +18,7 @@ base URL) stops the run at once: no retry would change it.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -40,6 +41,7 @@ CONNECT_TIMEOUT_S = 5.0
 _FORMAT_WORDS = re.compile(r"response_format|json_schema|json_object|structured|schema|guided|grammar", re.IGNORECASE)
 _BOUND_WORDS = re.compile(r"maxLength|minLength|pattern", re.IGNORECASE)
 _BOUND_KEYS = ("maxLength", "minLength", "pattern")
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _MAX_COMPLETION = re.compile(r"max_completion_tokens", re.IGNORECASE)
 
 
@@ -166,7 +168,7 @@ class OpenAIBackend:
         if isinstance(response, str) or getattr(response, "choices", None) is None:
             # The openai client returns the text of a body that is not JSON; JSON without
             # "choices" is not a chat-completions answer either.
-            body = response if isinstance(response, str) else str(response.model_dump() if hasattr(response, "model_dump") else response)
+            body = response if isinstance(response, str) else json.dumps(response.model_dump(exclude_unset=True), default=str)
             raise FatalBackendError(
                 f"the server at {_public_url(self.base_url) or 'api.openai.com'} answered with something that is not "
                 f"an OpenAI-compatible chat-completions response: {_glimpse(body)}",
@@ -177,7 +179,10 @@ class OpenAIBackend:
 
 
 def _glimpse(body: str) -> str:
-    """The start of a body, on one line ("<!DOCTYPE html> <html> <head> <title>Sign in ...")."""
+    """What a body is, on one line: an HTML page's title, else the start of the text."""
+    title = _TITLE.search(body)
+    if title:
+        return f"an HTML page titled {' '.join(title.group(1).split())[:100]!r}"
     text = " ".join(body.split())
     return repr(text[:120] + ("..." if len(text) > 120 else "")) if text else "an empty body"
 
