@@ -76,6 +76,10 @@ class LlamaServer:
         params.cpuparams_batch.n_threads = threads
         params.cache_type_k = params.cache_type_v = xllamacpp.ggml_type.GGML_TYPE_Q8_0
         params.cache_ram_mib = 0
+        # The repetition guard as the server's default too, so that any client of this server
+        # (the tests' OpenAI backend included) gets it; only the breakers must travel per request.
+        params.sampling.dry_multiplier = REPETITION_GUARD["dry_multiplier"]
+        params.sampling.dry_allowed_length = REPETITION_GUARD["dry_allowed_length"]
         params.hostnames = ["127.0.0.1"]
         params.port = 0
         params.ui = False
