@@ -136,9 +136,15 @@ def build(args: argparse.Namespace) -> None:
     import io
     from contextlib import redirect_stderr
 
+    from kgen.console import err_console
+
+    err_console.width = 400  # one line per message, to read the report back
     hmdb51 = resolve_dataset("hmdb51")
     names = [c.name for c in hmdb51.classes[: args.classes]]
     with tempfile.TemporaryDirectory(prefix="kgen-bench-") as tmp:
+        if args.keep:  # keep the workspace and cache, to read what the model wrote
+            tmp = args.keep
+            Path(tmp).mkdir(parents=True, exist_ok=False)
         root = Path(tmp) / "root"
         root.mkdir()
         os.environ["KGEN_ROOT"], os.environ["KGEN_CACHE_DIR"] = str(root), str(Path(tmp) / "cache")
@@ -153,10 +159,12 @@ def build(args: argparse.Namespace) -> None:
             code = cli.run(["build-all", "--classes", str(classes), *extra])
         elapsed = time.perf_counter() - start
         text = " ".join(log.getvalue().split())
+        kinds = [line for line in log.getvalue().splitlines() if " LLM usage: " in line or line.endswith("classes") or " classes -> " in line]
     usage = text[text.find("LLM usage (all kinds)") :].split(" error:")[0]
     failed = [line for line in log.getvalue().splitlines() if line.startswith("  - ")]
     print(f"\nbuild-all, {len(names)} HMDB51 classes, embedded backend: exit {code}, {elapsed:.0f} s; load average {os.getloadavg()}")
     print(usage)
+    print("\n".join(kinds))
     print(f"classes without some kind: {len(failed)} (class x kind)")
     for line in failed:
         print(line)
@@ -177,6 +185,7 @@ def main() -> None:
     parser.add_argument("--single", type=int, default=3, help="embedded: requests for the single-stream figure")
     parser.add_argument("--requests", type=int, default=32, help="embedded: requests for the aggregate figure")
     parser.add_argument("--classes", type=int, default=8, help="build: the first N classes of HMDB51")
+    parser.add_argument("--keep", default=None, help="build: keep the workspace and cache in this new folder")
     args = parser.parse_args()
     if args.mode == "embedded":
         return embedded(args)

@@ -5,7 +5,8 @@ backend starts llama.cpp's own OpenAI-compatible server in process (``xllamacpp.
 127.0.0.1 and a port the OS picks) and then talks to it exactly like to any other server, through
 :class:`~kgen.llm.openai_backend.OpenAIBackend`: the same JSON schemas (strict structured output,
 which llama.cpp turns into a grammar and enforces while decoding), the same error handling.
-``aclose()`` stops it.
+``aclose()`` stops it. (The upstream llama.cpp server installs SIGINT/SIGTERM handlers; the
+``xllamacpp`` build does not, and Ctrl+C interrupts kgen as usual: a test checks it.)
 
 * **Throughput**: continuous batching over ``parallel`` slots (16 by default); the client keeps
   that many requests in flight, so every slot decodes while the others wait for their turn.
@@ -25,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import threading
 from typing import Any
 
@@ -143,7 +143,6 @@ class EmbeddedBackend:
             self._lock = asyncio.Lock()
         async with self._lock:
             if self._client is None:
-                handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
                 try:
                     self._server = await asyncio.to_thread(LlamaServer, self.model, self.threads, self.parallel)
                 except ImportError as exc:
@@ -157,8 +156,6 @@ class EmbeddedBackend:
                         f"llama.cpp could not start {self.model.path}: {exc}",
                         hint="check that the file is a complete GGUF chat model (download it again if in doubt)",
                     ) from exc
-                finally:
-                    _restore_signal_handlers(handlers)
                 self._client = OpenAIBackend(
                     model=ALIAS, base_url=self._server.url, timeout_s=self.timeout_s, structured="json_schema",
                     extra_body=REPETITION_GUARD,
@@ -178,14 +175,4 @@ class EmbeddedBackend:
         if self._server is not None:
             await asyncio.to_thread(self._server.stop)
             self._server = None
-
-
-def _restore_signal_handlers(handlers: dict[signal.Signals, Any]) -> None:
-    """llama.cpp's server installs its own SIGINT/SIGTERM handlers (they would swallow Ctrl+C):
-    put Python's back (only possible from the main thread, where kgen runs its event loop)."""
-    if threading.current_thread() is not threading.main_thread():
-        return
-    for sig, handler in handlers.items():
-        if handler is not None:
-            signal.signal(sig, handler)
 
