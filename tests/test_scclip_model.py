@@ -156,26 +156,5 @@ def test_kgen_profile_reports_sc_clip(run_cli) -> None:
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
     vifi = profile_model("vifi-clip", backbone=TINY, frames=4, num_classes=5)
-    assert report["model"] == "sc-clip" and 0 < report["tunable_params"] < report["total_params"]
+    assert report["model"] == "sc-clip" and 0 < report["tunable_params"] < report["inference_params"] + report["training_only_params"]
     assert report["gflops_per_view"] > vifi.gflops_per_view
-
-
-@pytest.mark.parametrize(
-    ("recipe", "delta", "inverse_tau", "alpha", "beta", "lr", "epochs"),
-    [
-        ("sc-clip-zero-shot-k400", 0.8, 50.0, 0.0001, 0.3, 4e-4, 6),
-        ("sc-clip-base-to-novel-ucf101", 0.9, 65.0, 0.1, 0.1, 5e-5, 18),
-        ("sc-clip-base-to-novel-hmdb51", 0.85, 40.0, 0.3, 0.3, 1e-3, 18),
-        ("sc-clip-base-to-novel-ssv2", 0.85, 45.0, 0.2, 0.2, 8e-4, 18),
-    ],
-)
-def test_recipes_follow_table1_and_section_4_3(recipe, delta, inverse_tau, alpha, beta, lr, epochs) -> None:
-    from zsar.config import load_recipe
-
-    config = load_recipe(recipe)
-    model = config.model
-    assert model.name == "sc-clip" and model.backbone == "ViT-B-16" and model.frames == 8
-    assert (model.fusion_threshold, model.inverse_temperature, model.alpha, model.beta) == (delta, inverse_tau, alpha, beta)
-    assert model.window_sizes == [3, 7] and model.kmeans_iterations == 1 and model.trainable_blocks == [11]
-    assert (config.optim.lr, config.optim.epochs, config.optim.warmup_epochs, config.optim.global_batch_size) == (lr, epochs, 2, 64)
-    assert (config.eval.temporal_views, config.eval.spatial_crops) == (3, 1)

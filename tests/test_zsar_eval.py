@@ -14,7 +14,7 @@ from kgen.errors import InputError
 from zsar.data.index import read_video_list, resolve_list
 from zsar.data.synthetic import moving_square, write_unreadable_video, write_video
 from zsar.evaluate import Prediction, list_result
-from zsar.protocols import protocol_targets, summarize
+from zsar.protocols import protocol_plan, protocol_targets, summarize
 from zsar.results import ListResult, RunResult
 from zsar.train import Trainer
 
@@ -61,7 +61,51 @@ def test_protocol_lists_and_label_spaces() -> None:
     with pytest.raises(InputError, match="no built-in list b2n_base_val"):
         protocol_targets("base-to-novel", load_builtin("k600"))
     with pytest.raises(InputError, match="unknown protocol"):
-        protocol_targets("half-class", load_builtin("ucf101"))
+        protocol_targets("leave-one-out", load_builtin("ucf101"))
+
+
+def test_half_class_protocol_uses_ten_draws_of_half_the_classes() -> None:
+    for dataset, classes, half, smallest, largest in (("ucf101", 101, 50, 6483, 6696), ("hmdb51", 51, 25, 2500, 2500)):
+        data = load_builtin(dataset)
+        plan = protocol_plan("half-class", data)
+        assert [(t.role, t.list_name) for t in plan.targets] == [(f"draw{i}", f"half{i}") for i in range(10)]
+        assert plan.pool.name == "half-class-draws"
+        sizes, drawn = [], set()
+        for i in range(10):
+            ids = data.class_split(f"half{i}").class_ids
+            assert len(ids) == half and len(set(ids)) == half and all(0 <= c < classes for c in ids)
+            drawn.add(tuple(ids))
+            path, space = resolve_list(data, f"half{i}")
+            index = read_video_list(path, dataset=data, label_space=space)
+            assert space == f"half{i}" and index.num_classes == half
+            sizes.append(len(index))
+        assert len(drawn) == 10  # ten different draws
+        assert (min(sizes), max(sizes)) == (smallest, largest)  # Open-VCLIP's half_test lists: every split-1 video
+    # Open-VCLIP's first UCF101 draw starts with these classes (zs_label_db/ucf101_half_test/0/ucf101-index2cls.json)
+    ucf = load_builtin("ucf101")
+    first = [ucf.classes[c].label for c in ucf.class_split("half0").class_ids[:5]]
+    assert first == ["ApplyEyeMakeup", "ApplyLipstick", "BandMarching", "Biking", "Billiards"]
+
+
+def test_kinetics_600_has_two_video_pools() -> None:
+    k600 = load_builtin("k600")
+    rows = {}
+    for pool, pattern in (("er-zsar", "zs_split{}_eval"), ("val-only", "zs_split{}_val")):
+        plan = protocol_plan("zero-shot", k600, pool=pool)
+        assert plan.pool.name == pool
+        assert [(t.role, t.list_name) for t in plan.targets] == [(f"split{i}", pattern.format(i)) for i in (1, 2, 3)]
+        for i in (1, 2, 3):
+            path, space = resolve_list(k600, pattern.format(i))
+            assert space == f"zs_split{i}"  # both pools: the split's 160 classes in ER-ZSAR order
+            rows[(pool, i)] = len(read_video_list(path, dataset=k600, label_space=space))
+    # ViFi-CLIP's ER-ZSAR lists and Open-VCLIP's val-only lists (docs/formats, SOURCES.md)
+    assert [rows[("er-zsar", i)] for i in (1, 2, 3)] == [14084, 13978, 14136]
+    assert [rows[("val-only", i)] for i in (1, 2, 3)] == [7276, 7226, 7261]
+    assert protocol_plan("zero-shot", k600).pool.name == "er-zsar"  # without --pool
+    with pytest.raises(InputError, match="unknown Kinetics-600 video pool"):
+        protocol_plan("zero-shot", k600, pool="test-only")
+    with pytest.raises(InputError, match="no meaning"):
+        protocol_plan("zero-shot", load_builtin("ucf101"), pool="val-only")
 
 
 def _result(role: str, top1: float, top5: float = 100.0) -> ListResult:

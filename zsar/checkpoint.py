@@ -82,11 +82,15 @@ def checkpoint_config(payload: dict[str, Any]) -> RunConfig:
     return config_from_dict(payload["config"], origin=payload.get("path", "the checkpoint"))
 
 
-def rebuild_model(payload: dict[str, Any], device: str | torch.device = "cpu"):
-    """The trained model of a checkpoint, on ``device``, in eval mode (no pretrained weights needed)."""
+def rebuild_model(payload: dict[str, Any], device: str | torch.device = "cpu", config: RunConfig | None = None):
+    """The trained model of a checkpoint, on ``device``, in eval mode (no pretrained weights needed).
+
+    ``config``: the checkpoint's config with evaluation-time changes (``kgen eval --set``); its
+    weights must still fit.
+    """
     from zsar.models.registry import build_model
 
-    config = checkpoint_config(payload)
+    config = config or checkpoint_config(payload)
     architecture = payload.get("architecture", {})
     model = build_model(
         config.model.name,
