@@ -9,6 +9,13 @@ chosen aggregation:
 * ``joint-frames``: frame-level models score the frames of all views as one clip (AP-CLIP's
   multi-view late interaction).
 
+How clips are read comes from the run's config (:func:`settings_from_config`): the recipe's test
+views, aggregation and test short side, and its frame sampling and stride, input size and
+precision; ``kgen eval --set`` changes any of them, and a model's per-dataset paper settings are
+applied for the evaluated dataset (:func:`config_for_evaluation`, SC-CLIP's Table 1). Every list's
+result holds top-1, top-5 (left out with 5 classes or fewer), per-class accuracy, the confusion
+matrix and every video's top-k predictions (``docs/formats/eval-results.md``).
+
 The aggregation can change top-1; it is part of every report. Unreadable videos are skipped,
 listed in the report, and left out of the accuracy. Under torchrun each process evaluates every
 ``world_size``-th video and the predictions are gathered on rank 0.

@@ -12,7 +12,10 @@
    different config), then trains: each optimizer step takes one global batch (split over
    processes and accumulation steps, see :mod:`zsar.data.loader`), soft targets (label
    smoothing, mixup/cutmix), the model's loss, gradient clipping; unreadable videos are masked
-   out of the loss and written to ``skipped.jsonl``;
+   out of the loss and written to ``skipped.jsonl``. A loss that compares the clips of a batch
+   (``model.couples_batch``, DA-STI) is computed over the whole global batch
+   (:mod:`zsar.whole_batch`); a tuned text tower re-encodes the class texts every
+   ``model.text_update_every`` steps (:mod:`zsar.text_tower`);
 5. logs to ``metrics.jsonl`` and a progress bar, checkpoints every
    ``train.checkpoint_every_steps`` steps and at each epoch end, so a crash loses at most those
    steps.
@@ -164,6 +167,9 @@ class Trainer:
         self.amp_dtype = autocast_dtype(config.train.precision, device)
         self.scaler = torch.amp.GradScaler(device.type, enabled=self.amp_dtype == torch.float16)
         self.mixer = ClipMixer(mixup_alpha=optim.mixup_alpha, cutmix_alpha=optim.cutmix_alpha, switch_prob=optim.mixup_switch_prob)
+        if self.model.text_tower is not None and self.model.couples_batch:
+            raise InputError(f"{config.model.name}'s whole-batch loss cannot be combined with a tuned text tower",
+                             hint="set model.text_tower=frozen")
         self.text_tokens = self.model.text_tower.tokenize(self.text.texts) if self.model.text_tower is not None else None
         self.text_cache: torch.Tensor | None = None  # the last re-encoded class texts (tuned text tower)
         self.net: torch.nn.Module = self.model

@@ -113,7 +113,8 @@ def whole_batch_step(
     targets = TrainTargets(
         labels=gather(ctx, torch.cat([m.targets.labels for m in micro_batches])),
         soft=gather(ctx, torch.cat([m.targets.soft for m in micro_batches])),
-        valid=gather(ctx, torch.cat([m.targets.valid for m in micro_batches])),
+        # as uint8: not every backend gathers bool tensors
+        valid=gather(ctx, torch.cat([m.targets.valid for m in micro_batches]).to(torch.uint8)).bool(),
     )
     if len(micro_batches) == 1:
         with autocast():

@@ -11,7 +11,12 @@
 * Alignment (eq. 8): ``S = (S^{v2t} + S^{t2v}) / 2`` with ``S^{v2t}`` the mean over frames of the
   best prompt and ``S^{t2v}`` the mean over prompts of the best frame
   (:func:`zsar.similarity.late_interaction`, shared with AP-CLIP); logits are CLIP's logit scale
-  times ``S`` (the authors' ``logit_scale.exp()``), trained with cross-entropy (eq. 9).
+  times ``S`` (the authors' ``logit_scale.exp()``, a trained parameter in their release: the
+  recipes set ``train_logit_scale: true``), trained with cross-entropy (eq. 9). The text encoder
+  is frozen (§3.2), as in the release.
+* The block matches the release's ``STCrossAttentionBlock`` (same weights and input: 256 settings of
+  frames, fold, scales, ratio, mode, spatial repeat and shuffle agree to 5e-7, ``docs/papers/stdd.md``),
+  including the clip borders of continual mixing (``channel_mixing_border: release``).
 * Feature distillation (FROSTER, :mod:`zsar.feature_distillation`): the frozen CLIP's frame
   features teach the student's through a residual projector; weight 2.0 (the authors'
   ``DISTILLATION_RATIO``). Unlike the release, the term has a gradient.
