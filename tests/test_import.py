@@ -175,10 +175,11 @@ def load_builtin_or_mini():
     [
         (("no-such-format", str(FROSTER_K400), "--dataset", "k400"), "unknown import format 'no-such-format'"),
         (("er-zsar", str(FROSTER_K400), "--dataset", "k400"), "not an ER-ZSAR definition file"),
-        (("froster", str(ERZSAR_UCF), "--dataset", "ucf101"), "holds a JSON list, not a FROSTER description file"),
+        (("froster", str(ERZSAR_UCF), "--dataset", "ucf101"), "holds a list in JSON, not a FROSTER description file"),
         (("ost", str(FROSTER_MINI), str(FROSTER_MINI), "--classes", str(MINI)), "not every value is a list"),
         (("stdd-askg", str(STDD_XPROMPT), str(STDD_XPROMPT), "--dataset", "hmdb51"), "two xprompt files given"),
         (("er-zsar", str(STDD_ASKG), "--dataset", "hmdb51"), "is not JSON"),
+        (("stdd-askg", str(ERZSAR_UCF), "--dataset", "ucf101"), "neither an STDD ASKG file nor an STDD xprompt file: it holds a list"),
         (("froster", str(FROSTER_K400), "--dataset", "hmdb51"), "does not match the classes of hmdb51"),
         (("stdd-askg", str(STDD_ASKG), "--dataset", "ucf101"), "does not match the classes of ucf101"),
         (("ost", str(OST_MINI / "spatio_descriptors" / "wrong_count_descriptors.json"),
@@ -279,3 +280,17 @@ def test_match_key_and_rename_tables() -> None:
     for name in ("hmdb51", "ucf101", "k400", "k600", "ssv2"):
         keys = [match_key(c.name) for c in load_builtin(name).classes]
         assert len(keys) == len(set(keys)), name
+
+
+def test_reimport_says_when_it_replaces_other_content(run_cli, isolated_workspace: Path) -> None:
+    mini = ("--classes", str(MINI), "--name", "mini")
+    first = _json(run_cli, "froster", str(FROSTER_MINI), *mini)
+    assert first["replaced"] is False
+    assert _json(run_cli, "froster", str(FROSTER_MINI), *mini)["replaced"] is False  # the same content again
+    path = Path(first["path"])
+    data = json.loads(path.read_text())
+    data["classes"][0]["descriptions"] = ["edited by hand"]
+    path.write_text(json.dumps(data))
+    again = run_cli("import", "froster", str(FROSTER_MINI), *mini)
+    assert again.exit_code == 0 and "replaced an earlier froster import" in again.stderr
+    assert json.loads(path.read_text())["classes"][0]["descriptions"] == ["Liquid flows from a jug into a glass"]

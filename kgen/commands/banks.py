@@ -29,7 +29,7 @@ bank_app = typer.Typer(
 
 def encode_bank_command(
     dataset: Annotated[str | None, typer.Option("--dataset", "-d", help="Built-in dataset (see `kgen datasets`).")] = None,
-    kind: Annotated[str, typer.Option("--kind", "-k", help="names, or a knowledge kind: descriptions, prompts, askg, attributes, action-descriptions...")] = NAMES_KIND,
+    kind: Annotated[str, typer.Option("--kind", "-k", help="names, or a knowledge kind: descriptions, prompts, askg, attributes, action-descriptions, descriptors...")] = NAMES_KIND,
     model: Annotated[str, typer.Option("--model", "-m", help="open_clip architecture (ViT-B-16...) or hf-hub:ORG/REPO.")] = "ViT-B-16",
     pretrained: Annotated[str, typer.Option("--pretrained", "-p", help="Pretrained tag (openai...), a checkpoint file or folder, or 'random'.")] = "openai",
     template: Annotated[list[str] | None, typer.Option("--template", help="Template for --kind names, with {} for the class name (repeatable). Default: 'a photo of a {}.'.")] = None,

@@ -113,6 +113,8 @@ def _print_outcome(outcome, details: bool, dry_run: bool) -> None:
         return
     for path in outcome.written:
         info(f"wrote {path}")
+    if outcome.replaced:
+        info(f"replaced an earlier {outcome.variant} import with other content (banks made from it keep its SHA-256 in their manifests)")
     info(f"encode it: {outcome.encode_command()} --pretrained openai")
 
 

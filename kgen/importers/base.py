@@ -38,6 +38,12 @@ def match_key(name: str) -> str:
     return _NOT_ALNUM.sub("", text)
 
 
+def json_type(value: Any) -> str:
+    """What a parsed JSON/YAML value is, in the words of the format: "an object", "a list", ..."""
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+    return "nothing" if value is None else names.get(type(value), f"a {type(value).__name__}")
+
+
 def shorten(text: str, limit: int = SHORT) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -30,6 +30,7 @@ from kgen.importers.base import (
     ImportContext,
     ImportFormat,
     ReleasedFile,
+    json_type,
     match_key,
     read_released,
 )
@@ -73,7 +74,7 @@ class ERZSARFormat(ImportFormat):
         raw = file.json(what)
         shape_hint = 'a JSON list of {"word": ..., "defn": ..., "cleaned_defn": ...}'
         if not isinstance(raw, list) or not raw:
-            raise FormatError(f"{file.path} holds a JSON {type(raw).__name__}, not {what} ({shape_hint})",
+            raise FormatError(f"{file.path} holds {json_type(raw)} in JSON, not {what} ({shape_hint})",
                               hint="give ER-ZSAR's datasets/<dataset>/classes_label_defn.json")
         usable = {i for i, x in enumerate(raw) if isinstance(x, dict) and isinstance(x.get("word"), str) and isinstance(x.get("defn"), str)}
         if len(usable) * 2 <= len(raw):

@@ -30,6 +30,7 @@ from kgen.importers.base import (
     ImportContext,
     ImportFormat,
     ReleasedFile,
+    json_type,
     read_released,
 )
 from kgen.importers.renames import renames_for
@@ -71,7 +72,7 @@ class FrosterFormat(ImportFormat):
         if file.path.suffix.casefold() == ".json":
             raw = file.json(what)
             if not isinstance(raw, dict) or not raw:
-                raise FormatError(f"{file.path} holds a JSON {type(raw).__name__}, not {what} ({{\"index\": \"Name: sentence\"}})",
+                raise FormatError(f"{file.path} holds {json_type(raw)} in JSON, not {what} ({{\"index\": \"Name: sentence\"}})",
                                   hint="give label_rephrase/<dataset>_rephrased_classes.json or zs_label_db/B2N_<dataset>/*_rephrased.json")
             if not all(isinstance(v, str) for v in raw.values()):
                 raise FormatError(f"{file.path} is not {what}: its values are not all strings",

@@ -30,6 +30,7 @@ from kgen.importers.base import (
     ImportContext,
     ImportFormat,
     ReleasedFile,
+    json_type,
     read_released,
 )
 
@@ -100,7 +101,7 @@ class OSTFormat(ImportFormat):
         what = "an OST descriptor file"
         raw = file.json(what)
         if not isinstance(raw, dict) or not raw:
-            raise FormatError(f"{file.path} holds a JSON {type(raw).__name__}, not {what} ({{\"class index\": [descriptors]}})",
+            raise FormatError(f"{file.path} holds {json_type(raw)} in JSON, not {what} ({{\"class index\": [descriptors]}})",
                               hint="give OST's descriptors/<dataset>/{spatio,temporal}_descriptors/<N>_descriptors.json")
         bad_keys = [k for k in raw if not str(k).strip().isdigit()]
         if bad_keys:

@@ -52,6 +52,7 @@ class ImportOutcome:
     variant: str
     path: Path
     written: list[Path]
+    replaced: bool  # an earlier import of the variant, with other content, was replaced
     knowledge: KnowledgeFile
     files: list[ReleasedFile]
     classes: list[ClassReport]
@@ -85,6 +86,7 @@ class ImportOutcome:
             "variant": self.variant,
             "path": str(self.path),
             "written": [str(p) for p in self.written],
+        "replaced": self.replaced,
             "files": [f.record().model_dump() for f in self.files],
             "classes_in_scope": len(self.dataset.classes) if self.split is None else len(split_dataset(self.dataset, self.split).classes),
             "classes_imported": len(self.classes),
@@ -160,8 +162,10 @@ def run_import(
         if problem.class_name in by_name:
             by_name[problem.class_name].problems.append(problem)
     matched_ids = {e.id for e in result.matched}
+    path = knowledge_path(dataset.name, fmt.kind, chosen)
     outcome = ImportOutcome(
-        format=fmt, dataset=dataset, split=split, variant=chosen, path=knowledge_path(dataset.name, fmt.kind, chosen), written=[],
+        format=fmt, dataset=dataset, split=split, variant=chosen, path=path, written=[],
+        replaced=path.is_file() and _content(path) != _content_of(knowledge),
         knowledge=knowledge, files=files, classes=reports,
         missing=[e.name for e in scope.classes if e.id not in matched_ids], unmatched=list(result.unmatched),
         file_problems=[p for p in log.problems if p.class_name not in by_name],
@@ -169,6 +173,23 @@ def run_import(
     if not dry_run:
         outcome.written = [*fmt.extra_files(knowledge, outcome.path.parent), knowledge.save(outcome.path)]
     return outcome
+
+
+def _content(path: Path) -> object:
+    """A knowledge file's content without the time it was written (None when unreadable)."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(raw, dict) and isinstance(raw.get("provenance"), dict):
+        raw["provenance"].pop("created_at", None)
+    return raw
+
+
+def _content_of(knowledge: KnowledgeFile) -> object:
+    raw = json.loads(knowledge.to_json())
+    raw["provenance"].pop("created_at", None)
+    return raw
 
 
 def _class_texts(knowledge: KnowledgeFile, scope: Dataset, entry) -> list[str]:

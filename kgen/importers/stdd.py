@@ -40,6 +40,7 @@ from kgen.importers.base import (
     ImportContext,
     ImportFormat,
     ReleasedFile,
+    json_type,
     read_released,
 )
 from kgen.importers.renames import renames_for
@@ -81,8 +82,7 @@ def parse_triple(raw: Any) -> tuple[tuple[str, str, str] | None, str | None, boo
 def _mapping_of_classes(file: ReleasedFile, what: str, fields: tuple[str, ...], other: tuple[str, ...], other_name: str) -> dict:
     raw = file.yaml(what)
     if not isinstance(raw, dict) or not raw:
-        found = type(raw).__name__ if raw is not None else "nothing"
-        raise FormatError(f"{file.path} holds a YAML {found}, not {what} (a mapping 'class name: {{...}}')",
+        raise FormatError(f"{file.path} holds {json_type(raw)} in YAML, not {what} (a mapping 'class name: {{...}}')",
                           hint="give STDD's label_db/classes_ASKG_<dataset>.yml and classes_xprompt_<dataset>.yml")
     entries = [v for v in raw.values() if isinstance(v, dict)]
     if not any(any(f in v for f in fields) for v in entries):
@@ -123,12 +123,19 @@ class STDDFormat(ImportFormat):
 
     @staticmethod
     def _sniff(path: Path) -> str:
+        """askg or xprompt, from the fields of a file whose name says neither."""
         file = read_released(path, "unknown")
         raw = file.yaml("an STDD file")
         values = [v for v in raw.values() if isinstance(v, dict)] if isinstance(raw, dict) else []
         if any(any(f in v for f in XPROMPT_FIELDS) for v in values):
             return "xprompt"
-        return "askg"
+        if any(any(f in v for f in ASKG_FIELDS) for v in values):
+            return "askg"
+        raise FormatError(
+            f"{path} is neither an STDD ASKG file nor an STDD xprompt file: it holds {json_type(raw)}"
+            + (" whose entries have none of " + ", ".join(ASKG_FIELDS + XPROMPT_FIELDS) if isinstance(raw, dict) else ""),
+            hint="give STDD's label_db/classes_ASKG_<dataset>.yml (its classes_xprompt_ file is found beside it)",
+        )
 
     @staticmethod
     def _sibling(path: Path, old: str, new: str) -> Path:
