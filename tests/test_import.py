@@ -294,3 +294,24 @@ def test_reimport_says_when_it_replaces_other_content(run_cli, isolated_workspac
     again = run_cli("import", "froster", str(FROSTER_MINI), *mini)
     assert again.exit_code == 0 and "replaced an earlier froster import" in again.stderr
     assert json.loads(path.read_text())["classes"][0]["descriptions"] == ["Liquid flows from a jug into a glass"]
+
+
+def test_compare_askg_facets_after_normalisation(run_cli, isolated_workspace: Path) -> None:
+    from kgen.knowledge.compare import compare_knowledge
+
+    assert run_cli("import", "stdd-askg", str(STDD_ASKG), "--dataset", "hmdb51").exit_code == 0
+    path = isolated_workspace / "knowledge" / "hmdb51" / "imported" / "stdd-askg" / "askg.json"
+    original = ASKGFile.load(path)
+    edited = original.model_copy(deep=True)
+    brush = edited.for_class(0)
+    assert brush is not None
+    brush.objects = ["the Combs", "Hands", "mirror"]  # comb and hand again, after normalisation; mirror is new
+    brush.sub_actions = ["lifting the comb"]
+    compared = compare_knowledge(original, edited, "a", "b")
+    row = next(c for c in compared.classes if c.class_name == "brush hair")
+    assert row.facets["objects"].a == 3 and row.facets["objects"].b == 3
+    assert row.facets["objects"].shared == ["comb", "hand"] and row.facets["objects"].jaccard == pytest.approx(2 / 4)
+    assert row.facets["sub-actions"].shared == ["lifting the comb"] and row.facets["sub-actions"].jaccard == pytest.approx(1 / 2)
+    assert row.texts_a.count == row.texts_b.count == 7 and row.texts_a.max_tokens is not None
+    assert "comb" in row.facets["keywords"].shared  # keywords of the prompt completions
+    assert compared.sources[0].startswith("imported: stdd-askg (https://github.com/Mia-YatingYu/STDD")

@@ -20,8 +20,7 @@ from kgen.datasets import Dataset
 from kgen.errors import InputError
 from kgen.importers import import_format
 from kgen.importers.base import ImportContext, ImportFormat, ImportLog, ReleasedFile
-from kgen.knowledge.base import GENERATED_VARIANTS, KnowledgeFile, knowledge_path
-from kgen.knowledge.base import kind_info as _kind_info
+from kgen.knowledge.base import GENERATED_VARIANTS, KnowledgeFile, kind_info, knowledge_path
 from kgen.knowledge.imported import ImportProblem, ImportProvenance
 from kgen.text.clip_tokens import CONTEXT_LENGTH, count_tokens
 
@@ -134,7 +133,7 @@ def run_import(
         _check_coverage(fmt, files, scope, len(result.matched), result.unmatched)
     chosen = check_variant(variant or result.variant or fmt.name)
 
-    model = _kind_info(fmt.kind).model
+    model = kind_info(fmt.kind).model
     provenance = ImportProvenance(
         import_format=fmt.name, variant=chosen, repository=repository or fmt.repository, ref=source_ref, paper=fmt.paper,
         files=[f.record() for f in files], problems=log.problems, parameters={"split": split} if split else {},
