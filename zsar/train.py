@@ -427,7 +427,11 @@ class Trainer:
         self.skipped_total += skipped
         self.read_total += read
         limit = self.config.data.max_skip_fraction
-        if self.read_total >= 32 and self.skipped_total > limit * self.read_total:
+        # Judged from the first step (a run that could read 1 video in 4 must not end "finished").
+        # Before a whole pass over the data, it takes at least 3 unreadable videos, so that the
+        # first unlucky clip of a tiny batch does not stop a healthy run.
+        evidence = self.skipped_total >= 3 or self.read_total >= len(self.clips)
+        if evidence and self.skipped_total > limit * self.read_total:
             raise InputError(
                 f"{self.skipped_total} of the {self.read_total} videos read so far were unreadable "
                 f"(more than data.max_skip_fraction = {limit})",
