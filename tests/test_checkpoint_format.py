@@ -152,3 +152,18 @@ def test_a_few_unreadable_videos_within_the_limit_do_not_stop_training(tmp_path:
     config = tiny_run_config(synthetic, data={"train_list": str(listing)}, optim={"epochs": 1, "global_batch_size": 1})
     result = Trainer(config, bank=synthetic_bank(synthetic), run_dir=tmp_path / "run", show_progress=False).run()
     assert result.finished and result.skipped == 1
+
+
+def test_a_disk_without_room_for_the_checkpoints_stops_training_before_the_first_step(
+    tmp_path: Path, synthetic, monkeypatch  # noqa: F811
+) -> None:
+    from collections import namedtuple
+
+    from kgen.errors import StorageError
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr("kgen.storage.shutil.disk_usage", lambda path: usage(1 << 40, (1 << 40) - (8 << 20), 8 << 20))
+    trainer = Trainer(tiny_run_config(synthetic), bank=synthetic_bank(synthetic), run_dir=tmp_path / "run", show_progress=False)
+    with pytest.raises(StorageError, match="not enough free space for the run folder"):
+        trainer.run()
+    assert not (tmp_path / "run" / "metrics.jsonl").exists()

@@ -44,6 +44,7 @@ from safetensors.torch import save_file
 from kgen import __version__
 from kgen.console import warn_once
 from kgen.errors import FormatError, InputError
+from kgen.storage import check_free_space, check_writable_dir
 from zsar.config import RunConfig, config_from_dict
 from zsar.tensor_tree import TreeError, join_tree, split_tree
 
@@ -67,6 +68,7 @@ def save_checkpoint(path: Path, payload: dict[str, Any]) -> Path:
     path = Path(path)
     stamped = {"format": FORMAT, "format_version": VERSION, "kgen_version": __version__, **payload}
     skeleton, tensors = split_tree(stamped)
+    check_free_space(path.parent, sum(t.numel() * t.element_size() for t in tensors.values()), f"the checkpoint {path.name}")
     metadata = {
         "format": FORMAT,
         "format_version": str(VERSION),
@@ -89,6 +91,24 @@ def save_checkpoint(path: Path, payload: dict[str, Any]) -> Path:
             exc.filename = str(path)
         raise
     return path
+
+
+def estimated_checkpoint_bytes(model: torch.nn.Module) -> int:
+    """About the size of a training checkpoint of ``model``: its weights and AdamW's two fp32 moments."""
+    weights = sum(t.numel() * t.element_size() for t in model.state_dict().values())
+    moments = sum(2 * 4 * p.numel() for p in model.parameters() if p.requires_grad)
+    return weights + moments
+
+
+def check_room_for_checkpoints(run_dir: Path, model: torch.nn.Module, *, epoch_weights: int = 0) -> None:
+    """Before training: ``run_dir`` is writable and its disk holds the checkpoints the run will write.
+
+    ``last.pt`` is written next to the previous one (atomic replace), so twice its size; plus
+    ``epoch_weights`` files of the model's weights (``train.save_epoch_weights``).
+    """
+    weights = sum(t.numel() * t.element_size() for t in model.state_dict().values())
+    need = 2 * estimated_checkpoint_bytes(model) + epoch_weights * weights
+    check_writable_dir(run_dir, "the run folder", need_bytes=need)
 
 
 def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") -> dict[str, Any]:

@@ -43,7 +43,7 @@ from kgen.errors import InputError
 from kgen.fileformat import atomic_write_text
 from kgen.knowledge.base import utc_now
 from zsar import distributed
-from zsar.checkpoint import capture_rng, load_checkpoint, restore_rng, save_checkpoint
+from zsar.checkpoint import capture_rng, check_room_for_checkpoints, load_checkpoint, restore_rng, save_checkpoint
 from zsar.config import RunConfig
 from zsar.data import (
     ClipBatch,
@@ -159,6 +159,8 @@ class Trainer:
                 hint="choose a global batch that splits evenly",
             )
         self.total_steps = optim.epochs * self.steps_per_epoch
+        if self.ctx.is_main:  # before any work: the run folder can take the checkpoints this run writes
+            check_room_for_checkpoints(self.run_dir, self.model, epoch_weights=optim.epochs if config.train.save_epoch_weights else 0)
         self.optimizer = build_optimizer(self.model, optim, device)
         self.scheduler = build_scheduler(self.optimizer, optim, self.steps_per_epoch)
         self.amp_dtype = autocast_dtype(config.train.precision, device)
