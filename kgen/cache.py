@@ -167,12 +167,17 @@ class ResponseCache:
         primary = code & 0xFF if isinstance(code, int) else None
         if primary == sqlite3.SQLITE_FULL:
             return storage_error(OSError(errno.ENOSPC, "no space", str(self.directory / DB_NAME)), doing="write")
-        if primary in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_CANTOPEN) and not _writable(
-            self.directory, self.directory / DB_NAME
+        if primary in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM) or (
+            primary == sqlite3.SQLITE_CANTOPEN and not _writable(self.directory, self.directory / DB_NAME)
         ):
             return StorageError(
-                f"cannot {doing} the response cache at {self.directory}: it is not writable",
+                f"cannot {doing} the response cache at {self.directory}: it is not writable ({exc})",
                 hint="make the folder writable, or point --cache-dir at another folder",
+            )
+        if primary == sqlite3.SQLITE_IOERR:
+            return StorageError(
+                f"cannot {doing} the response cache at {self.directory}: the disk reported an I/O error ({exc})",
+                hint="check the disk, then rerun",
             )
         if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
             return StorageError(
@@ -406,8 +411,14 @@ def inspect_database(db: Path) -> None:
     change_counter = int.from_bytes(header[24:28], "big")
     valid_for = int.from_bytes(header[92:96], "big")
     # The page count in the header is valid when its "version-valid-for" matches the change counter.
-    if valid_for == change_counter and page_count and size < page_count * page_size:
-        raise damaged(directory, f"{DB_NAME} is truncated ({size} of {page_count * page_size} bytes)")
+    # While another process checkpoints its write-ahead log, page 1 (the header) can be written
+    # before the file grows: with a live log, or if a second look disagrees, SQLite's own reads judge.
+    wal = db.with_name(DB_NAME + "-wal")
+    live_log = wal.exists() and wal.stat().st_size > 0
+    if valid_for == change_counter and page_count and size < page_count * page_size and not live_log:
+        time.sleep(0.05)
+        if db.stat().st_size < page_count * page_size:
+            raise damaged(directory, f"{DB_NAME} is truncated ({size} of {page_count * page_size} bytes)")
     try:
         con = connect_read_only(db)
     except sqlite3.Error as exc:

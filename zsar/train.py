@@ -43,7 +43,13 @@ from kgen.errors import InputError
 from kgen.fileformat import atomic_write_text
 from kgen.knowledge.base import utc_now
 from zsar import distributed
-from zsar.checkpoint import capture_rng, check_room_for_checkpoints, load_checkpoint, restore_rng, save_checkpoint
+from zsar.checkpoint import (
+    capture_rng,
+    check_room_for_checkpoints,
+    load_checkpoint,
+    restore_rng,
+    save_checkpoint,
+)
 from zsar.config import RunConfig
 from zsar.data import (
     ClipBatch,
