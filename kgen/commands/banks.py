@@ -60,8 +60,12 @@ def encode_bank_command(
     if kind not in kinds:
         raise InputError(f"unknown kind {kind!r}", hint=f"kinds: {', '.join(kinds)}")
     from kgen.banks.builder import EncodeRequest, encode_bank, report_truncation
+    from kgen.storage import check_writable_dir
+
+    chosen = resolve_dataset(dataset, classes, name, workspace="ignore" if kind == NAMES_KIND else "check")
+    check_writable_dir(out if out is not None else paths.banks_dir(), "the banks folder")
     request = EncodeRequest(
-        dataset=resolve_dataset(dataset, classes, name), kind=kind, model_name=model, pretrained=pretrained,
+        dataset=chosen, kind=kind, model_name=model, pretrained=pretrained,
         template=template or None, templates=templates, split=split, variant=variant, token_features=token_features, device=device,
         precision=precision,  # type: ignore[arg-type]
         batch_size=batch_size, seed=seed, out_dir=out, weights_cache_dir=str(weights_cache) if weights_cache else None,

@@ -61,7 +61,7 @@ def import_command(
     import_format(format_name)  # an unknown format is refused before anything is read
     if not paths:
         raise InputError(f"no file given to import as {format_name}", hint=import_format(format_name).example)
-    data = resolve_dataset(dataset, classes, name)
+    data = resolve_dataset(dataset, classes, name, workspace="check")  # the folder is claimed only when the import writes
     outcome = run_import(format_name, list(paths), data, split=split, variant=variant, source_ref=source_ref,
                          repository=source_repo, dry_run=dry_run)
     if as_json:

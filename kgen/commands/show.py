@@ -93,7 +93,7 @@ def show(
         raise InputError(f"unknown knowledge kind {kind!r}", hint=f"known kinds: {', '.join(sorted(kinds))}")
     if not class_name:
         raise InputError("which class? pass --class NAME", hint='e.g. --class "brush hair"')
-    data = resolve_dataset(dataset, classes, name)
+    data = resolve_dataset(dataset, classes, name, workspace="check")
     entry = data.find_class(class_name)
     knowledge = load_knowledge(data.name, kind, resolve_variant(data.name, kind, variant))
     if isinstance(knowledge, PromptsFile):

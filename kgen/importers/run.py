@@ -72,9 +72,8 @@ class ImportOutcome:
         return {"dropped": counts["dropped"], "kept": counts["kept"], "renamed": counts["renamed"]}
 
     def encode_command(self) -> str:
-        target = f"--dataset {self.dataset.name}" if self.dataset.is_builtin else f"--classes {self.dataset.origin} --name {self.dataset.name}"
         split = f" --split {self.split}" if self.split else ""
-        return f"kgen encode-bank {target}{split} --kind {self.format.kind} --variant {self.variant}"
+        return f"kgen encode-bank {self.dataset.selector}{split} --kind {self.format.kind} --variant {self.variant}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -170,6 +169,9 @@ def run_import(
         file_problems=[p for p in log.problems if p.class_name not in by_name],
     )
     if not dry_run:
+        from kgen.datasets.workspace import claim_workspace
+
+        claim_workspace(dataset)  # a custom list's folder is recorded as its own (and checked writable) only now
         outcome.written = [*fmt.extra_files(knowledge, outcome.path.parent), knowledge.save(outcome.path)]
     return outcome
 

@@ -84,6 +84,6 @@ class DescriptorsFile(KnowledgeFile):
         if missing:
             raise InputError(
                 f"{len(missing)} class(es) of {dataset.name} have no descriptors: {', '.join(missing[:8])}",
-                hint="import descriptors that cover them (`kgen import ost ...`), or encode a split they cover (--split)",
+                hint=f"import descriptors that cover them (`kgen import ost PATH {dataset.selector}`), or encode a split they cover (--split)",
             )
         return result
