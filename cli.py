@@ -33,6 +33,7 @@ COMMAND_MODULES = [
     "kgen.commands.banks",
     "kgen.commands.video",
     "kgen.commands.build",
+    "kgen.commands.importing",
     "kgen.commands.show",
 ]
 
