@@ -173,3 +173,18 @@ def test_phrase_patterns_bound_the_words() -> None:
     pattern = ListSpec(5, 10, "object", max_words=4).json_schema()["properties"]["items"]["items"]["pattern"]
     assert re.fullmatch(pattern, "climbing rope") and re.fullmatch(pattern, "t-shirt of the climber")
     assert not re.fullmatch(pattern, "a rope that is very long") and not re.fullmatch(pattern, "}] .filter(")
+
+
+def test_counting_clip_tokens_does_not_import_torch() -> None:
+    """torch costs 0.7 GB of memory: kgen build-* with the embedded model must stay under 1 GB."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys; from kgen.text.clip_tokens import count_tokens; n = count_tokens('a video of brush hair.'); "
+        "assert 'torch' not in sys.modules; import torch; assert torch.zeros(1).shape == (1,); print(n)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent.parent, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "6"  # a, video, of, brush, hair, .
