@@ -12,6 +12,10 @@
 The first content chunk and every gerund are the *action*; the other chunks are its *objects*
 (what is acted on, where, with what). Dictionaries define the action chunk as a verb when they can
 (or as a noun naming an act, e.g. "fencing"), the objects as nouns.
+
+A bracketed part of a name is a *qualifier*, never a chunk: "hurling (sport)" says which hurling,
+"punching person (boxing)" in which domain; "(not on a tie)", "(not cat)" exclude something. Sense
+choice uses a qualifier as context (``senses.py``); an excluding one is only recorded.
 """
 
 from __future__ import annotations
@@ -44,6 +48,15 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class Qualifier:
+    """A bracketed part of a class name: "(sport)", "(in game)", "(not on a tie)"."""
+
+    text: str  # without brackets, lower case: "sport", "not on a tie"
+    words: tuple[str, ...]  # its content words ("tie" for "not on a tie")
+    excludes: bool  # "(not ...)": names what the class is not
+
+
+@dataclass(frozen=True)
 class Phrase:
     """A class name, analysed."""
 
@@ -51,6 +64,7 @@ class Phrase:
     words: tuple[str, ...]
     chunks: tuple[Chunk, ...]
     whole_is_entry: bool  # the whole name is one dictionary entry (one chunk)
+    qualifiers: tuple[Qualifier, ...] = ()
 
     @property
     def content_words(self) -> list[str]:
@@ -101,16 +115,39 @@ def gerund(verb: str, wordnet: WordNet | None = None) -> str:
     return v + "ing"
 
 
+_BRACKETED = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
+_NEGATION = frozenset({"not", "no", "non", "except", "excluding", "without"})
+
+
+def split_qualifiers(name: str) -> tuple[str, tuple[Qualifier, ...]]:
+    """``name`` without its bracketed parts, and those parts as qualifiers:
+    "tying knot (not on a tie)" -> ("tying knot", (Qualifier("not on a tie", ("tie",), True),))."""
+    qualifiers: list[Qualifier] = []
+    for match in _BRACKETED.finditer(name):
+        inner = (match.group(1) if match.group(1) is not None else match.group(2)).strip()
+        words = words_of(inner)
+        if not words:
+            continue
+        excludes = words[0] in _NEGATION
+        content = tuple(w for w in words if w not in STOPWORDS and w not in _NEGATION)
+        qualifiers.append(Qualifier(" ".join(words), content, excludes))
+    rest = re.sub(r"\s+", " ", _BRACKETED.sub(" ", name)).strip()
+    return rest, tuple(qualifiers)
+
+
 def analyse(name: str, wordnet: WordNet | None = None) -> Phrase:
     """Split ``name`` into the chunks a dictionary can define (WordNet knows collocations;
-    without it, every content word is a chunk)."""
-    words = tuple(words_of(name))
+    without it, every content word is a chunk); bracketed parts become qualifiers."""
+    bare, qualifiers = split_qualifiers(name)
+    words = tuple(words_of(bare))
     if not words:
-        return Phrase(name=name, words=(), chunks=(), whole_is_entry=False)
+        return Phrase(name=name, words=(), chunks=(), whole_is_entry=False, qualifiers=qualifiers)
     whole = " ".join(words)
     if wordnet is not None and _is_entry(wordnet, whole):
         chunk = Chunk(whole, 0, action=True, gerund=is_gerund(words[0], wordnet))
-        return Phrase(name=name, words=words, chunks=(chunk,), whole_is_entry=True)
+        return Phrase(
+            name=name, words=words, chunks=(chunk,), whole_is_entry=True, qualifiers=qualifiers
+        )
     chunks: list[Chunk] = []
     i = 0
     while i < len(words):
@@ -142,7 +179,13 @@ def analyse(name: str, wordnet: WordNet | None = None) -> Phrase:
         )
     # A name whose content is one chunk is a single entry too ("golf", "the golf").
     whole_is_entry = len(marked) == 1
-    return Phrase(name=name, words=words, chunks=tuple(marked), whole_is_entry=whole_is_entry)
+    return Phrase(
+        name=name,
+        words=words,
+        chunks=tuple(marked),
+        whole_is_entry=whole_is_entry,
+        qualifiers=qualifiers,
+    )
 
 
 def is_gerund(word: str, wordnet: WordNet | None = None) -> bool:

@@ -1,0 +1,1001 @@
+"""Which WordNet sense each chunk of a class name stands for: every candidate scored, every score
+explained.
+
+A class name ("playing cello", "cricket bowling", "hurling (sport)") is cut into chunks
+(``phrase.py``). Every sense WordNet lists for a chunk, under every part of speech and every lemma
+the chunk may stand for (morphy's base forms, exception lists, spelling variants: "legs" is "legs"
+and "leg", "dying" is "die" and "dye"), is a *candidate*. Each candidate earns points for what is
+known about it alone (*unary evidence*); each pair of candidates of two chunks earns points for
+fitting together (*context evidence*). The senses chosen for a name are the combination with the
+highest total; the runner-up of a chunk is the best total with another sense of that chunk. All
+weights are the module's constants; the papers do not say how senses were picked (ER-ZSAR:
+"the best matching definition"), so every rule here is kgen's choice, tuned by hand on a labelled
+sample of HMDB51, UCF101 and Kinetics-400 classes (``tests/data/sense_labels``) and checked on a
+held-out part of it.
+
+Unary evidence:
+
+* ``frequency``: WordNet's own prior. Within a part of speech, the log of the sense's tag count in
+  the semantic concordance (``cntlist.rev``) relative to the chunk's most frequent sense, and the
+  log of its sense number; across parts of speech, the log of the counts of each part of speech
+  ("still" is an adjective far more often than a noun).
+* ``role``: the part the chunk plays. The *action* (a gerund, or a verb-first name's first chunk)
+  wants a verb, else a noun of act; a name of one chunk (``alone``) a verb or a noun of act or event
+  (a noun of artifact is fine: "sword", "balance beam"); the *head* of a noun compound (its last
+  chunk: "golf *swing*", "basketball *dunk*") a noun of act; a *modifier* ("*cricket* bowling",
+  "*still* rings") a noun or an adjective; an *object* ("kick *ball*") a noun, and not an abstract
+  one (time, attribute, state, feeling ...: "opening *present*" is a gift, not the present time).
+* ``frames``: for a verb in the action role, WordNet's verb frames: a frame with a human subject
+  ("Somebody ----s") is expected; a verb with an object after it wants a transitive frame, a verb
+  alone an intransitive one ("clap one's hands together", not "put quickly or forcibly").
+* ``agent``: for the action verb, who acts in the sense's first usage example: nobody (an
+  imperative) or a person is a human action; a thing ("the stock market plunged", "the rock caught
+  her") is not.
+* ``restates``: a gloss that only restates the word ("play golf") loses points; it is no longer
+  dropped outright (that dropped right senses such as "cover with wax").
+* ``register``: a gloss marked informal, slang, obsolete ... loses points; ``instance``: a proper
+  noun (a city, a person: "Burger", "Charleston") loses many.
+* ``discourse``: within one dataset a word tends to keep its sense ("one sense per discourse",
+  Gale, Church & Yarowsky 1992): a chunk gains points for the sense the same word got, with clear
+  evidence, in the dataset's other classes ("playing dhol": "dhol" is not in WordNet, but every
+  other "playing <instrument>" class of UCF101 chose "perform music on (a musical instrument)").
+
+Context evidence (between candidates ``a`` and ``b`` of two chunks, and towards qualifiers):
+
+* ``names``: ``a``'s gloss or examples name ``b``'s word or one of its lemmas ("make a *cake*" for
+  "making a cake"; "the act of swinging a *golf* club" for "golf swing");
+* ``hypernym``: ``a``'s gloss names a lemma of one of ``b``'s hypernyms ("perform music on (a
+  *musical instrument*)" and cello -> bowed stringed instrument -> stringed instrument -> musical
+  instrument; "participate in games or *sport*" and basketball -> court game -> athletic game ->
+  sport);
+* ``domain``: ``a``'s topic domain (WordNet's ``;c`` pointers) is ``b`` or one of its hypernyms
+  ("hurl a cricket ball ...", domain cricket (the game), so "cricket" is the game, not the insect);
+* ``objects``: the lexicographer file of the nouns in a verb sense's examples is the object's
+  ("Cook me dinner", "fix breakfast": food, so "making pizza" is cooking, not "engage in");
+* ``qualifier``: a bracketed qualifier names a hypernym or the domain of the sense ("hurling
+  (sport)": the Irish game, not "throw forcefully").
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from itertools import product
+
+from kgen.crawl.phrase import STOPWORDS, Chunk, Phrase, Qualifier
+from kgen.crawl.textclean import stem, words_of
+from kgen.crawl.wordnet import (
+    INSTANCE_HYPERNYM,
+    TOPIC_DOMAIN,
+    Pos,
+    Synset,
+    WordNet,
+)
+
+# -- weights ---------------------------------------------------------------------------------------
+
+W_COUNT = 0.45  # per unit of log(tag count + 1) below the chunk's most frequent sense
+W_RANK = 0.3  # per unit of log(sense number)
+W_POS = 0.5  # per unit of log(count of the part of speech + 1) below the chunk's most frequent one
+ROLE_POINTS: dict[str, dict[str, float]] = {
+    # role -> {pos or "noun.<lexfile>" group -> points}; "noun" is a noun of no group listed
+    "action": {"verb": 2.0, "noun.act": 1.0, "noun.event": 0.0, "noun": -1.5, "adj": -3.0, "adv": -4.0},
+    "gerund-alone": {"verb": 1.5, "noun.act": 1.2, "noun.event": 0.3, "noun": -1.5, "adj": -3.0, "adv": -4.0},
+    "alone": {"verb": 1.0, "noun.act": 1.2, "noun.event": 0.3, "noun.artifact": 0.3, "noun": -1.0, "adj": -3.0, "adv": -4.0},
+    "head": {"noun.act": 1.5, "noun.event": 0.5, "noun.artifact": 0.3, "noun": 0.0, "verb": 0.3, "adj": -3.0, "adv": -4.0},
+    "modifier": {"noun": 0.5, "adj": 0.5, "verb": -2.0, "adv": -1.5},
+    "object": {"noun": 0.5, "noun.plant": 0.0, "adj": -2.0, "verb": -2.0, "adv": -3.0},
+}
+# Lexicographer files of things an action is rarely done to ("opening present": not the time).
+ABSTRACT_NOUN_FILES = frozenset(
+    {
+        "noun.time",
+        "noun.attribute",
+        "noun.state",
+        "noun.relation",
+        "noun.feeling",
+        "noun.motive",
+        "noun.quantity",
+        "noun.shape",
+        "noun.cognition",
+    }
+)
+W_ABSTRACT_OBJECT = -1.5
+# Lexicographer files of bodily action, for the action verb.
+PHYSICAL_VERB_FILES = frozenset(
+    {
+        "verb.body",
+        "verb.contact",
+        "verb.motion",
+        "verb.competition",
+        "verb.consumption",
+        "verb.creation",
+    }
+)
+MENTAL_VERB_FILES = frozenset({"verb.cognition", "verb.emotion", "verb.stative", "verb.weather"})
+W_PHYSICAL_VERB = 0.75
+W_BODY = 0.5  # the gloss of the action names a body part ("clap one's hands together")
+W_MENTAL_VERB = -0.5
+# frames(5WN): which frames have a person as subject, and which take an object.
+HUMAN_FRAMES = frozenset({2, 7, 8, 9, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33})
+TRANSITIVE_FRAMES = frozenset({8, 9, 10, 11, 14, 15, 16, 17, 18, 19, 20, 21, 24, 25, 30, 31})
+INTRANSITIVE_FRAMES = frozenset({1, 2, 3, 4, 6, 7, 12, 13, 22, 23, 27})
+W_HUMAN_FRAME = 0.5
+W_NO_HUMAN_FRAME = -1.0
+W_TRANSITIVITY = 0.5  # the frames fit: an object follows and the verb takes one, or none and it needs none
+# An object follows and the verb takes none: a mild penalty, for names drop prepositions
+# ("fall floor" is falling *on* the floor).
+W_TRANSITIVITY_MISFIT = -0.5
+W_AGENT_HUMAN = 0.3
+W_AGENT_THING = -0.6
+W_RESTATES = -1.5
+W_REGISTER = -2.0
+W_INSTANCE = -3.0
+W_DISCOURSE = 1.5  # times the share of the dataset's other confident choices of the same word
+# context
+W_NAMES = 2.5
+W_NAMES_EXAMPLE = 1.5  # named only in an example ("make a cake"): usage, not definition
+W_NAMES_EXAMPLE_OBJECT = 3.0  # named as the object of the verb in an example ("make the bed")
+W_ANIMATE_OBJECT = 0.75  # the verb takes a person as object (frame 9 ...) and the object is animate
+W_DERIVED = 0.75  # the verb is the act a noun sense of the same word names ("juggling": juggle)
+W_NAMES_WEAK = 1.0  # the action named as a participle in an object's gloss ("folded sheets")
+W_HYPERNYM = 3.0  # times 1 (hypernym within 2 steps), 0.75 (3-4 steps), 0.5 (5-6 steps)
+W_DOMAIN = 2.5
+W_SHARED_DOMAIN = 1.5
+W_OBJECTS = 1.0
+W_QUALIFIER_ISA = 3.0
+W_QUALIFIER_DOMAIN = 2.5
+W_QUALIFIER_NAMES = 1.5
+HYPERNYM_MAX_DISTANCE = 6
+HYPERNYM_MIN_DEPTH = 3  # and never the top nodes' lemmas (GENERIC_HYPERNYMS)
+# Lemmas of WordNet's top nodes: too general to tell senses apart when a gloss names them.
+GENERIC_HYPERNYMS = frozenset(
+    """entity physical_entity abstraction abstract_entity thing object physical_object whole unit
+    artifact artefact matter substance organism being living_thing psychological_feature attribute
+    relation measure quantity amount group grouping collection instrumentality instrumentation
+    act deed human_action human_activity event happening occurrence activity state condition
+    communication cognition knowledge content causal_agent cause agent location part portion
+    piece region area process change action movement motion natural_object""".split()
+)
+LOW_CONFIDENCE_MARGIN = 1.0  # a choice this close to its runner-up is listed for review
+MAX_RUNNERS_UP = 3
+_JOINT_LIMIT = 20000  # combinations tried exhaustively; beyond, each chunk keeps its best few
+
+# Words too common in glosses to tell senses apart (never count as a mention).
+GENERIC_WORDS = frozenset(
+    """act action activity process practice something someone somebody person people thing things
+    part use used using make made making usually especially often esp etc e g i.e one two several
+    various kind type form way manner move moving cause causing become having being get take give
+    also very small large long short particular purpose another other others""".split()
+)
+_REGISTER_NOTE = re.compile(
+    r"\b(?:informal|slang|obsolete|archaic|dated|vulgar|offensive|obscene|disparaging|derogatory)\b",
+    re.IGNORECASE,
+)
+_ACT_OF = re.compile(r"^(?:the |an? )?(?:act|action|activity|process|practice) of (\w+)")
+_HUMAN_WORDS = frozenset("i you he she we they who someone somebody everyone people man woman men women".split())
+_THING_WORDS = frozenset("it this that these those".split())
+_DETERMINERS = frozenset(
+    "a an the my your his her its our their this that these those some any me him us them you "
+    "one two three several many more".split()
+)
+
+
+def is_vacuous(text: str, forms: set[str]) -> bool:
+    """Whether ``text`` only restates one of ``forms``: it mentions the word and adds fewer than two
+    other content words ('play golf', 'do a somersault'), or reads 'the act of <word>'."""
+    words = words_of(text)
+    if not words:
+        return True
+    form_words = {w for form in forms for w in words_of(form)}
+    if not form_words & set(words):
+        return False
+    others = [w for w in words if w not in form_words and w not in STOPWORDS]
+    if len(others) < 2:
+        return True
+    match = _ACT_OF.match(text.lower())
+    return bool(match and match.group(1) in form_words)
+
+
+# -- what a chunk plays ----------------------------------------------------------------------------
+
+
+def pos_counts(wordnet: WordNet, text: str) -> dict[Pos, int]:
+    """Tag counts of ``text`` per part of speech, over every lemma it may stand for."""
+    counts: dict[Pos, int] = {}
+    for pos in ("noun", "verb", "adj", "adv"):
+        total = 0
+        for lemma in wordnet.lemmas_for(text, pos):
+            total += sum(wordnet.sense_count(lemma, s) for s in wordnet.synsets(lemma, pos))
+            if not wordnet.has_sense_counts():
+                total += wordnet.tagged_count(lemma, pos)
+        counts[pos] = total
+    return counts
+
+
+def mostly_verb(wordnet: WordNet, text: str) -> bool:
+    """Whether ``text`` is used as a verb at least as often as as anything else (and is a verb)."""
+    counts = pos_counts(wordnet, text.split()[0]) if text.split() else {}
+    verb = counts.get("verb", 0)
+    if not wordnet.lemmas_for(text.split()[0], "verb"):
+        return False
+    return verb >= max(1, *(counts.get(p, 0) for p in ("noun", "adj", "adv")))
+
+
+PREPOSITIONS = frozenset(
+    "in on at to into onto from with without by for over under about around through across along "
+    "against between behind before after off out up down".split()
+)
+
+
+def after_preposition(phrase: Phrase, chunk: Chunk) -> bool:
+    """Whether a preposition stands right before ``chunk`` in the name ("running *on* treadmill")."""
+    i = chunk.position - 1
+    while i >= 0 and phrase.words[i] in STOPWORDS:
+        if phrase.words[i] in PREPOSITIONS:
+            return True
+        i -= 1
+    return False
+
+
+def chunk_roles(wordnet: WordNet, phrase: Phrase) -> list[str]:
+    """The role of each chunk: ``alone`` / ``gerund-alone`` (the whole name), ``action`` (gerunds, or
+    the first chunk of a name that starts with a verb), ``object`` (after the action),
+    ``modifier`` (before it, or before the head of a noun compound), ``head`` (the last chunk of a
+    noun compound such as "golf swing")."""
+    chunks = phrase.chunks
+    if len(chunks) == 1:
+        return ["gerund-alone" if chunks[0].gerund else "alone"]
+    gerunds = [i for i, c in enumerate(chunks) if c.gerund]
+    if gerunds:
+        first = gerunds[0]
+        return [
+            "action" if i in gerunds else ("modifier" if i < first else "object")
+            for i in range(len(chunks))
+        ]
+    if mostly_verb(wordnet, chunks[0].text):
+        return ["action"] + ["object"] * (len(chunks) - 1)
+    return ["modifier"] * (len(chunks) - 1) + ["head"]
+
+
+# -- evidence ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One reason for (or against) a sense: what kind, how many points, and why in words."""
+
+    kind: str
+    points: float
+    why: str
+
+
+@dataclass
+class Candidate:
+    """One sense a chunk may stand for, with the facts the scorer compares."""
+
+    index: int  # the chunk's position among the name's chunks
+    lemma: str
+    synset: Synset
+    rank: int  # its sense number under ``lemma``
+    count: int  # its tag count under ``lemma``
+    unary: list[Evidence] = field(default_factory=list)
+
+    @property
+    def unary_score(self) -> float:
+        return sum(e.points for e in self.unary)
+
+    @cached_property
+    def text_stems(self) -> tuple[str, ...]:
+        """Stems of the gloss's content words (definition and examples), in order."""
+        return tuple(stem(w) for w in _gloss_words(self.synset.gloss))
+
+    @cached_property
+    def definition_words(self) -> tuple[str, ...]:
+        return tuple(_gloss_words(self.synset.definition))
+
+    base_stems: frozenset[str] = frozenset()  # stems of the gloss words' noun base forms ("people" -> "person")
+    definition_bases: frozenset[str] = frozenset()  # the same, of the definition only
+
+    @cached_property
+    def stem_set(self) -> frozenset[str]:
+        return frozenset(self.text_stems) | self.base_stems
+
+    @cached_property
+    def own_phrases(self) -> frozenset[tuple[str, ...]]:
+        """Its lemmas as stem tuples."""
+        return frozenset(p for p in (_phrase_of(self.lemma), *map(_phrase_of, self.synset.lemmas)) if p)
+
+    @cached_property
+    def definition_stems(self) -> tuple[str, ...]:
+        return tuple(stem(w) for w in self.definition_words)
+
+    def defines_with(self, phrase: tuple[str, ...]) -> bool:
+        """Whether the definition (not the examples) holds ``phrase``."""
+        stems = self.definition_stems
+        n = len(phrase)
+        if n == 1 and phrase[0] in self.definition_bases:
+            return True
+        return n > 0 and any(stems[i : i + n] == phrase for i in range(len(stems) - n + 1))
+
+    def mentions(self, phrase: tuple[str, ...]) -> bool:
+        """Whether the gloss holds ``phrase`` (a tuple of stems) as consecutive content words."""
+        if not phrase:
+            return False
+        if phrase[0] not in self.stem_set:
+            return False
+        if len(phrase) == 1:
+            return True
+        n = len(phrase)
+        stems = self.text_stems
+        return any(stems[i : i + n] == phrase for i in range(len(stems) - n + 1))
+
+
+@lru_cache(maxsize=None)
+def _gloss_words(text: str) -> tuple[str, ...]:
+    words = (re.sub(r"['’]s$", "", w) for w in words_of(text))
+    return tuple(w for w in words if w and w not in STOPWORDS)
+
+
+@lru_cache(maxsize=None)
+def _phrase_of(text: str) -> tuple[str, ...]:
+    """A lemma as a tuple of stems of its content words ('musical instrument' -> ('musical', 'instrument'))."""
+    words = _gloss_words(text.replace("_", " "))
+    if len(words) == 1 and words[0] in GENERIC_WORDS:
+        return ()
+    return tuple(stem(w) for w in words)
+
+
+# -- the scorer ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoredSense:
+    """A candidate sense with its total score (the best combination it is part of) and evidence."""
+
+    name: str  # "play.v.07"
+    id: str  # "01726190-v"
+    lemma: str
+    pos: str
+    lexfile: str
+    definition: str
+    score: float
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True)
+class ChunkChoice:
+    """The sense chosen for one chunk, why, and what came next."""
+
+    chunk: Chunk
+    role: str
+    chosen: ScoredSense | None
+    runners_up: tuple[ScoredSense, ...] = ()
+    candidates: int = 0
+    pinned: str | None = None  # where a pin came from (an overrides file), when pinned
+
+    @property
+    def margin(self) -> float | None:
+        if self.chosen is None or not self.runners_up:
+            return None
+        return self.chosen.score - self.runners_up[0].score
+
+    @property
+    def low_confidence(self) -> bool:
+        margin = self.margin
+        return self.pinned is None and margin is not None and margin < LOW_CONFIDENCE_MARGIN
+
+    @property
+    def decided_by(self) -> str:
+        """The kind of evidence that did most to put the choice ahead of its runner-up."""
+        if self.pinned is not None:
+            return "pinned"
+        if self.chosen is None:
+            return "none"
+        if not self.runners_up:
+            return "only sense"
+        gains: Counter[str] = Counter()
+        for e in self.chosen.evidence:
+            gains[e.kind] += e.points
+        for e in self.runners_up[0].evidence:
+            gains[e.kind] -= e.points
+        kind, points = max(gains.items(), key=lambda item: item[1], default=("frequency", 0.0))
+        return kind if points > 0 else "frequency"
+
+
+@dataclass
+class Discourse:
+    """The senses a dataset's classes chose with clear evidence, per word (one sense per discourse)."""
+
+    votes: dict[tuple[str, str], Counter[str]] = field(default_factory=dict)  # (word, pos) -> id -> n
+    by_class: dict[str, list[tuple[tuple[str, str], str]]] = field(default_factory=dict)
+
+    def add(self, class_name: str, choices: Iterable[ChunkChoice]) -> None:
+        for choice in choices:
+            if choice.chosen is None or choice.pinned is not None:
+                continue
+            margin = choice.margin
+            if margin is None or margin < LOW_CONFIDENCE_MARGIN:
+                continue
+            if choice.decided_by not in CONTEXT_KINDS:
+                continue
+            key = (choice.chunk.text, choice.chosen.pos)
+            self.votes.setdefault(key, Counter())[choice.chosen.id] += 1
+            self.by_class.setdefault(class_name, []).append((key, choice.chosen.id))
+
+    def share(self, class_name: str, word: str, pos: str, synset_id: str) -> tuple[float, int]:
+        """The share of the *other* classes' votes for ``word`` that went to ``synset_id``."""
+        votes = Counter(self.votes.get((word, pos), Counter()))
+        for key, voted in self.by_class.get(class_name, []):
+            if key == (word, pos):
+                votes[voted] -= 1
+        total = sum(n for n in votes.values() if n > 0)
+        if total == 0:
+            return 0.0, 0
+        return max(votes.get(synset_id, 0), 0) / total, total
+
+
+MAIN_ROLES = frozenset({"action", "head", "alone", "gerund-alone"})
+ANIMATE_NOUN_FILES = frozenset({"noun.animal", "noun.person"})
+PERSON_OBJECT_FRAMES = frozenset({9, 10, 14, 17, 18, 20, 24, 25, 30})
+CONTEXT_KINDS = frozenset({"names", "hypernym", "domain", "objects", "qualifier"})
+
+
+class SenseChooser:
+    """Chooses the senses of class names against one WordNet (reuse it: it caches)."""
+
+    def __init__(self, wordnet: WordNet) -> None:
+        self.wordnet = wordnet
+        self._ancestor_phrases: dict[str, dict[tuple[str, ...], int]] = {}
+        self._domains: dict[str, frozenset[str]] = {}
+        self._depth: dict[str, int] = {}
+        self._example_files: dict[str, frozenset[str]] = {}
+        self._qualifier_senses: dict[str, list[Synset]] = {}
+        self._lineage: dict[str, frozenset[str]] = {}
+        self._body_words: dict[str, bool] = {}
+        self._bases: dict[str, frozenset[str]] = {}
+        self._noun_base: dict[str, str] = {}
+        self._derived: dict[str, dict[str, Synset]] = {}
+        self._example_objects: dict[str, tuple[str, ...]] = {}
+
+    # -- candidates and unary evidence -------------------------------------------------------
+
+    def candidates(self, phrase: Phrase, index: int, role: str, has_object: bool) -> list[Candidate]:
+        chunk = phrase.chunks[index]
+        wordnet = self.wordnet
+        found: dict[str, Candidate] = {}
+        per_pos: dict[Pos, list[Candidate]] = {}
+        for pos in ("verb", "noun", "adj", "adv"):
+            for lemma in wordnet.lemmas_for(chunk.text, pos):
+                for rank, synset in enumerate(wordnet.synsets(lemma, pos), start=1):
+                    count = wordnet.sense_count(lemma, synset)
+                    known = found.get(synset.id)
+                    if known is not None and (known.count, -known.rank) >= (count, -rank):
+                        continue
+                    candidate = Candidate(index, lemma, synset, rank, count)
+                    candidate.base_stems = self._base_stems(synset.gloss)
+                    candidate.definition_bases = self._base_stems(synset.definition)
+                    found[synset.id] = candidate
+        for candidate in found.values():
+            per_pos.setdefault(candidate.synset.pos, []).append(candidate)
+        pos_total = {pos: sum(c.count for c in group) for pos, group in per_pos.items()}
+        top_pos = max(pos_total.values(), default=0)
+        for pos, group in per_pos.items():
+            top = max(c.count for c in group)
+            for candidate in group:
+                self._unary(candidate, chunk, role, has_object, top, pos_total[pos], top_pos)
+        return list(found.values())
+
+    def _unary(
+        self,
+        c: Candidate,
+        chunk: Chunk,
+        role: str,
+        has_object: bool,
+        top_count: int,
+        pos_count: int,
+        top_pos_count: int,
+    ) -> None:
+        s = c.synset
+        add = c.unary.append
+        freq = W_COUNT * math.log((c.count + 1) / (top_count + 1)) - W_RANK * math.log(c.rank)
+        freq += W_POS * math.log((pos_count + 1) / (top_pos_count + 1))
+        add(
+            Evidence(
+                "frequency",
+                round(freq, 3),
+                f"sense {c.rank} of {c.lemma!r} ({s.pos}), tagged {c.count}x",
+            )
+        )
+        table = ROLE_POINTS[role]
+        group = s.lexfile if s.lexfile in table else s.pos
+        points = table.get(group, table.get(s.pos, 0.0))
+        if points:
+            add(Evidence("role", points, f"{role}: a {s.lexfile}"))
+        if role in ("object", "modifier") and s.pos == "noun" and s.lexfile in ABSTRACT_NOUN_FILES:
+            add(Evidence("role", W_ABSTRACT_OBJECT, f"{role}: {s.lexfile} is abstract"))
+        if s.pos == "verb" and role in ("action", "gerund-alone", "alone", "head"):
+            if s.lexfile in PHYSICAL_VERB_FILES:
+                add(Evidence("role", W_PHYSICAL_VERB, f"bodily action ({s.lexfile})"))
+            elif s.lexfile in MENTAL_VERB_FILES:
+                add(Evidence("role", W_MENTAL_VERB, f"not a bodily action ({s.lexfile})"))
+            frames = set(s.frames)
+            if frames:
+                if frames & HUMAN_FRAMES:
+                    add(Evidence("frames", W_HUMAN_FRAME, "a person can do it (Somebody ----s)"))
+                else:
+                    add(Evidence("frames", W_NO_HUMAN_FRAME, "no frame with a person as subject"))
+                if role == "head":
+                    pass  # a noun compound's head: its frames say nothing about the name
+                elif has_object:
+                    if frames & TRANSITIVE_FRAMES:
+                        add(Evidence("frames", W_TRANSITIVITY, "takes an object, as the name has"))
+                    else:
+                        add(Evidence("frames", W_TRANSITIVITY_MISFIT, "takes no object, but the name has one"))
+                elif frames & INTRANSITIVE_FRAMES:
+                    add(Evidence("frames", W_TRANSITIVITY, "needs no object, as the name has none"))
+            if self._names_body_part(s.definition):
+                add(Evidence("role", W_BODY, "its gloss names a body part"))
+            noun = self._derived_acts(chunk.text).get(s.id)
+            if noun is not None:
+                add(Evidence("derived", W_DERIVED, f"the noun {chunk.text!r} names this act: {noun.definition!r}"))
+            agent = self._example_agent(s)
+            if agent == "human":
+                add(Evidence("agent", W_AGENT_HUMAN, "its example is done by a person"))
+            elif agent == "thing":
+                add(Evidence("agent", W_AGENT_THING, f"its example is done by a thing: {s.examples[0]!r}"))
+        forms = {chunk.text.lower(), c.lemma.lower()}
+        if s.definition and is_vacuous(s.definition, forms):
+            add(Evidence("restates", W_RESTATES, f"the gloss only restates {c.lemma!r}"))
+        if _REGISTER_NOTE.search(s.gloss.split('"')[0]):
+            add(Evidence("register", W_REGISTER, "marked informal, slang or dated"))
+        if s.related(INSTANCE_HYPERNYM):
+            add(Evidence("instance", W_INSTANCE, "a proper noun (an instance)"))
+
+    def _base_stems(self, text: str) -> frozenset[str]:
+        cached = self._bases.get(text)
+        if cached is None:
+            found: set[str] = set()
+            for word in _gloss_words(text):
+                base = self._noun_base.get(word)
+                if base is None:
+                    forms = self.wordnet.morphy(word, "noun")
+                    base = stem(forms[0]) if forms else ""
+                    self._noun_base[word] = base
+                if base:
+                    found.add(base)
+            cached = frozenset(found)
+            self._bases[text] = cached
+        return cached
+
+    def _derived_acts(self, text: str) -> dict[str, Synset]:
+        """Verb synset id -> the noun of act or event of the word ``text`` derived from it."""
+        cached = self._derived.get(text)
+        if cached is None:
+            cached = {}
+            for synset in self.wordnet.synsets(text, "noun"):
+                if synset.lexfile not in ("noun.act", "noun.event"):
+                    continue
+                for pointer in synset.related("+"):
+                    if pointer.pos == "verb":
+                        cached.setdefault(self.wordnet.synset_at("verb", pointer.offset).id, synset)
+            self._derived[text] = cached
+        return cached
+
+    def _names_body_part(self, text: str) -> bool:
+        for word in _gloss_words(text):
+            cached = self._body_words.get(word)
+            if cached is None:
+                cached = False
+                for lemma in self.wordnet.lemmas_for(word, "noun")[:2]:
+                    senses = self.wordnet.synsets(lemma, "noun")
+                    if senses and senses[0].lexfile == "noun.body":
+                        cached = True
+                self._body_words[word] = cached
+            if cached:
+                return True
+        return False
+
+    def _example_agent(self, synset: Synset) -> str | None:
+        """'human', 'thing' or None: who does the action in the synset's first example."""
+        if not synset.examples:
+            return None
+        example = synset.examples[0]
+        words = words_of(example)
+        bases = {lemma.split()[0].lower() for lemma in synset.lemmas}
+        for i, word in enumerate(words):
+            forms = {word} | {f.split()[0] for f in self.wordnet.morphy(word, "verb")}
+            if forms & bases:
+                subject = [w for w in words[:i] if w not in STOPWORDS or w in _HUMAN_WORDS | _THING_WORDS]
+                subject = [w for w in subject if w not in {"to", "please", "can", "did", "will", "must", "do"}]
+                if not subject:
+                    return "human"
+                if any(w in _HUMAN_WORDS for w in subject):
+                    return "human"
+                if any(w in _THING_WORDS for w in subject):
+                    return "thing"
+                if example[:1].isupper() and len(subject) == 1 and not self.wordnet.has(subject[0], "noun"):
+                    return "human"  # a name: "Pele played ..."
+                for w in reversed(subject):
+                    senses = [s for lemma in self.wordnet.lemmas_for(w, "noun") for s in self.wordnet.synsets(lemma, "noun")]
+                    if senses:
+                        if senses[0].lexfile == "noun.person":
+                            return "human"
+                        return None if senses[0].lexfile == "noun.animal" else "thing"
+                return None
+        return None
+
+    # -- context evidence ------------------------------------------------------------------------
+
+    def ancestor_phrases(self, synset: Synset) -> dict[tuple[str, ...], int]:
+        """The lemmas (as stem tuples) of ``synset``'s specific hypernyms, with their distance."""
+        cached = self._ancestor_phrases.get(synset.id)
+        if cached is not None:
+            return cached
+        found: dict[tuple[str, ...], int] = {}
+        for (pos, offset), distance in self.wordnet.ancestors(synset).items():
+            if distance == 0 or distance > HYPERNYM_MAX_DISTANCE:
+                continue
+            ancestor = self.wordnet.synset_at(pos, offset)
+            if self.depth(ancestor) < HYPERNYM_MIN_DEPTH:
+                continue
+            for lemma in ancestor.lemmas:
+                if lemma.lower().replace(" ", "_") in GENERIC_HYPERNYMS:
+                    continue
+                phrase = _phrase_of(lemma)
+                if phrase and (phrase not in found or found[phrase] > distance):
+                    found[phrase] = distance
+        self._ancestor_phrases[synset.id] = found
+        return found
+
+    def depth(self, synset: Synset) -> int:
+        """The length of the longest hypernym path from ``synset`` to a root."""
+        cached = self._depth.get(synset.id)
+        if cached is None:
+            cached = max(self.wordnet.ancestors(synset).values(), default=0)
+            self._depth[synset.id] = cached
+        return cached
+
+    def domains(self, synset: Synset) -> frozenset[str]:
+        """Topic domains (``;c``) of ``synset`` and of its hypernyms up to 2 steps away."""
+        cached = self._domains.get(synset.id)
+        if cached is not None:
+            return cached
+        found: set[str] = set()
+        for (pos, offset), distance in self.wordnet.ancestors(synset).items():
+            if distance > 2:
+                continue
+            ancestor = synset if distance == 0 else self.wordnet.synset_at(pos, offset)
+            for pointer in ancestor.related(TOPIC_DOMAIN):
+                found.add(self.wordnet.synset_at(pointer.pos, pointer.offset).id)
+        result = frozenset(found)
+        self._domains[synset.id] = result
+        return result
+
+    def lineage(self, synset: Synset) -> frozenset[str]:
+        """Ids of ``synset`` and of all its hypernyms."""
+        cached = self._lineage.get(synset.id)
+        if cached is None:
+            cached = frozenset(
+                self.wordnet.synset_at(pos, offset).id
+                for (pos, offset) in self.wordnet.ancestors(synset)
+            )
+            self._lineage[synset.id] = cached
+        return cached
+
+    def _example_object(self, synset: Synset, phrase: tuple[str, ...]) -> bool:
+        """Whether an example of ``synset`` has ``phrase`` as the object of its verb ("make a cake")."""
+        return any(stem(word) == phrase[-1] for word in self.example_objects(synset))
+
+    def example_objects(self, synset: Synset) -> tuple[str, ...]:
+        """The direct objects in ``synset``'s examples ("Cook me *dinner*"): the first noun after the
+        verb, past determiners, pronouns and adjectives; none when a preposition comes first."""
+        cached = self._example_objects.get(synset.id)
+        if cached is not None:
+            return cached
+        bases = {lemma.split()[0].lower() for lemma in synset.lemmas}
+        objects: list[str] = []
+        for example in synset.examples:
+            words = words_of(example)
+            for i, word in enumerate(words):
+                forms = {word} | {f.split()[0] for f in self.wordnet.morphy(word, "verb")}
+                if not forms & bases:
+                    continue
+                for following in words[i + 1 : i + 6]:
+                    if following in _DETERMINERS:
+                        continue
+                    if self.wordnet.lemmas_for(following, "noun"):
+                        objects.append(following)
+                        break
+                    if self.wordnet.lemmas_for(following, "adj"):
+                        continue
+                    break
+                break
+        result = tuple(objects)
+        self._example_objects[synset.id] = result
+        return result
+
+    def example_files(self, synset: Synset) -> frozenset[str]:
+        """Lexicographer files of the direct objects in ``synset``'s examples ("Cook me *dinner*"):
+        the first noun after the verb, past determiners, pronouns and adjectives; none when a
+        preposition comes first."""
+        cached = self._example_files.get(synset.id)
+        if cached is not None:
+            return cached
+        files: set[str] = set()
+        for word in self.example_objects(synset):
+            noun = self.wordnet.lemmas_for(word, "noun")
+            senses = self.wordnet.synsets(noun[0], "noun") if noun else []
+            if senses and senses[0].lexfile not in ("noun.person", "noun.Tops"):
+                files.add(senses[0].lexfile)
+        result = frozenset(files)
+        self._example_files[synset.id] = result
+        return result
+
+    def pair_evidence(
+        self, a: Candidate, b: Candidate, chunks: tuple[Chunk, ...], roles: list[str], direct: list[bool]
+    ) -> list[Evidence]:
+        """Context evidence between candidates of two different chunks (both directions).
+
+        Between two chunks of which neither is the action or the head ("person's" and "head" in
+        "massaging person's head") only names count: hypernyms there pair unrelated senses."""
+        found: list[Evidence] = []
+        main = roles[a.index] in MAIN_ROLES or roles[b.index] in MAIN_ROLES
+        for x, y in ((a, b), (b, a)):
+            y_chunk = chunks[y.index]
+            own = {_phrase_of(chunks[x.index].text), _phrase_of(x.lemma)}
+            names = {_phrase_of(y_chunk.text), _phrase_of(y.lemma)} - own - {()}
+            named = next((n for n in names if x.mentions(n)), None)
+            if main and y.synset.id in self.lineage(x.synset) and x.synset.id != y.synset.id:
+                found.append(
+                    Evidence("hypernym", W_HYPERNYM, f"{x.synset.name} is a kind of {y.synset.name}")
+                )
+            elif named is not None:
+                participle = (
+                    roles[y.index] == "action"
+                    and roles[x.index] == "object"
+                    and any(
+                        stem(w) == named[-1] and w.endswith(("ed", "en"))
+                        for w in x.definition_words
+                    )
+                )
+                if participle:
+                    points, where = W_NAMES_WEAK, "as a participle"
+                elif x.defines_with(named):
+                    points, where = W_NAMES, "in its definition"
+                elif x.synset.pos == "verb" and self._example_object(x.synset, named):
+                    points, where = W_NAMES_EXAMPLE_OBJECT, "as the object of its example"
+                else:
+                    points, where = W_NAMES_EXAMPLE, "in an example"
+                if not main:
+                    points /= 2
+                found.append(
+                    Evidence(
+                        "names", points, f"{x.synset.name} names {' '.join(named)!r} ({y_chunk.text}) {where}"
+                    )
+                )
+            elif main:
+                best: tuple[float, tuple[str, ...]] | None = None
+                genus = self.ancestor_phrases(x.synset)
+                for phrase, distance in self.ancestor_phrases(y.synset).items():
+                    if phrase in own or phrase in genus:
+                        continue  # x's own genus ("cover" in "cover with wax") names x, not y
+                    if x.defines_with(phrase):
+                        factor = 1.0 if distance <= 2 else (0.75 if distance <= 4 else 0.5)
+                    elif x.mentions(phrase):
+                        factor = 0.5 if distance <= 4 else 0.25
+                    else:
+                        continue
+                    if best is None or factor > best[0]:
+                        best = (factor, phrase)
+                if best is not None:
+                    factor, phrase = best
+                    found.append(
+                        Evidence(
+                            "hypernym",
+                            W_HYPERNYM * factor,
+                            f"{x.synset.name} names {' '.join(phrase)!r}, a kind {y.synset.name} is",
+                        )
+                    )
+            x_domains = self.domains(x.synset)
+            if x_domains:
+                if x_domains & self.lineage(y.synset):
+                    found.append(Evidence("domain", W_DOMAIN, f"{x.synset.name} is a term of {y.synset.name}'s field"))
+                elif x_domains & self.domains(y.synset) and x is a:
+                    found.append(Evidence("domain", W_SHARED_DOMAIN, f"{x.synset.name} and {y.synset.name} share a field"))
+            if (
+                x.synset.pos == "verb"
+                and roles[x.index] == "action"
+                and y.synset.pos == "noun"
+                and roles[y.index] == "object"
+                and direct[y.index]
+            ):
+                if named is None and y.synset.lexfile in self.example_files(x.synset):
+                    found.append(
+                        Evidence("objects", W_OBJECTS, f"{x.synset.name}'s examples act on {y.synset.lexfile}")
+                    )
+                if y.synset.lexfile in ANIMATE_NOUN_FILES and set(x.synset.frames) & PERSON_OBJECT_FRAMES:
+                    found.append(
+                        Evidence("frames", W_ANIMATE_OBJECT, f"{x.synset.name} acts on somebody, as on {y_chunk.text!r}")
+                    )
+        return found
+
+    def qualifier_evidence(self, candidate: Candidate, qualifiers: tuple[Qualifier, ...]) -> list[Evidence]:
+        found: list[Evidence] = []
+        for qualifier in qualifiers:
+            if qualifier.excludes:
+                continue
+            for word in qualifier.words:
+                senses = self._qualifier_senses.get(word)
+                if senses is None:
+                    senses = [
+                        s for lemma in self.wordnet.lemmas_for(word, "noun") for s in self.wordnet.synsets(lemma, "noun")
+                    ]
+                    self._qualifier_senses[word] = senses
+                ids = {s.id for s in senses}
+                if ids & self.lineage(candidate.synset) - {candidate.synset.id}:
+                    found.append(Evidence("qualifier", W_QUALIFIER_ISA, f"a kind of {word!r} ({qualifier.text})"))
+                elif ids & self.domains(candidate.synset):
+                    found.append(Evidence("qualifier", W_QUALIFIER_DOMAIN, f"a term of {word!r} ({qualifier.text})"))
+                elif candidate.mentions((stem(word),)):
+                    found.append(Evidence("qualifier", W_QUALIFIER_NAMES, f"its gloss names {word!r} ({qualifier.text})"))
+        return found
+
+    # -- the choice --------------------------------------------------------------------------------
+
+    def choose(
+        self,
+        phrase: Phrase,
+        *,
+        class_name: str | None = None,
+        discourse: Discourse | None = None,
+        pins: Mapping[int, Synset] | None = None,
+        pinned_from: str | None = None,
+    ) -> list[ChunkChoice]:
+        """The sense of every chunk of ``phrase`` (see the module docstring).
+
+        ``pins``: chunk index -> the synset a user pinned (it is taken, and scored for the record)."""
+        chunks = phrase.chunks
+        if not chunks:
+            return []
+        roles = chunk_roles(self.wordnet, phrase)
+        direct = [not after_preposition(phrase, chunk) for chunk in chunks]
+        action_at = [i for i, r in enumerate(roles) if r == "action"]
+        last_action = action_at[-1] if action_at else -1
+        all_candidates: list[list[Candidate]] = []
+        for i, _chunk in enumerate(chunks):
+            has_object = roles[i] == "action" and any(
+                roles[j] == "object" and direct[j] for j in range(i + 1, len(chunks))
+            )
+            if roles[i] == "action" and i < last_action:
+                # "catching or throwing baseball": every action shares the objects after the last one
+                has_object = any(
+                    r == "object" and direct[j]
+                    for j, r in enumerate(roles)
+                    if j > last_action
+                )
+            found = self.candidates(phrase, i, roles[i], has_object)
+            for candidate in found:
+                candidate.unary.extend(self.qualifier_evidence(candidate, phrase.qualifiers))
+                if discourse is not None and class_name is not None:
+                    share, votes = discourse.share(
+                        class_name, chunks[i].text, candidate.synset.pos, candidate.synset.id
+                    )
+                    if share > 0:
+                        candidate.unary.append(
+                            Evidence(
+                                "discourse",
+                                round(W_DISCOURSE * share, 3),
+                                f"the sense {chunks[i].text!r} has in {share:.0%} of {votes} other class(es)",
+                            )
+                        )
+            if pins and i in pins:
+                pinned = pins[i]
+                keep = [c for c in found if c.synset.id == pinned.id]
+                if not keep:
+                    keep = [Candidate(i, pinned.lemmas[0], pinned, 1, 0)]
+                found = keep
+            all_candidates.append(found)
+
+        present = [i for i, group in enumerate(all_candidates) if group]
+        pair_cache: dict[tuple[int, int], list[Evidence]] = {}
+
+        def pair(a: Candidate, b: Candidate) -> list[Evidence]:
+            key = (id(a), id(b))
+            cached = pair_cache.get(key)
+            if cached is None:
+                cached = self.pair_evidence(a, b, chunks, roles, direct)
+                pair_cache[key] = cached
+            return cached
+
+        # Keep, per chunk, the candidates that could win: the best by their optimistic score
+        # (own points plus the best context each other chunk could give).
+        pools: list[list[Candidate]] = []
+        for i in present:
+            group = all_candidates[i]
+            optimistic = []
+            for c in group:
+                bonus = 0.0
+                for j in present:
+                    if j == i:
+                        continue
+                    bonus += max(
+                        (sum(e.points for e in pair(c, d)) for d in all_candidates[j]), default=0.0
+                    )
+                optimistic.append((c.unary_score + bonus, c))
+            optimistic.sort(key=lambda item: -item[0])
+            pools.append([c for _, c in optimistic])
+        limit = _JOINT_LIMIT
+        sizes = [len(p) for p in pools]
+        keep = max(sizes, default=1)
+        while keep > 1 and math.prod(min(s, keep) for s in sizes) > limit:
+            keep -= 1
+        pools = [p[:keep] for p in pools]
+
+        best_total: dict[int, float] = {}
+        best_context: dict[int, list[Evidence]] = {}
+        best_combo: tuple[Candidate, ...] | None = None
+        best_score = -math.inf
+        for combo in product(*pools):
+            total = sum(c.unary_score for c in combo)
+            context: dict[int, list[Evidence]] = {id(c): [] for c in combo}
+            for x in range(len(combo)):
+                for y in range(x + 1, len(combo)):
+                    evidence = pair(combo[x], combo[y])
+                    if evidence:
+                        total += sum(e.points for e in evidence)
+                        context[id(combo[x])].extend(evidence)
+                        context[id(combo[y])].extend(evidence)
+            if total > best_score:
+                best_score, best_combo = total, combo
+            for c in combo:
+                if total > best_total.get(id(c), -math.inf):
+                    best_total[id(c)] = total
+                    best_context[id(c)] = context[id(c)]
+
+        choices: list[ChunkChoice] = []
+        chosen_by_index = {c.index: c for c in (best_combo or ())}
+        pool_of = dict(zip(present, pools, strict=True))
+        for i, chunk in enumerate(chunks):
+            winner = chosen_by_index.get(i)
+            if winner is None:
+                choices.append(ChunkChoice(chunk, roles[i], None, candidates=0))
+                continue
+            scored = [
+                (best_total[id(c)], c) for c in pool_of[i] if id(c) in best_total
+            ]
+            scored.sort(key=lambda item: -item[0])
+            runners = [
+                self._scored(c, total, best_context[id(c)])
+                for total, c in scored
+                if c is not winner
+            ][:MAX_RUNNERS_UP]
+            choices.append(
+                ChunkChoice(
+                    chunk,
+                    roles[i],
+                    self._scored(winner, best_total[id(winner)], best_context[id(winner)]),
+                    tuple(runners),
+                    candidates=len(all_candidates[i]),
+                    pinned=pinned_from if pins and i in pins else None,
+                )
+            )
+        return choices
+
+    @staticmethod
+    def _scored(c: Candidate, total: float, context: list[Evidence]) -> ScoredSense:
+        s = c.synset
+        return ScoredSense(
+            name=s.name,
+            id=s.id,
+            lemma=c.lemma,
+            pos=s.pos,
+            lexfile=s.lexfile,
+            definition=s.definition,
+            score=round(total, 3),
+            evidence=tuple(c.unary) + tuple(context),
+        )
