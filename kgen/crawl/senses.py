@@ -78,15 +78,17 @@ from kgen.crawl.wordnet import (
 
 # -- weights ---------------------------------------------------------------------------------------
 
-W_COUNT = 0.45  # per unit of log(tag count + 1) below the chunk's most frequent sense
-W_RANK = 0.3  # per unit of log(sense number)
+W_COUNT = 0.35  # per unit of log(tag count + 1) below the chunk's most frequent sense
+W_RANK = 0.25  # per unit of log(sense number)
+INHERIT_DISTANCE = 2  # a sense this close under a more frequent sense of the same word ...
+INHERIT_GAP = 1.0  # ... takes that sense's frequency points less this
 W_POS = 0.5  # per unit of log(count of the part of speech + 1) below the chunk's most frequent one
 ROLE_POINTS: dict[str, dict[str, float]] = {
     # role -> {pos or "noun.<lexfile>" group -> points}; "noun" is a noun of no group listed
     "action": {"verb": 2.0, "noun.act": 1.0, "noun.event": 0.0, "noun": -1.5, "adj": -3.0, "adv": -4.0},
     "gerund-alone": {"verb": 1.5, "noun.act": 1.2, "noun.event": 0.3, "noun": -1.5, "adj": -3.0, "adv": -4.0},
     "alone": {"verb": 1.0, "noun.act": 1.2, "noun.event": 0.3, "noun.artifact": 0.3, "noun": -1.0, "adj": -3.0, "adv": -4.0},
-    "head": {"noun.act": 1.5, "noun.event": 0.5, "noun.artifact": 0.3, "noun": 0.0, "verb": 0.3, "adj": -3.0, "adv": -4.0},
+    "head": {"noun.act": 1.5, "noun.event": 1.0, "noun": 0.5, "verb": 0.0, "adj": -3.0, "adv": -4.0},
     "modifier": {"noun": 0.5, "adj": 0.5, "verb": -2.0, "adv": -1.5},
     "object": {"noun": 0.5, "noun.plant": 0.0, "adj": -2.0, "verb": -2.0, "adv": -3.0},
 }
@@ -126,7 +128,8 @@ TRANSITIVE_FRAMES = frozenset({8, 9, 10, 11, 14, 15, 16, 17, 18, 19, 20, 21, 24,
 INTRANSITIVE_FRAMES = frozenset({1, 2, 3, 4, 6, 7, 12, 13, 22, 23, 27})
 W_HUMAN_FRAME = 0.5
 W_NO_HUMAN_FRAME = -1.0
-W_TRANSITIVITY = 0.5  # the frames fit: an object follows and the verb takes one, or none and it needs none
+W_TRANSITIVITY = 0.5  # the frames fit: an object follows and the verb takes one
+W_INTRANSITIVE = 0.3  # the frames fit: no object follows and the verb needs none
 # An object follows and the verb takes none: a mild penalty, for names drop prepositions
 # ("fall floor" is falling *on* the floor).
 W_TRANSITIVITY_MISFIT = -0.5
@@ -135,18 +138,23 @@ W_AGENT_THING = -0.6
 W_RESTATES = -1.5
 W_REGISTER = -2.0
 W_INSTANCE = -3.0
-W_DISCOURSE = 1.5  # times the share of the dataset's other confident choices of the same word
+W_DISCOURSE = 2.0  # times the share of the dataset's other confident choices of the same word
+MIN_DISCOURSE_VOTES = 2
+W_DATASET = 0.75  # a one-chunk name's sense names a thing the dataset's other classes act on
 # context
 W_NAMES = 2.5
+W_NAMES_FROM_OBJECT = 1.5  # an object's definition names the action's word
 W_NAMES_EXAMPLE = 1.5  # named only in an example ("make a cake"): usage, not definition
-W_NAMES_EXAMPLE_OBJECT = 3.0  # named as the object of the verb in an example ("make the bed")
-W_ANIMATE_OBJECT = 0.75  # the verb takes a person as object (frame 9 ...) and the object is animate
-W_DERIVED = 0.75  # the verb is the act a noun sense of the same word names ("juggling": juggle)
+W_NAMES_EXAMPLE_OBJECT = 5.0  # named as the object of the verb in an example ("make the bed")
+W_ANIMATE_OBJECT = 0.75
+W_INTANGIBLE_OBJECT = -1.0  # a bodily action done to a group, a message, an idea ... ("set the table")  # the verb takes a person as object (frame 9 ...) and the object is animate
+W_DERIVED = 1.5  # the verb is the act a noun sense of the same word names ("juggling": juggle)
 W_NAMES_WEAK = 1.0  # the action named as a participle in an object's gloss ("folded sheets")
 W_HYPERNYM = 3.0  # times 1 (hypernym within 2 steps), 0.75 (3-4 steps), 0.5 (5-6 steps)
 W_DOMAIN = 2.5
 W_SHARED_DOMAIN = 1.5
-W_OBJECTS = 1.0
+W_OBJECTS = 1.0  # times 0..2: how like the objects of the verb's examples the object is
+MIN_OBJECT_SIMILARITY = 0.5
 W_QUALIFIER_ISA = 3.0
 W_QUALIFIER_DOMAIN = 2.5
 W_QUALIFIER_NAMES = 1.5
@@ -167,8 +175,8 @@ _JOINT_LIMIT = 20000  # combinations tried exhaustively; beyond, each chunk keep
 
 # Words too common in glosses to tell senses apart (never count as a mention).
 GENERIC_WORDS = frozenset(
-    """act action activity process practice something someone somebody person people thing things
-    part use used using make made making usually especially often esp etc e g i.e one two several
+    """act action activity process practice something someone somebody thing things part
+    use used using make made making usually especially often esp etc e g i.e one two several
     various kind type form way manner move moving cause causing become having being get take give
     also very small large long short particular purpose another other others""".split()
 )
@@ -179,6 +187,9 @@ _REGISTER_NOTE = re.compile(
 _ACT_OF = re.compile(r"^(?:the |an? )?(?:act|action|activity|process|practice) of (\w+)")
 _HUMAN_WORDS = frozenset("i you he she we they who someone somebody everyone people man woman men women".split())
 _THING_WORDS = frozenset("it this that these those".split())
+_GENERIC_BODY = frozenset("body bodily part parts organ organs tissue".split())
+_NOUN_MARKERS = frozenset("a an the this that each every any one his her their your my our its".split())
+_VERB_MARKERS = frozenset(["to"])
 _DETERMINERS = frozenset(
     "a an the my your his her its our their this that these those some any me him us them you "
     "one two three several many more".split()
@@ -300,6 +311,8 @@ class Candidate:
 
     base_stems: frozenset[str] = frozenset()  # stems of the gloss words' noun base forms ("people" -> "person")
     definition_bases: frozenset[str] = frozenset()  # the same, of the definition only
+    noun_forms: frozenset[str] = frozenset()  # the gloss's words' noun base forms, unstemmed
+    definition_noun_forms: frozenset[str] = frozenset()
 
     @cached_property
     def stem_set(self) -> frozenset[str]:
@@ -322,6 +335,55 @@ class Candidate:
             return True
         return n > 0 and any(stems[i : i + n] == phrase for i in range(len(stems) - n + 1))
 
+    @cached_property
+    def raw_tokens(self) -> tuple[tuple[str, str], ...]:
+        """(word, stem) of every word of the gloss, function words included."""
+        words = (re.sub(r"['’]s$", "", w) for w in words_of(self.synset.gloss))
+        return tuple((w, stem(w)) for w in words if w)
+
+    @cached_property
+    def gloss_content_words(self) -> tuple[str, ...]:
+        return tuple(w for w, _ in self.raw_tokens if w not in STOPWORDS)
+
+    @cached_property
+    def definition_word_set(self) -> frozenset[str]:
+        return frozenset(self.definition_words) | self.definition_noun_forms
+
+    @cached_property
+    def gloss_word_set(self) -> frozenset[str]:
+        return frozenset(self.gloss_content_words) | self.noun_forms
+
+    def has_words(self, phrase: tuple[str, ...], definition_only: bool) -> bool:
+        """Whether the definition (or the whole gloss) holds ``phrase`` word for word; a single noun
+        also in its plural or other inflected form ("people" for "person")."""
+        n = len(phrase)
+        if n == 0:
+            return False
+        if definition_only:
+            if phrase[0] not in self.definition_word_set:
+                return False
+            if n == 1:
+                return True
+            words = self.definition_words
+        else:
+            if phrase[0] not in self.gloss_word_set:
+                return False
+            if n == 1:
+                return True
+            words = self.gloss_content_words
+        return any(words[i : i + n] == phrase for i in range(len(words) - n + 1))
+
+    def mentions_as(self, word_stem: str, pos: str) -> bool:
+        """Whether the gloss uses the word ``word_stem`` in a way that fits ``pos``: a verb is not
+        preceded by an article or a possessive ("a *set* of data" is no verb), a noun not by "to"."""
+        markers = _NOUN_MARKERS if pos == "verb" else _VERB_MARKERS
+        previous = ""
+        for word, stemmed in self.raw_tokens:
+            if stemmed == word_stem and previous not in markers:
+                return True
+            previous = word
+        return False
+
     def mentions(self, phrase: tuple[str, ...]) -> bool:
         """Whether the gloss holds ``phrase`` (a tuple of stems) as consecutive content words."""
         if not phrase:
@@ -339,6 +401,15 @@ class Candidate:
 def _gloss_words(text: str) -> tuple[str, ...]:
     words = (re.sub(r"['’]s$", "", w) for w in words_of(text))
     return tuple(w for w in words if w and w not in STOPWORDS)
+
+
+@lru_cache(maxsize=None)
+def _word_phrase(text: str) -> tuple[str, ...]:
+    """A lemma as a tuple of its content words, unstemmed ('musical instrument')."""
+    words = _gloss_words(text.replace("_", " "))
+    if len(words) == 1 and words[0] in GENERIC_WORDS:
+        return ()
+    return words
 
 
 @lru_cache(maxsize=None)
@@ -413,11 +484,14 @@ class Discourse:
 
     votes: dict[tuple[str, str], Counter[str]] = field(default_factory=dict)  # (word, pos) -> id -> n
     by_class: dict[str, list[tuple[tuple[str, str], str]]] = field(default_factory=dict)
+    objects: dict[str, set[str]] = field(default_factory=dict)  # stem -> classes acting on it
 
     def add(self, class_name: str, choices: Iterable[ChunkChoice]) -> None:
         for choice in choices:
             if choice.chosen is None or choice.pinned is not None:
                 continue
+            if choice.role not in ("action", "gerund-alone", "alone"):
+                continue  # the action's word: "playing" keeps its sense across "playing <instrument>"
             margin = choice.margin
             if margin is None or margin < LOW_CONFIDENCE_MARGIN:
                 continue
@@ -427,6 +501,18 @@ class Discourse:
             self.votes.setdefault(key, Counter())[choice.chosen.id] += 1
             self.by_class.setdefault(class_name, []).append((key, choice.chosen.id))
 
+    def add_objects(self, class_name: str, phrase: Phrase, roles: list[str]) -> None:
+        """Remember the things a class name acts on (its non-action chunks), as dataset context."""
+        for chunk, role in zip(phrase.chunks, roles, strict=True):
+            if role in ("object", "modifier", "head"):
+                for word in words_of(chunk.text):
+                    if word not in STOPWORDS:
+                        self.objects.setdefault(stem(word), set()).add(class_name)
+
+    def object_words(self, class_name: str) -> set[str]:
+        """Stems of what the dataset's *other* classes act on."""
+        return {w for w, owners in self.objects.items() if owners - {class_name}}
+
     def share(self, class_name: str, word: str, pos: str, synset_id: str) -> tuple[float, int]:
         """The share of the *other* classes' votes for ``word`` that went to ``synset_id``."""
         votes = Counter(self.votes.get((word, pos), Counter()))
@@ -434,15 +520,19 @@ class Discourse:
             if key == (word, pos):
                 votes[voted] -= 1
         total = sum(n for n in votes.values() if n > 0)
-        if total == 0:
-            return 0.0, 0
+        if total < MIN_DISCOURSE_VOTES:
+            return 0.0, total
         return max(votes.get(synset_id, 0), 0) / total, total
 
 
+HANDLING_VERB_FILES = PHYSICAL_VERB_FILES | {"verb.change"}  # acts on tangible things
+INTANGIBLE_NOUN_FILES = ABSTRACT_NOUN_FILES | {"noun.group", "noun.communication"}
 MAIN_ROLES = frozenset({"action", "head", "alone", "gerund-alone"})
 ANIMATE_NOUN_FILES = frozenset({"noun.animal", "noun.person"})
-PERSON_OBJECT_FRAMES = frozenset({9, 10, 14, 17, 18, 20, 24, 25, 30})
-CONTEXT_KINDS = frozenset({"names", "hypernym", "domain", "objects", "qualifier"})
+# frames whose one object is a person ("Somebody ----s somebody"); 14/15 are datives ("feed the
+# guests the nuts": the person receives, the object is the thing)
+PERSON_OBJECT_FRAMES = frozenset({9, 10, 17, 18, 20, 24, 25, 30})
+CONTEXT_KINDS = frozenset({"names", "hypernym", "domain", "objects", "qualifier", "derived"})
 
 
 class SenseChooser:
@@ -458,9 +548,12 @@ class SenseChooser:
         self._lineage: dict[str, frozenset[str]] = {}
         self._body_words: dict[str, bool] = {}
         self._bases: dict[str, frozenset[str]] = {}
-        self._noun_base: dict[str, str] = {}
+        self._noun_base: dict[str, tuple[str, ...]] = {}
         self._derived: dict[str, dict[str, Synset]] = {}
         self._example_objects: dict[str, tuple[str, ...]] = {}
+        self._genus: dict[str, frozenset[tuple[str, ...]]] = {}
+        self._forms: dict[str, frozenset[str]] = {}
+        self._noun_morphy: dict[str, tuple[str, ...]] = {}
 
     # -- candidates and unary evidence -------------------------------------------------------
 
@@ -479,6 +572,8 @@ class SenseChooser:
                     candidate = Candidate(index, lemma, synset, rank, count)
                     candidate.base_stems = self._base_stems(synset.gloss)
                     candidate.definition_bases = self._base_stems(synset.definition)
+                    candidate.noun_forms = self._noun_forms(synset.gloss)
+                    candidate.definition_noun_forms = self._noun_forms(synset.definition)
                     found[synset.id] = candidate
         for candidate in found.values():
             per_pos.setdefault(candidate.synset.pos, []).append(candidate)
@@ -488,7 +583,38 @@ class SenseChooser:
             top = max(c.count for c in group)
             for candidate in group:
                 self._unary(candidate, chunk, role, has_object, top, pos_total[pos], top_pos)
+        self._inherit_frequency(found)
         return list(found.values())
+
+    def _inherit_frequency(self, found: dict[str, Candidate]) -> None:
+        """A sense that is a kind of a more frequent sense of the same word ("prepare for eating by
+        applying heat" is a kind of "make or cause to be or to become") is rarely tagged because
+        taggers chose the general sense: it takes that sense's frequency, less INHERIT_GAP."""
+        frequency = {
+            sid: next(e.points for e in c.unary if e.kind == "frequency") for sid, c in found.items()
+        }
+        for sid, candidate in found.items():
+            best: tuple[float, str] | None = None
+            for (pos, offset), distance in self.wordnet.ancestors(candidate.synset).items():
+                if not 0 < distance <= INHERIT_DISTANCE:
+                    continue
+                ancestor_id = self.wordnet.synset_at(pos, offset).id
+                if ancestor_id in frequency:
+                    inherited = frequency[ancestor_id] - INHERIT_GAP
+                    if inherited > frequency[sid] and (best is None or inherited > best[0]):
+                        best = (inherited, found[ancestor_id].synset.name)
+            if best is not None:
+                inherited, name = best
+                candidate.unary = [
+                    Evidence(
+                        "frequency",
+                        round(inherited, 3),
+                        f"a kind of {name}, sense {candidate.rank} of {candidate.lemma!r}: takes its frequency less {INHERIT_GAP}",
+                    )
+                    if e.kind == "frequency"
+                    else e
+                    for e in candidate.unary
+                ]
 
     def _unary(
         self,
@@ -518,7 +644,7 @@ class SenseChooser:
             add(Evidence("role", points, f"{role}: a {s.lexfile}"))
         if role in ("object", "modifier") and s.pos == "noun" and s.lexfile in ABSTRACT_NOUN_FILES:
             add(Evidence("role", W_ABSTRACT_OBJECT, f"{role}: {s.lexfile} is abstract"))
-        if s.pos == "verb" and role in ("action", "gerund-alone", "alone", "head"):
+        if s.pos == "verb" and role in ("action", "gerund-alone", "alone"):
             if s.lexfile in PHYSICAL_VERB_FILES:
                 add(Evidence("role", W_PHYSICAL_VERB, f"bodily action ({s.lexfile})"))
             elif s.lexfile in MENTAL_VERB_FILES:
@@ -537,17 +663,17 @@ class SenseChooser:
                     else:
                         add(Evidence("frames", W_TRANSITIVITY_MISFIT, "takes no object, but the name has one"))
                 elif frames & INTRANSITIVE_FRAMES:
-                    add(Evidence("frames", W_TRANSITIVITY, "needs no object, as the name has none"))
+                    add(Evidence("frames", W_INTRANSITIVE, "needs no object, as the name has none"))
             if self._names_body_part(s.definition):
                 add(Evidence("role", W_BODY, "its gloss names a body part"))
-            noun = self._derived_acts(chunk.text).get(s.id)
+            noun = self._derived_acts(chunk.text).get(s.id) if chunk.gerund else None
             if noun is not None:
                 add(Evidence("derived", W_DERIVED, f"the noun {chunk.text!r} names this act: {noun.definition!r}"))
             agent = self._example_agent(s)
             if agent == "human":
                 add(Evidence("agent", W_AGENT_HUMAN, "its example is done by a person"))
             elif agent == "thing":
-                add(Evidence("agent", W_AGENT_THING, f"its example is done by a thing: {s.examples[0]!r}"))
+                add(Evidence("agent", W_AGENT_THING, f"its examples are done by things: {s.examples[0]!r}"))
         forms = {chunk.text.lower(), c.lemma.lower()}
         if s.definition and is_vacuous(s.definition, forms):
             add(Evidence("restates", W_RESTATES, f"the gloss only restates {c.lemma!r}"))
@@ -563,13 +689,28 @@ class SenseChooser:
             for word in _gloss_words(text):
                 base = self._noun_base.get(word)
                 if base is None:
-                    forms = self.wordnet.morphy(word, "noun")
-                    base = stem(forms[0]) if forms else ""
+                    base = tuple(stem(f) for f in self._morphy_noun(word))
                     self._noun_base[word] = base
-                if base:
-                    found.add(base)
+                found.update(base)
             cached = frozenset(found)
             self._bases[text] = cached
+        return cached
+
+    def _noun_forms(self, text: str) -> frozenset[str]:
+        cached = self._forms.get(text)
+        if cached is None:
+            found: set[str] = set()
+            for word in _gloss_words(text):
+                found.update(self._morphy_noun(word))
+            cached = frozenset(found)
+            self._forms[text] = cached
+        return cached
+
+    def _morphy_noun(self, word: str) -> tuple[str, ...]:
+        cached = self._noun_morphy.get(word)
+        if cached is None:
+            cached = tuple(self.wordnet.morphy(word, "noun"))
+            self._noun_morphy[word] = cached
         return cached
 
     def _derived_acts(self, text: str) -> dict[str, Synset]:
@@ -591,7 +732,7 @@ class SenseChooser:
             cached = self._body_words.get(word)
             if cached is None:
                 cached = False
-                for lemma in self.wordnet.lemmas_for(word, "noun")[:2]:
+                for lemma in self.wordnet.lemmas_for(word, "noun")[:2] if word not in _GENERIC_BODY else ():
                     senses = self.wordnet.synsets(lemma, "noun")
                     if senses and senses[0].lexfile == "noun.body":
                         cached = True
@@ -601,10 +742,14 @@ class SenseChooser:
         return False
 
     def _example_agent(self, synset: Synset) -> str | None:
-        """'human', 'thing' or None: who does the action in the synset's first example."""
-        if not synset.examples:
-            return None
-        example = synset.examples[0]
+        """'human' when a person (or nobody: an imperative) does the action in one of the synset's
+        examples, 'thing' when only things do ("the stock market plunged"), else None."""
+        agents = [self._agent_of(synset, example) for example in synset.examples]
+        if "human" in agents:
+            return "human"
+        return "thing" if "thing" in agents else None
+
+    def _agent_of(self, synset: Synset, example: str) -> str | None:
         words = words_of(example)
         bases = {lemma.split()[0].lower() for lemma in synset.lemmas}
         for i, word in enumerate(words):
@@ -631,26 +776,42 @@ class SenseChooser:
 
     # -- context evidence ------------------------------------------------------------------------
 
-    def ancestor_phrases(self, synset: Synset) -> dict[tuple[str, ...], int]:
-        """The lemmas (as stem tuples) of ``synset``'s specific hypernyms, with their distance."""
+    def ancestor_phrases(self, synset: Synset) -> dict[tuple[str, ...], tuple[int, int]]:
+        """The lemmas (as stem tuples) of ``synset``'s specific hypernyms, with their distance and
+        depth."""
         cached = self._ancestor_phrases.get(synset.id)
         if cached is not None:
             return cached
-        found: dict[tuple[str, ...], int] = {}
+        found: dict[tuple[str, ...], tuple[int, int]] = {}
         for (pos, offset), distance in self.wordnet.ancestors(synset).items():
             if distance == 0 or distance > HYPERNYM_MAX_DISTANCE:
                 continue
             ancestor = self.wordnet.synset_at(pos, offset)
-            if self.depth(ancestor) < HYPERNYM_MIN_DEPTH:
+            depth = self.depth(ancestor)
+            if depth < HYPERNYM_MIN_DEPTH:
                 continue
             for lemma in ancestor.lemmas:
                 if lemma.lower().replace(" ", "_") in GENERIC_HYPERNYMS:
                     continue
-                phrase = _phrase_of(lemma)
-                if phrase and (phrase not in found or found[phrase] > distance):
-                    found[phrase] = distance
+                phrase = _word_phrase(lemma.lower())
+                if phrase and (phrase not in found or found[phrase][0] > distance):
+                    found[phrase] = (distance, depth)
         self._ancestor_phrases[synset.id] = found
         return found
+
+    def genus(self, synset: Synset) -> frozenset[tuple[str, ...]]:
+        """The lemmas of ``synset``'s hypernyms up to 2 steps: the genus its gloss names ("cover"
+        in "cover with wax"), which says nothing about another chunk."""
+        cached = self._genus.get(synset.id)
+        if cached is None:
+            cached = frozenset(
+                _word_phrase(lemma.lower())
+                for (pos, offset), distance in self.wordnet.ancestors(synset).items()
+                if 0 < distance <= 2
+                for lemma in self.wordnet.synset_at(pos, offset).lemmas
+            )
+            self._genus[synset.id] = cached
+        return cached
 
     def depth(self, synset: Synset) -> int:
         """The length of the longest hypernym path from ``synset`` to a root."""
@@ -691,6 +852,19 @@ class SenseChooser:
         """Whether an example of ``synset`` has ``phrase`` as the object of its verb ("make a cake")."""
         return any(stem(word) == phrase[-1] for word in self.example_objects(synset))
 
+    def _example_synonym(self, verb: Synset, noun: Synset, lemma: str) -> str | None:
+        """A synonym of ``noun`` (not ``lemma``, which every sense of the word shares) that is the
+        object of an example of ``verb`` ("tie a *necktie*" for the neckwear sense of "tie")."""
+        others = {w.lower() for w in noun.lemmas} - {lemma.lower()}
+        if not others:
+            return None
+        for word in self.example_objects(verb):
+            for form in sorted({word, *self._morphy_noun(word)} & others):
+                senses = self.wordnet.synsets(form, "noun")
+                if senses and senses[0].id == noun.id:  # "steel" names the metal before the sword
+                    return form
+        return None
+
     def example_objects(self, synset: Synset) -> tuple[str, ...]:
         """The direct objects in ``synset``'s examples ("Cook me *dinner*"): the first noun after the
         verb, past determiners, pronouns and adjectives; none when a preposition comes first."""
@@ -718,6 +892,30 @@ class SenseChooser:
         result = tuple(objects)
         self._example_objects[synset.id] = result
         return result
+
+    def object_similarity(self, verb: Synset, noun: Synset) -> tuple[float, str] | None:
+        """How like the objects of ``verb``'s examples ``noun`` is: Wu & Palmer's similarity
+        (2 * depth of the deepest shared hypernym / (depth + depth)) to the nearest of them, in its
+        most frequent sense, counted from 0.5 (1.0 for the same lexicographer file and a close
+        kin, up to 2.0 for a near synonym); ``None`` when nothing alike."""
+        best: tuple[float, str] | None = None
+        mine = self.wordnet.ancestors(noun)
+        my_depth = self.depth(noun)
+        for word in self.example_objects(verb):
+            lemmas = self._morphy_noun(word)
+            for other in self.wordnet.synsets(lemmas[0], "noun")[:2] if lemmas else []:
+                theirs = self.wordnet.ancestors(other)
+                shared = [key for key in theirs if key in mine]
+                if not shared:
+                    continue
+                lcs = max(self.depth(self.wordnet.synset_at(*key)) for key in shared)
+                wup = 2 * lcs / max(1, my_depth + self.depth(other))
+                if wup >= MIN_OBJECT_SIMILARITY and (best is None or wup > best[0]):
+                    best = (wup, word)
+        if best is None:
+            return None
+        wup, word = best
+        return (wup - MIN_OBJECT_SIMILARITY) / (1 - MIN_OBJECT_SIMILARITY) * 2, word
 
     def example_files(self, synset: Synset) -> frozenset[str]:
         """Lexicographer files of the direct objects in ``synset``'s examples ("Cook me *dinner*"):
@@ -749,7 +947,14 @@ class SenseChooser:
             y_chunk = chunks[y.index]
             own = {_phrase_of(chunks[x.index].text), _phrase_of(x.lemma)}
             names = {_phrase_of(y_chunk.text), _phrase_of(y.lemma)} - own - {()}
-            named = next((n for n in names if x.mentions(n)), None)
+            named = next(
+                (
+                    n
+                    for n in names
+                    if x.mentions(n) and (len(n) > 1 or x.mentions_as(n[0], y.synset.pos))
+                ),
+                None,
+            )
             if main and y.synset.id in self.lineage(x.synset) and x.synset.id != y.synset.id:
                 found.append(
                     Evidence("hypernym", W_HYPERNYM, f"{x.synset.name} is a kind of {y.synset.name}")
@@ -767,6 +972,8 @@ class SenseChooser:
                     points, where = W_NAMES_WEAK, "as a participle"
                 elif x.defines_with(named):
                     points, where = W_NAMES, "in its definition"
+                    if roles[x.index] in ("object", "modifier") and roles[y.index] == "action":
+                        points = W_NAMES_FROM_OBJECT  # "a ball used in playing volleyball": any play
                 elif x.synset.pos == "verb" and self._example_object(x.synset, named):
                     points, where = W_NAMES_EXAMPLE_OBJECT, "as the object of its example"
                 else:
@@ -778,18 +985,33 @@ class SenseChooser:
                         "names", points, f"{x.synset.name} names {' '.join(named)!r} ({y_chunk.text}) {where}"
                     )
                 )
-            elif main:
+            if main and x.synset.pos == "verb" and y.synset.pos == "noun":
+                synonym = self._example_synonym(x.synset, y.synset, y.lemma)
+                if synonym is not None:
+                    found.append(
+                        Evidence(
+                            "names",
+                            W_NAMES_EXAMPLE_OBJECT,
+                            f"{x.synset.name}'s example acts on {synonym!r}, another name of {y.synset.name}",
+                        )
+                    )
+            if main:
                 best: tuple[float, tuple[str, ...]] | None = None
-                genus = self.ancestor_phrases(x.synset)
-                for phrase, distance in self.ancestor_phrases(y.synset).items():
-                    if phrase in own or phrase in genus:
+                genus = self.genus(x.synset)
+                own_words = {_word_phrase(chunks[x.index].text), _word_phrase(x.lemma.lower())}
+                for phrase, (distance, depth) in self.ancestor_phrases(y.synset).items():
+                    if phrase[0] not in x.gloss_word_set:
+                        continue
+                    if phrase in own_words or phrase in genus:
                         continue  # x's own genus ("cover" in "cover with wax") names x, not y
-                    if x.defines_with(phrase):
-                        factor = 1.0 if distance <= 2 else (0.75 if distance <= 4 else 0.5)
-                    elif x.mentions(phrase):
-                        factor = 0.5 if distance <= 4 else 0.25
+                    if x.has_words(phrase, definition_only=True):
+                        factor = 1.0 if distance <= 4 else 0.75
+                    elif x.has_words(phrase, definition_only=False):
+                        factor = 0.5
                     else:
                         continue
+                    # the more specific the kind named, the stronger ("musical instrument", not "food")
+                    factor *= min(1.0, (depth - 2) / 5)
                     if best is None or factor > best[0]:
                         best = (factor, phrase)
                 if best is not None:
@@ -814,11 +1036,30 @@ class SenseChooser:
                 and roles[y.index] == "object"
                 and direct[y.index]
             ):
-                if named is None and y.synset.lexfile in self.example_files(x.synset):
+                if named is None:
+                    similar = self.object_similarity(x.synset, y.synset)
+                    if similar is not None:
+                        score, word = similar
+                        found.append(
+                            Evidence(
+                                "objects",
+                                round(W_OBJECTS * score, 3),
+                                f"{x.synset.name}'s example acts on {word!r}, like {y.synset.name}",
+                            )
+                        )
+                if x.synset.lexfile in HANDLING_VERB_FILES and y.synset.lexfile in INTANGIBLE_NOUN_FILES:
                     found.append(
-                        Evidence("objects", W_OBJECTS, f"{x.synset.name}'s examples act on {y.synset.lexfile}")
+                        Evidence(
+                            "objects",
+                            W_INTANGIBLE_OBJECT,
+                            f"{x.synset.name} is done with the body, {y.synset.name} is a {y.synset.lexfile}",
+                        )
                     )
-                if y.synset.lexfile in ANIMATE_NOUN_FILES and set(x.synset.frames) & PERSON_OBJECT_FRAMES:
+                if (
+                    y.synset.lexfile in ANIMATE_NOUN_FILES
+                    and y.rank == 1
+                    and set(x.synset.frames) & PERSON_OBJECT_FRAMES
+                ):
                     found.append(
                         Evidence("frames", W_ANIMATE_OBJECT, f"{x.synset.name} acts on somebody, as on {y_chunk.text!r}")
                     )
@@ -893,6 +1134,19 @@ class SenseChooser:
                                 f"the sense {chunks[i].text!r} has in {share:.0%} of {votes} other class(es)",
                             )
                         )
+            if discourse is not None and class_name is not None and len(chunks) == 1:
+                context = discourse.object_words(class_name)
+                own = {stem(w) for w in words_of(chunks[i].text)}
+                for candidate in found:
+                    named = sorted((candidate.stem_set & context) - own)
+                    if named:
+                        candidate.unary.append(
+                            Evidence(
+                                "dataset",
+                                W_DATASET,
+                                f"names {named[0]!r}, which other classes of the dataset act on",
+                            )
+                        )
             if pins and i in pins:
                 pinned = pins[i]
                 keep = [c for c in found if c.synset.id == pinned.id]
@@ -905,6 +1159,8 @@ class SenseChooser:
         pair_cache: dict[tuple[int, int], list[Evidence]] = {}
 
         def pair(a: Candidate, b: Candidate) -> list[Evidence]:
+            if a.index > b.index:
+                a, b = b, a  # the evidence is symmetric: compute each pair once
             key = (id(a), id(b))
             cached = pair_cache.get(key)
             if cached is None:

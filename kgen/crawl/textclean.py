@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import lru_cache
 
 _WHITESPACE = re.compile(r"\s+")
 # Footnote and maintenance marks: [1], [12], [a], [note 3], [citation needed], [clarification needed].
@@ -173,6 +174,7 @@ def words_of(text: str) -> list[str]:
     return [w.lower() for w in re.findall(r"[^\W_]+(?:['’-][^\W_]+)*", text)]
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A crude stem for matching a class name against a title: 'riding'/'ride' -> 'rid',
     'running'/'run' -> 'run', 'stairs'/'stair' -> 'stair'. Only ever compared with another stem."""

@@ -155,12 +155,12 @@ class Synset:
     pointers: tuple[Pointer, ...] = ()
     frames: tuple[int, ...] = ()  # verb frame numbers (frames(5WN)), "8": "Somebody ----s something"
 
-    @property
+    @cached_property
     def id(self) -> str:
         """WordNet's own id, ``01725069-v``: stable whatever the lemma order."""
         return f"{self.offset:08d}-{_POS_LETTER[self.pos]}"
 
-    @property
+    @cached_property
     def examples(self) -> list[str]:
         """The quoted usage examples of the gloss ('"She waved to her friends"')."""
         return [m.strip() for m in re.findall(r'"([^"]+)"', self.gloss)]
