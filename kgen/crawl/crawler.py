@@ -65,9 +65,9 @@ from kgen.crawl.refine import (
 from kgen.crawl.senses import (
     LOW_CONFIDENCE_MARGIN,
     ChunkChoice,
-    Discourse,
+    NameToChoose,
     SenseChooser,
-    chunk_roles,
+    choose_dataset_senses,
     mostly_verb,
 )
 from kgen.crawl.textclean import clean_encyclopedia_text
@@ -558,28 +558,21 @@ async def _wiktionary_rounds(
 # -- Assembly --------------------------------------------------------------------------------------
 
 
-def choose_all_senses(
-    wordnet: WordNet, work: list[_ClassWork], chooser: SenseChooser | None = None
-) -> dict[int, list[ChunkChoice]]:
-    """The WordNet senses of every class, in two passes: the second knows what the first chose
-    across the dataset (one sense per discourse, what the other classes act on; ``senses.py``)."""
-    chooser = chooser or SenseChooser(wordnet)
-    discourse = Discourse()
-    for w in work:
-        pins = w.pin.chunks if w.pin is not None else None
-        first = chooser.choose(w.phrase, class_name=w.name, pins=pins, pinned_from=_pin_source(w))
-        discourse.add(w.name, first)
-        discourse.add_objects(w.name, w.phrase, chunk_roles(wordnet, w.phrase))
-    return {
-        w.entry_id: chooser.choose(
-            w.phrase,
-            class_name=w.name,
-            discourse=discourse,
-            pins=w.pin.chunks if w.pin is not None else None,
-            pinned_from=_pin_source(w),
-        )
-        for w in work
-    }
+def choose_all_senses(wordnet: WordNet, work: list[_ClassWork]) -> dict[int, list[ChunkChoice]]:
+    """The WordNet senses of every class (``senses.choose_dataset_senses``), by class id."""
+    chosen = choose_dataset_senses(
+        SenseChooser(wordnet),
+        [
+            NameToChoose(
+                w.name,
+                w.phrase,
+                pins=w.pin.chunks if w.pin is not None else None,
+                pinned_from=_pin_source(w),
+            )
+            for w in work
+        ],
+    )
+    return {w.entry_id: chosen[w.name] for w in work}
 
 
 def _pin_source(w: _ClassWork) -> str | None:

@@ -62,10 +62,11 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from itertools import product
 
+from kgen.crawl.gloss import GENERIC_WORDS, Gloss, gloss_words, stem_phrase, word_phrase
 from kgen.crawl.phrase import STOPWORDS, Chunk, Phrase, Qualifier
 from kgen.crawl.textclean import stem, words_of
 from kgen.crawl.wordnet import (
@@ -169,17 +170,11 @@ GENERIC_HYPERNYMS = frozenset(
     communication cognition knowledge content causal_agent cause agent location part portion
     piece region area process change action movement motion natural_object""".split()
 )
+PRUNE_BELOW = 9.0  # candidates this far below their chunk's best own score are not paired
 LOW_CONFIDENCE_MARGIN = 1.0  # a choice this close to its runner-up is listed for review
 MAX_RUNNERS_UP = 3
 _JOINT_LIMIT = 20000  # combinations tried exhaustively; beyond, each chunk keeps its best few
 
-# Words too common in glosses to tell senses apart (never count as a mention).
-GENERIC_WORDS = frozenset(
-    """act action activity process practice something someone somebody thing things part
-    use used using make made making usually especially often esp etc e g i.e one two several
-    various kind type form way manner move moving cause causing become having being get take give
-    also very small large long short particular purpose another other others""".split()
-)
 _REGISTER_NOTE = re.compile(
     r"\b(?:informal|slang|obsolete|archaic|dated|vulgar|offensive|obscene|disparaging|derogatory)\b",
     re.IGNORECASE,
@@ -188,8 +183,6 @@ _ACT_OF = re.compile(r"^(?:the |an? )?(?:act|action|activity|process|practice) o
 _HUMAN_WORDS = frozenset("i you he she we they who someone somebody everyone people man woman men women".split())
 _THING_WORDS = frozenset("it this that these those".split())
 _GENERIC_BODY = frozenset("body bodily part parts organ organs tissue".split())
-_NOUN_MARKERS = frozenset("a an the this that each every any one his her their your my our its".split())
-_VERB_MARKERS = frozenset(["to"])
 _DETERMINERS = frozenset(
     "a an the my your his her its our their this that these those some any me him us them you "
     "one two three several many more".split()
@@ -287,138 +280,22 @@ class Evidence:
 
 @dataclass
 class Candidate:
-    """One sense a chunk may stand for, with the facts the scorer compares."""
+    """One sense a chunk may stand for: the sense, how the chunk reaches it, and its own evidence."""
 
     index: int  # the chunk's position among the name's chunks
     lemma: str
     synset: Synset
     rank: int  # its sense number under ``lemma``
     count: int  # its tag count under ``lemma``
+    gloss: Gloss
     unary: list[Evidence] = field(default_factory=list)
 
     @property
     def unary_score(self) -> float:
-        return sum(e.points for e in self.unary)
-
-    @cached_property
-    def text_stems(self) -> tuple[str, ...]:
-        """Stems of the gloss's content words (definition and examples), in order."""
-        return tuple(stem(w) for w in _gloss_words(self.synset.gloss))
-
-    @cached_property
-    def definition_words(self) -> tuple[str, ...]:
-        return tuple(_gloss_words(self.synset.definition))
-
-    base_stems: frozenset[str] = frozenset()  # stems of the gloss words' noun base forms ("people" -> "person")
-    definition_bases: frozenset[str] = frozenset()  # the same, of the definition only
-    noun_forms: frozenset[str] = frozenset()  # the gloss's words' noun base forms, unstemmed
-    definition_noun_forms: frozenset[str] = frozenset()
-
-    @cached_property
-    def stem_set(self) -> frozenset[str]:
-        return frozenset(self.text_stems) | self.base_stems
-
-    @cached_property
-    def own_phrases(self) -> frozenset[tuple[str, ...]]:
-        """Its lemmas as stem tuples."""
-        return frozenset(p for p in (_phrase_of(self.lemma), *map(_phrase_of, self.synset.lemmas)) if p)
-
-    @cached_property
-    def definition_stems(self) -> tuple[str, ...]:
-        return tuple(stem(w) for w in self.definition_words)
-
-    def defines_with(self, phrase: tuple[str, ...]) -> bool:
-        """Whether the definition (not the examples) holds ``phrase``."""
-        stems = self.definition_stems
-        n = len(phrase)
-        if n == 1 and phrase[0] in self.definition_bases:
-            return True
-        return n > 0 and any(stems[i : i + n] == phrase for i in range(len(stems) - n + 1))
-
-    @cached_property
-    def raw_tokens(self) -> tuple[tuple[str, str], ...]:
-        """(word, stem) of every word of the gloss, function words included."""
-        words = (re.sub(r"['’]s$", "", w) for w in words_of(self.synset.gloss))
-        return tuple((w, stem(w)) for w in words if w)
-
-    @cached_property
-    def gloss_content_words(self) -> tuple[str, ...]:
-        return tuple(w for w, _ in self.raw_tokens if w not in STOPWORDS)
-
-    @cached_property
-    def definition_word_set(self) -> frozenset[str]:
-        return frozenset(self.definition_words) | self.definition_noun_forms
-
-    @cached_property
-    def gloss_word_set(self) -> frozenset[str]:
-        return frozenset(self.gloss_content_words) | self.noun_forms
-
-    def has_words(self, phrase: tuple[str, ...], definition_only: bool) -> bool:
-        """Whether the definition (or the whole gloss) holds ``phrase`` word for word; a single noun
-        also in its plural or other inflected form ("people" for "person")."""
-        n = len(phrase)
-        if n == 0:
-            return False
-        if definition_only:
-            if phrase[0] not in self.definition_word_set:
-                return False
-            if n == 1:
-                return True
-            words = self.definition_words
-        else:
-            if phrase[0] not in self.gloss_word_set:
-                return False
-            if n == 1:
-                return True
-            words = self.gloss_content_words
-        return any(words[i : i + n] == phrase for i in range(len(words) - n + 1))
-
-    def mentions_as(self, word_stem: str, pos: str) -> bool:
-        """Whether the gloss uses the word ``word_stem`` in a way that fits ``pos``: a verb is not
-        preceded by an article or a possessive ("a *set* of data" is no verb), a noun not by "to"."""
-        markers = _NOUN_MARKERS if pos == "verb" else _VERB_MARKERS
-        previous = ""
-        for word, stemmed in self.raw_tokens:
-            if stemmed == word_stem and previous not in markers:
-                return True
-            previous = word
-        return False
-
-    def mentions(self, phrase: tuple[str, ...]) -> bool:
-        """Whether the gloss holds ``phrase`` (a tuple of stems) as consecutive content words."""
-        if not phrase:
-            return False
-        if phrase[0] not in self.stem_set:
-            return False
-        if len(phrase) == 1:
-            return True
-        n = len(phrase)
-        stems = self.text_stems
-        return any(stems[i : i + n] == phrase for i in range(len(stems) - n + 1))
-
-
-@lru_cache(maxsize=None)
-def _gloss_words(text: str) -> tuple[str, ...]:
-    words = (re.sub(r"['’]s$", "", w) for w in words_of(text))
-    return tuple(w for w in words if w and w not in STOPWORDS)
-
-
-@lru_cache(maxsize=None)
-def _word_phrase(text: str) -> tuple[str, ...]:
-    """A lemma as a tuple of its content words, unstemmed ('musical instrument')."""
-    words = _gloss_words(text.replace("_", " "))
-    if len(words) == 1 and words[0] in GENERIC_WORDS:
-        return ()
-    return words
-
-
-@lru_cache(maxsize=None)
-def _phrase_of(text: str) -> tuple[str, ...]:
-    """A lemma as a tuple of stems of its content words ('musical instrument' -> ('musical', 'instrument'))."""
-    words = _gloss_words(text.replace("_", " "))
-    if len(words) == 1 and words[0] in GENERIC_WORDS:
-        return ()
-    return tuple(stem(w) for w in words)
+        total = 0.0
+        for e in self.unary:
+            total += e.points
+        return total
 
 
 # -- the scorer ----------------------------------------------------------------------------------
@@ -509,6 +386,22 @@ class Discourse:
                     if word not in STOPWORDS:
                         self.objects.setdefault(stem(word), set()).add(class_name)
 
+    def matters(self, class_name: str, phrase: Phrase, roles: list[str]) -> bool:
+        """Whether the dataset can change this class's choice: a name of one chunk (the dataset's
+        objects are its context), or an action word other classes voted on."""
+        if len(phrase.chunks) == 1:
+            return True
+        for chunk, role in zip(phrase.chunks, roles, strict=True):
+            if role not in ("action", "gerund-alone", "alone"):
+                continue
+            for (word, _pos), votes in self.votes.items():
+                if word != chunk.text:
+                    continue
+                own = sum(1 for key, _ in self.by_class.get(class_name, []) if key[0] == word)
+                if sum(votes.values()) - own >= MIN_DISCOURSE_VOTES:
+                    return True
+        return False
+
     def object_words(self, class_name: str) -> set[str]:
         """Stems of what the dataset's *other* classes act on."""
         return {w for w, owners in self.objects.items() if owners - {class_name}}
@@ -532,6 +425,55 @@ ANIMATE_NOUN_FILES = frozenset({"noun.animal", "noun.person"})
 # frames whose one object is a person ("Somebody ----s somebody"); 14/15 are datives ("feed the
 # guests the nuts": the person receives, the object is the thing)
 PERSON_OBJECT_FRAMES = frozenset({9, 10, 17, 18, 20, 24, 25, 30})
+@dataclass(frozen=True)
+class NameToChoose:
+    """A class name for :func:`choose_dataset_senses`, with the user's pins."""
+
+    class_name: str
+    phrase: Phrase
+    pins: Mapping[int, Synset] | None = None
+    pinned_from: str | None = None
+
+
+def choose_dataset_senses(
+    chooser: SenseChooser, names: list[NameToChoose]
+) -> dict[str, list[ChunkChoice]]:
+    """The senses of every class name of a dataset, in two passes: the second knows what the first
+    chose across the dataset (one sense per discourse; what the other classes act on) and is run
+    only for the classes it can change."""
+    discourse = Discourse()
+    first: dict[str, list[ChunkChoice]] = {}
+    roles: dict[str, list[str]] = {}
+    for item in names:
+        first[item.class_name] = chooser.choose(
+            item.phrase, class_name=item.class_name, pins=item.pins, pinned_from=item.pinned_from
+        )
+        roles[item.class_name] = chunk_roles(chooser.wordnet, item.phrase)
+        discourse.add(item.class_name, first[item.class_name])
+        discourse.add_objects(item.class_name, item.phrase, roles[item.class_name])
+    final: dict[str, list[ChunkChoice]] = {}
+    for item in names:
+        if discourse.matters(item.class_name, item.phrase, roles[item.class_name]):
+            final[item.class_name] = chooser.choose(
+                item.phrase,
+                class_name=item.class_name,
+                discourse=discourse,
+                pins=item.pins,
+                pinned_from=item.pinned_from,
+            )
+        else:
+            final[item.class_name] = first[item.class_name]
+    return final
+
+
+def _by_index(
+    combo: tuple[Candidate, ...], key: int, other: Candidate
+) -> tuple[Candidate, Candidate]:
+    """The candidate of ``combo`` with id ``key`` and ``other``, in chunk order."""
+    mine = next(c for c in combo if id(c) == key)
+    return (mine, other) if mine.index < other.index else (other, mine)
+
+
 CONTEXT_KINDS = frozenset({"names", "hypernym", "domain", "objects", "qualifier", "derived"})
 
 
@@ -546,13 +488,19 @@ class SenseChooser:
         self._example_files: dict[str, frozenset[str]] = {}
         self._qualifier_senses: dict[str, list[Synset]] = {}
         self._lineage: dict[str, frozenset[str]] = {}
+        self._glosses: dict[str, Gloss] = {}
+        self._similarity: dict[tuple[str, str], tuple[float, str] | None] = {}
+        self._synonyms: dict[tuple[str, str, str], str | None] = {}
+        self._agents: dict[str, str | None] = {}
+        self._ancestor_index: dict[str, dict[str, list[tuple[tuple[str, ...], int, int]]]] = {}
+        # per class name: its candidates before dataset evidence, and its pairs' evidence (the
+        # second pass of choose_dataset_senses reuses both)
+        self._base_candidates: dict[tuple[str, int], list[Candidate]] = {}
+        self._pairs: dict[tuple[str, int, str, int, str], list[Evidence]] = {}
         self._body_words: dict[str, bool] = {}
-        self._bases: dict[str, frozenset[str]] = {}
-        self._noun_base: dict[str, tuple[str, ...]] = {}
         self._derived: dict[str, dict[str, Synset]] = {}
         self._example_objects: dict[str, tuple[str, ...]] = {}
         self._genus: dict[str, frozenset[tuple[str, ...]]] = {}
-        self._forms: dict[str, frozenset[str]] = {}
         self._noun_morphy: dict[str, tuple[str, ...]] = {}
 
     # -- candidates and unary evidence -------------------------------------------------------
@@ -569,11 +517,7 @@ class SenseChooser:
                     known = found.get(synset.id)
                     if known is not None and (known.count, -known.rank) >= (count, -rank):
                         continue
-                    candidate = Candidate(index, lemma, synset, rank, count)
-                    candidate.base_stems = self._base_stems(synset.gloss)
-                    candidate.definition_bases = self._base_stems(synset.definition)
-                    candidate.noun_forms = self._noun_forms(synset.gloss)
-                    candidate.definition_noun_forms = self._noun_forms(synset.definition)
+                    candidate = Candidate(index, lemma, synset, rank, count, self.gloss(synset))
                     found[synset.id] = candidate
         for candidate in found.values():
             per_pos.setdefault(candidate.synset.pos, []).append(candidate)
@@ -682,28 +626,11 @@ class SenseChooser:
         if s.related(INSTANCE_HYPERNYM):
             add(Evidence("instance", W_INSTANCE, "a proper noun (an instance)"))
 
-    def _base_stems(self, text: str) -> frozenset[str]:
-        cached = self._bases.get(text)
+    def gloss(self, synset: Synset) -> Gloss:
+        cached = self._glosses.get(synset.id)
         if cached is None:
-            found: set[str] = set()
-            for word in _gloss_words(text):
-                base = self._noun_base.get(word)
-                if base is None:
-                    base = tuple(stem(f) for f in self._morphy_noun(word))
-                    self._noun_base[word] = base
-                found.update(base)
-            cached = frozenset(found)
-            self._bases[text] = cached
-        return cached
-
-    def _noun_forms(self, text: str) -> frozenset[str]:
-        cached = self._forms.get(text)
-        if cached is None:
-            found: set[str] = set()
-            for word in _gloss_words(text):
-                found.update(self._morphy_noun(word))
-            cached = frozenset(found)
-            self._forms[text] = cached
+            cached = Gloss(synset, self._morphy_noun)
+            self._glosses[synset.id] = cached
         return cached
 
     def _morphy_noun(self, word: str) -> tuple[str, ...]:
@@ -728,7 +655,7 @@ class SenseChooser:
         return cached
 
     def _names_body_part(self, text: str) -> bool:
-        for word in _gloss_words(text):
+        for word in gloss_words(text):
             cached = self._body_words.get(word)
             if cached is None:
                 cached = False
@@ -744,6 +671,11 @@ class SenseChooser:
     def _example_agent(self, synset: Synset) -> str | None:
         """'human' when a person (or nobody: an imperative) does the action in one of the synset's
         examples, 'thing' when only things do ("the stock market plunged"), else None."""
+        if synset.id not in self._agents:
+            self._agents[synset.id] = self._find_agent(synset)
+        return self._agents[synset.id]
+
+    def _find_agent(self, synset: Synset) -> str | None:
         agents = [self._agent_of(synset, example) for example in synset.examples]
         if "human" in agents:
             return "human"
@@ -793,11 +725,21 @@ class SenseChooser:
             for lemma in ancestor.lemmas:
                 if lemma.lower().replace(" ", "_") in GENERIC_HYPERNYMS:
                     continue
-                phrase = _word_phrase(lemma.lower())
+                phrase = word_phrase(lemma.lower())
                 if phrase and (phrase not in found or found[phrase][0] > distance):
                     found[phrase] = (distance, depth)
         self._ancestor_phrases[synset.id] = found
         return found
+
+    def ancestor_index(self, synset: Synset) -> dict[str, list[tuple[tuple[str, ...], int, int]]]:
+        """``ancestor_phrases`` by first word."""
+        cached = self._ancestor_index.get(synset.id)
+        if cached is None:
+            cached = {}
+            for phrase, (distance, depth) in self.ancestor_phrases(synset).items():
+                cached.setdefault(phrase[0], []).append((phrase, distance, depth))
+            self._ancestor_index[synset.id] = cached
+        return cached
 
     def genus(self, synset: Synset) -> frozenset[tuple[str, ...]]:
         """The lemmas of ``synset``'s hypernyms up to 2 steps: the genus its gloss names ("cover"
@@ -805,7 +747,7 @@ class SenseChooser:
         cached = self._genus.get(synset.id)
         if cached is None:
             cached = frozenset(
-                _word_phrase(lemma.lower())
+                word_phrase(lemma.lower())
                 for (pos, offset), distance in self.wordnet.ancestors(synset).items()
                 if 0 < distance <= 2
                 for lemma in self.wordnet.synset_at(pos, offset).lemmas
@@ -853,6 +795,12 @@ class SenseChooser:
         return any(stem(word) == phrase[-1] for word in self.example_objects(synset))
 
     def _example_synonym(self, verb: Synset, noun: Synset, lemma: str) -> str | None:
+        key = (verb.id, noun.id, lemma)
+        if key not in self._synonyms:
+            self._synonyms[key] = self._find_example_synonym(verb, noun, lemma)
+        return self._synonyms[key]
+
+    def _find_example_synonym(self, verb: Synset, noun: Synset, lemma: str) -> str | None:
         """A synonym of ``noun`` (not ``lemma``, which every sense of the word shares) that is the
         object of an example of ``verb`` ("tie a *necktie*" for the neckwear sense of "tie")."""
         others = {w.lower() for w in noun.lemmas} - {lemma.lower()}
@@ -894,6 +842,12 @@ class SenseChooser:
         return result
 
     def object_similarity(self, verb: Synset, noun: Synset) -> tuple[float, str] | None:
+        key = (verb.id, noun.id)
+        if key not in self._similarity:
+            self._similarity[key] = self._object_similarity(verb, noun)
+        return self._similarity[key]
+
+    def _object_similarity(self, verb: Synset, noun: Synset) -> tuple[float, str] | None:
         """How like the objects of ``verb``'s examples ``noun`` is: Wu & Palmer's similarity
         (2 * depth of the deepest shared hypernym / (depth + depth)) to the nearest of them, in its
         most frequent sense, counted from 0.5 (1.0 for the same lexicographer file and a close
@@ -945,13 +899,13 @@ class SenseChooser:
         main = roles[a.index] in MAIN_ROLES or roles[b.index] in MAIN_ROLES
         for x, y in ((a, b), (b, a)):
             y_chunk = chunks[y.index]
-            own = {_phrase_of(chunks[x.index].text), _phrase_of(x.lemma)}
-            names = {_phrase_of(y_chunk.text), _phrase_of(y.lemma)} - own - {()}
+            own = {stem_phrase(chunks[x.index].text), stem_phrase(x.lemma)}
+            names = {stem_phrase(y_chunk.text), stem_phrase(y.lemma)} - own - {()}
             named = next(
                 (
                     n
                     for n in names
-                    if x.mentions(n) and (len(n) > 1 or x.mentions_as(n[0], y.synset.pos))
+                    if x.gloss.mentions(n) and (len(n) > 1 or x.gloss.mentions_as(n[0], y.synset.pos))
                 ),
                 None,
             )
@@ -965,12 +919,12 @@ class SenseChooser:
                     and roles[x.index] == "object"
                     and any(
                         stem(w) == named[-1] and w.endswith(("ed", "en"))
-                        for w in x.definition_words
+                        for w in x.gloss.definition_words
                     )
                 )
                 if participle:
                     points, where = W_NAMES_WEAK, "as a participle"
-                elif x.defines_with(named):
+                elif x.gloss.defines_with(named):
                     points, where = W_NAMES, "in its definition"
                     if roles[x.index] in ("object", "modifier") and roles[y.index] == "action":
                         points = W_NAMES_FROM_OBJECT  # "a ball used in playing volleyball": any play
@@ -998,15 +952,16 @@ class SenseChooser:
             if main:
                 best: tuple[float, tuple[str, ...]] | None = None
                 genus = self.genus(x.synset)
-                own_words = {_word_phrase(chunks[x.index].text), _word_phrase(x.lemma.lower())}
-                for phrase, (distance, depth) in self.ancestor_phrases(y.synset).items():
-                    if phrase[0] not in x.gloss_word_set:
-                        continue
+                own_words = {word_phrase(chunks[x.index].text), word_phrase(x.lemma.lower())}
+                index = self.ancestor_index(y.synset)
+                for phrase, distance, depth in (
+                    entry for first in x.gloss.word_set & index.keys() for entry in index[first]
+                ):
                     if phrase in own_words or phrase in genus:
                         continue  # x's own genus ("cover" in "cover with wax") names x, not y
-                    if x.has_words(phrase, definition_only=True):
+                    if x.gloss.has_words(phrase, definition_only=True):
                         factor = 1.0 if distance <= 4 else 0.75
-                    elif x.has_words(phrase, definition_only=False):
+                    elif x.gloss.has_words(phrase, definition_only=False):
                         factor = 0.5
                     else:
                         continue
@@ -1082,7 +1037,7 @@ class SenseChooser:
                     found.append(Evidence("qualifier", W_QUALIFIER_ISA, f"a kind of {word!r} ({qualifier.text})"))
                 elif ids & self.domains(candidate.synset):
                     found.append(Evidence("qualifier", W_QUALIFIER_DOMAIN, f"a term of {word!r} ({qualifier.text})"))
-                elif candidate.mentions((stem(word),)):
+                elif candidate.gloss.mentions((stem(word),)):
                     found.append(Evidence("qualifier", W_QUALIFIER_NAMES, f"its gloss names {word!r} ({qualifier.text})"))
         return found
 
@@ -1119,9 +1074,15 @@ class SenseChooser:
                     for j, r in enumerate(roles)
                     if j > last_action
                 )
-            found = self.candidates(phrase, i, roles[i], has_object)
+            base_key = (phrase.name, i)
+            base = self._base_candidates.get(base_key)
+            if base is None:
+                base = self.candidates(phrase, i, roles[i], has_object)
+                for candidate in base:
+                    candidate.unary.extend(self.qualifier_evidence(candidate, phrase.qualifiers))
+                self._base_candidates[base_key] = base
+            found = [replace(c, unary=list(c.unary)) for c in base]
             for candidate in found:
-                candidate.unary.extend(self.qualifier_evidence(candidate, phrase.qualifiers))
                 if discourse is not None and class_name is not None:
                     share, votes = discourse.share(
                         class_name, chunks[i].text, candidate.synset.pos, candidate.synset.id
@@ -1138,7 +1099,7 @@ class SenseChooser:
                 context = discourse.object_words(class_name)
                 own = {stem(w) for w in words_of(chunks[i].text)}
                 for candidate in found:
-                    named = sorted((candidate.stem_set & context) - own)
+                    named = sorted((candidate.gloss.stem_set & context) - own)
                     if named:
                         candidate.unary.append(
                             Evidence(
@@ -1151,67 +1112,77 @@ class SenseChooser:
                 pinned = pins[i]
                 keep = [c for c in found if c.synset.id == pinned.id]
                 if not keep:
-                    keep = [Candidate(i, pinned.lemmas[0], pinned, 1, 0)]
+                    keep = [Candidate(i, pinned.lemmas[0], pinned, 1, 0, self.gloss(pinned))]
                 found = keep
             all_candidates.append(found)
 
+        # A candidate this far below its chunk's best on its own points cannot be carried by
+        # context (the most context evidence seen on the labelled sample is about 10 points).
+        for i, group in enumerate(all_candidates):
+            if len(group) > 1 and not (pins and i in pins):
+                top = max(c.unary_score for c in group)
+                all_candidates[i] = [c for c in group if c.unary_score >= top - PRUNE_BELOW]
         present = [i for i, group in enumerate(all_candidates) if group]
-        pair_cache: dict[tuple[int, int], list[Evidence]] = {}
 
         def pair(a: Candidate, b: Candidate) -> list[Evidence]:
             if a.index > b.index:
                 a, b = b, a  # the evidence is symmetric: compute each pair once
-            key = (id(a), id(b))
-            cached = pair_cache.get(key)
+            key = (phrase.name, a.index, a.synset.id, b.index, b.synset.id)
+            cached = self._pairs.get(key)
             if cached is None:
                 cached = self.pair_evidence(a, b, chunks, roles, direct)
-                pair_cache[key] = cached
+                self._pairs[key] = cached
             return cached
+
+        totals: dict[tuple[int, int], float] = {}
+
+        def pair_total(a: Candidate, b: Candidate) -> float:
+            key = (id(a), id(b)) if a.index < b.index else (id(b), id(a))
+            value = totals.get(key)
+            if value is None:
+                value = sum(e.points for e in pair(a, b))
+                totals[key] = value
+            return value
 
         # Keep, per chunk, the candidates that could win: the best by their optimistic score
         # (own points plus the best context each other chunk could give).
         pools: list[list[Candidate]] = []
         for i in present:
-            group = all_candidates[i]
             optimistic = []
-            for c in group:
-                bonus = 0.0
-                for j in present:
-                    if j == i:
-                        continue
-                    bonus += max(
-                        (sum(e.points for e in pair(c, d)) for d in all_candidates[j]), default=0.0
-                    )
+            for c in all_candidates[i]:
+                bonus = sum(
+                    max((pair_total(c, d) for d in all_candidates[j]), default=0.0)
+                    for j in present
+                    if j != i
+                )
                 optimistic.append((c.unary_score + bonus, c))
             optimistic.sort(key=lambda item: -item[0])
             pools.append([c for _, c in optimistic])
-        limit = _JOINT_LIMIT
         sizes = [len(p) for p in pools]
         keep = max(sizes, default=1)
-        while keep > 1 and math.prod(min(s, keep) for s in sizes) > limit:
+        while keep > 1 and math.prod(min(size, keep) for size in sizes) > _JOINT_LIMIT:
             keep -= 1
         pools = [p[:keep] for p in pools]
 
         best_total: dict[int, float] = {}
-        best_context: dict[int, list[Evidence]] = {}
+        best_with: dict[int, tuple[Candidate, ...]] = {}
         best_combo: tuple[Candidate, ...] | None = None
         best_score = -math.inf
         for combo in product(*pools):
             total = sum(c.unary_score for c in combo)
-            context: dict[int, list[Evidence]] = {id(c): [] for c in combo}
             for x in range(len(combo)):
                 for y in range(x + 1, len(combo)):
-                    evidence = pair(combo[x], combo[y])
-                    if evidence:
-                        total += sum(e.points for e in evidence)
-                        context[id(combo[x])].extend(evidence)
-                        context[id(combo[y])].extend(evidence)
+                    total += pair_total(combo[x], combo[y])
             if total > best_score:
                 best_score, best_combo = total, combo
             for c in combo:
                 if total > best_total.get(id(c), -math.inf):
                     best_total[id(c)] = total
-                    best_context[id(c)] = context[id(c)]
+                    best_with[id(c)] = combo
+        best_context: dict[int, list[Evidence]] = {
+            key: [e for other in combo if id(other) != key for e in pair(*_by_index(combo, key, other))]
+            for key, combo in best_with.items()
+        }
 
         choices: list[ChunkChoice] = []
         chosen_by_index = {c.index: c for c in (best_combo or ())}

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import BinaryIO, Literal
 
@@ -210,6 +210,8 @@ class WordNet:
         self._data_files: dict[Pos, BinaryIO] = {}
         self._synsets: dict[tuple[Pos, int], Synset] = {}
         self._sense_counts: dict[str, int] | None = None
+        self._lemmas_cache: dict[tuple[str, Pos], list[str]] = {}
+        self._morphy_cache: dict[tuple[str, Pos], list[str]] = {}
         self._ancestors: dict[tuple[Pos, int], dict[tuple[Pos, int], int]] = {}
 
     @cached_property
@@ -399,9 +401,19 @@ class WordNet:
     def morphy(self, word: str, pos: Pos) -> list[str]:
         """Base forms of ``word`` that WordNet lists under ``pos``, the word itself first when listed.
 
-        WordNet's own algorithm: the exception list, else the detachment rules applied repeatedly;
-        a collocation ("shaking hands") is tried with its first word (verbs) or last word (nouns) reduced.
+        WordNet's own algorithm: the exception list first, then the detachment rules ("dying" is
+        "die" by the exception list and "dye" by the rules; the sense chooser weighs both); a
+        collocation ("shaking hands") is tried with its first word (verbs) or last word (nouns)
+        reduced.
         """
+        memo = (word, pos)
+        cached = self._morphy_cache.get(memo)
+        if cached is None:
+            cached = self._morphy(word, pos)
+            self._morphy_cache[memo] = cached
+        return list(cached)
+
+    def _morphy(self, word: str, pos: Pos) -> list[str]:
         key = _key(word)
         index = self._index_of(pos)
         found: list[str] = []
@@ -415,6 +427,8 @@ class WordNet:
         if key in exceptions:
             for base in exceptions[key]:
                 add(base)
+            for candidate in _detach([key], pos):
+                add(candidate)
             return [f.replace("_", " ") for f in found]
         if "_" in key:
             # A collocation: reduce its head (first word of a verb, last of a noun) by the exception
@@ -455,6 +469,14 @@ class WordNet:
         return result
 
     def lemmas_for(self, text: str, pos: Pos) -> list[str]:
+        key = (text, pos)
+        cached = self._lemmas_cache.get(key)
+        if cached is None:
+            cached = self._lemmas_for(text, pos)
+            self._lemmas_cache[key] = cached
+        return list(cached)
+
+    def _lemmas_for(self, text: str, pos: Pos) -> list[str]:
         """Everything ``text`` may be listed as under ``pos``: morphy's forms, then spelling variants.
 
         A word written closed ("pullup") is not taken for a verb written open ("pull up": "come to a
@@ -566,5 +588,6 @@ def _detach(forms: list[str], pos: Pos) -> list[str]:
     return result
 
 
+@lru_cache(maxsize=131072)
 def _key(text: str) -> str:
-    return re.sub(r"\s+", "_", text.strip().lower())
+    return "_".join(text.lower().split())
