@@ -256,7 +256,7 @@ def resolve_pin(
 def _chunk_of(wordnet: WordNet, phrase: Phrase, synset: Synset) -> int | None:
     """The chunk of ``phrase`` that ``synset`` is a sense of."""
     for index, chunk in enumerate(phrase.chunks):
-        for lemma in wordnet.lemmas_for(chunk.text, synset.pos):
+        for lemma in wordnet.lemmas_for(chunk.entry, synset.pos):
             if any(s.id == synset.id for s in wordnet.synsets(lemma, synset.pos)):
                 return index
     return None
@@ -527,7 +527,7 @@ def _lemmas(chunk: Chunk, wordnet: WordNet | None) -> list[str]:
         return []
     lemmas: list[str] = []
     for pos in ("verb", "noun") if chunk.action else ("noun", "verb"):
-        lemmas.extend(wordnet.lemmas_for(chunk.text, pos)[:2])
+        lemmas.extend(wordnet.lemmas_for(chunk.entry, pos)[:2])
     return [lemma for lemma in dict.fromkeys(lemmas) if lemma != chunk.text]
 
 

@@ -237,13 +237,13 @@ PREPOSITIONS = frozenset(
 
 
 def after_preposition(phrase: Phrase, chunk: Chunk) -> bool:
-    """Whether a preposition stands right before ``chunk`` in the name ("running *on* treadmill")."""
-    i = chunk.position - 1
-    while i >= 0 and phrase.words[i] in STOPWORDS:
-        if phrase.words[i] in PREPOSITIONS:
-            return True
-        i -= 1
-    return False
+    """Whether a preposition stands between the name's action and ``chunk`` ("running *on*
+    treadmill", "exercising *with* an exercise ball"): then the chunk is no direct object."""
+    start = 0
+    for other in phrase.chunks:
+        if other.action and other.position < chunk.position:
+            start = other.position + len(other.text.split())
+    return any(word in PREPOSITIONS for word in phrase.words[start : chunk.position])
 
 
 def chunk_roles(wordnet: WordNet, phrase: Phrase) -> list[str]:
@@ -261,7 +261,7 @@ def chunk_roles(wordnet: WordNet, phrase: Phrase) -> list[str]:
             "action" if i in gerunds else ("modifier" if i < first else "object")
             for i in range(len(chunks))
         ]
-    if mostly_verb(wordnet, chunks[0].text):
+    if mostly_verb(wordnet, chunks[0].entry):
         return ["action"] + ["object"] * (len(chunks) - 1)
     return ["modifier"] * (len(chunks) - 1) + ["head"]
 
@@ -372,8 +372,8 @@ class Discourse:
             margin = choice.margin
             if margin is None or margin < LOW_CONFIDENCE_MARGIN:
                 continue
-            if choice.decided_by not in CONTEXT_KINDS:
-                continue
+            if not any(e.kind in CONTEXT_KINDS and e.points > 0 for e in choice.chosen.evidence):
+                continue  # a choice the name's context did not support is no precedent
             key = (choice.chunk.text, choice.chosen.pos)
             self.votes.setdefault(key, Counter())[choice.chosen.id] += 1
             self.by_class.setdefault(class_name, []).append((key, choice.chosen.id))
@@ -474,7 +474,7 @@ def _by_index(
     return (mine, other) if mine.index < other.index else (other, mine)
 
 
-CONTEXT_KINDS = frozenset({"names", "hypernym", "domain", "objects", "qualifier", "derived"})
+CONTEXT_KINDS = frozenset({"names", "hypernym", "domain", "objects", "qualifier"})
 
 
 class SenseChooser:
@@ -498,7 +498,7 @@ class SenseChooser:
         self._base_candidates: dict[tuple[str, int], list[Candidate]] = {}
         self._pairs: dict[tuple[str, int, str, int, str], list[Evidence]] = {}
         self._body_words: dict[str, bool] = {}
-        self._derived: dict[str, dict[str, Synset]] = {}
+        self._derived: dict[str, dict[str, tuple[Synset, float]]] = {}
         self._example_objects: dict[str, tuple[str, ...]] = {}
         self._genus: dict[str, frozenset[tuple[str, ...]]] = {}
         self._noun_morphy: dict[str, tuple[str, ...]] = {}
@@ -511,7 +511,9 @@ class SenseChooser:
         found: dict[str, Candidate] = {}
         per_pos: dict[Pos, list[Candidate]] = {}
         for pos in ("verb", "noun", "adj", "adv"):
-            for lemma in wordnet.lemmas_for(chunk.text, pos):
+            for lemma in wordnet.lemmas_for(chunk.entry, pos):
+                if len(lemma) < 3 and lemma != chunk.entry and role in ("object", "modifier"):
+                    continue  # the thing "bed" is not "be" + "-ed"
                 for rank, synset in enumerate(wordnet.synsets(lemma, pos), start=1):
                     count = wordnet.sense_count(lemma, synset)
                     known = found.get(synset.id)
@@ -610,9 +612,16 @@ class SenseChooser:
                     add(Evidence("frames", W_INTRANSITIVE, "needs no object, as the name has none"))
             if self._names_body_part(s.definition):
                 add(Evidence("role", W_BODY, "its gloss names a body part"))
-            noun = self._derived_acts(chunk.text).get(s.id) if chunk.gerund else None
-            if noun is not None:
-                add(Evidence("derived", W_DERIVED, f"the noun {chunk.text!r} names this act: {noun.definition!r}"))
+            derived = self._derived_acts(chunk.text).get(s.id) if chunk.gerund else None
+            if derived is not None:
+                noun, share = derived
+                add(
+                    Evidence(
+                        "derived",
+                        round(W_DERIVED * share, 3),
+                        f"the noun {chunk.text!r} names this act: {noun.definition!r}",
+                    )
+                )
             agent = self._example_agent(s)
             if agent == "human":
                 add(Evidence("agent", W_AGENT_HUMAN, "its example is done by a person"))
@@ -640,17 +649,22 @@ class SenseChooser:
             self._noun_morphy[word] = cached
         return cached
 
-    def _derived_acts(self, text: str) -> dict[str, Synset]:
-        """Verb synset id -> the noun of act or event of the word ``text`` derived from it."""
+    def _derived_acts(self, text: str) -> dict[str, tuple[Synset, float]]:
+        """Verb synset id -> the noun of act or event of the word ``text`` derived from it, and how
+        frequent that noun sense is among the word's nouns of act ((count + 1) / (top + 1))."""
         cached = self._derived.get(text)
         if cached is None:
             cached = {}
-            for synset in self.wordnet.synsets(text, "noun"):
-                if synset.lexfile not in ("noun.act", "noun.event"):
-                    continue
+            acts = [s for s in self.wordnet.synsets(text, "noun") if s.lexfile in ("noun.act", "noun.event")]
+            counts = {s.id: self.wordnet.sense_count(text, s) for s in acts}
+            top = max(counts.values(), default=0)
+            for synset in acts:
+                share = (counts[synset.id] + 1) / (top + 1)
                 for pointer in synset.related("+"):
                     if pointer.pos == "verb":
-                        cached.setdefault(self.wordnet.synset_at("verb", pointer.offset).id, synset)
+                        verb = self.wordnet.synset_at("verb", pointer.offset).id
+                        if verb not in cached or cached[verb][1] < share:
+                            cached[verb] = (synset, share)
             self._derived[text] = cached
         return cached
 
@@ -848,10 +862,11 @@ class SenseChooser:
         return self._similarity[key]
 
     def _object_similarity(self, verb: Synset, noun: Synset) -> tuple[float, str] | None:
-        """How like the objects of ``verb``'s examples ``noun`` is: Wu & Palmer's similarity
-        (2 * depth of the deepest shared hypernym / (depth + depth)) to the nearest of them, in its
-        most frequent sense, counted from 0.5 (1.0 for the same lexicographer file and a close
-        kin, up to 2.0 for a near synonym); ``None`` when nothing alike."""
+        """How like the objects of ``verb``'s examples ``noun`` is, 0 to 2: Wu & Palmer's similarity
+        (2 * depth of the deepest shared hypernym / (depth + depth)) to the nearest of them in one
+        of its two most frequent senses, counted from 0.5 up; at least 1 when both are of the same
+        lexicographer file (food, animal, body ...; artifacts are too many to tell); ``None`` when
+        nothing alike."""
         best: tuple[float, str] | None = None
         mine = self.wordnet.ancestors(noun)
         my_depth = self.depth(noun)
@@ -864,12 +879,12 @@ class SenseChooser:
                     continue
                 lcs = max(self.depth(self.wordnet.synset_at(*key)) for key in shared)
                 wup = 2 * lcs / max(1, my_depth + self.depth(other))
-                if wup >= MIN_OBJECT_SIMILARITY and (best is None or wup > best[0]):
-                    best = (wup, word)
-        if best is None:
-            return None
-        wup, word = best
-        return (wup - MIN_OBJECT_SIMILARITY) / (1 - MIN_OBJECT_SIMILARITY) * 2, word
+                score = (wup - MIN_OBJECT_SIMILARITY) / (1 - MIN_OBJECT_SIMILARITY) * 2
+                if other.lexfile == noun.lexfile and noun.lexfile not in ("noun.Tops", "noun.artifact"):
+                    score = max(score, 1.0)  # the same kind of thing (both food, both animals ...)
+                if score > 0 and (best is None or score > best[0]):
+                    best = (score, word)
+        return best
 
     def example_files(self, synset: Synset) -> frozenset[str]:
         """Lexicographer files of the direct objects in ``synset``'s examples ("Cook me *dinner*"):
@@ -932,6 +947,8 @@ class SenseChooser:
                     points, where = W_NAMES_EXAMPLE_OBJECT, "as the object of its example"
                 else:
                     points, where = W_NAMES_EXAMPLE, "in an example"
+                    if roles[x.index] in ("object", "modifier") and roles[y.index] == "action":
+                        points = W_NAMES_EXAMPLE / 2  # "set a good table": any set
                 if not main:
                     points /= 2
                 found.append(
@@ -959,12 +976,9 @@ class SenseChooser:
                 ):
                     if phrase in own_words or phrase in genus:
                         continue  # x's own genus ("cover" in "cover with wax") names x, not y
-                    if x.gloss.has_words(phrase, definition_only=True):
-                        factor = 1.0 if distance <= 4 else 0.75
-                    elif x.gloss.has_words(phrase, definition_only=False):
-                        factor = 0.5
-                    else:
-                        continue
+                    if not x.gloss.has_words(phrase, definition_only=True):
+                        continue  # a kind named only in an example is too loose a link
+                    factor = 1.0
                     # the more specific the kind named, the stronger ("musical instrument", not "food")
                     factor *= min(1.0, (depth - 2) / 5)
                     if best is None or factor > best[0]:
