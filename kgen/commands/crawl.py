@@ -168,7 +168,9 @@ def crawl_command(
     closed, the crawl says so once and uses WordNet (and whatever is cached). A dataset's
     crawl-overrides.yaml pins a WordNet sense, a Wikipedia title or a hand-written text per class.
 
-    Examples: kgen crawl --dataset hmdb51;  kgen crawl --dataset ucf101 --explain "playing daf"
+    Example: kgen crawl --dataset hmdb51
+
+    Why a sense: kgen crawl --dataset ucf101 --explain "playing daf"
     """
     data = resolve_dataset(dataset, classes, name)
     settings = CrawlSettings(

@@ -109,12 +109,12 @@ class CrawlProvenance(Provenance):
     offline: bool = False
 
 
-@register_kind("descriptions", "descriptions.json", "crawled definitions (Wikipedia, Wiktionary, WordNet) and refined descriptions")
 def _from_v1(raw: dict[str, Any]) -> dict[str, Any]:
     """Version 1 had no sense choices, qualifiers or overrides: every new field has a default."""
     return raw
 
 
+@register_kind("descriptions", "descriptions.json", "crawled definitions (Wikipedia, Wiktionary, WordNet) and refined descriptions")
 class DescriptionsFile(KnowledgeFile):
     FORMAT = "kgen.descriptions"
     VERSION = 2

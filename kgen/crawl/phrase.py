@@ -38,6 +38,7 @@ STOPWORDS = frozenset(
 # end of the name.
 PARTICLES = frozenset("up down out off away back over in on around through".split())
 _PREPOSITION_PARTICLES = frozenset("over in on around through".split())
+_ARTICLES = frozenset("a an the".split())
 # MediaWiki titles may not contain these characters (Manual:Page title).
 _ILLEGAL_TITLE_CHARS = re.compile(r"[#<>\[\]|{}_\x00-\x1f\x7f]")
 
@@ -175,9 +176,11 @@ def analyse(name: str, wordnet: WordNet | None = None) -> Phrase:
                 if piece[-1] in STOPWORDS:
                     # a phrasal verb ("blowing out", "waking up") may end with its particle
                     at_end = i + span == len(words)
+                    before_article = not at_end and words[i + span] in _ARTICLES
                     if (
                         piece[-1] in PARTICLES
                         and (at_end or piece[-1] not in _PREPOSITION_PARTICLES)
+                        and not before_article  # "climbing up the stairs": a preposition
                         and wordnet.lemmas_for(text, "verb")
                     ):
                         length = span

@@ -156,7 +156,7 @@ W_DOMAIN = 2.5
 W_SHARED_DOMAIN = 1.5
 W_OBJECTS = 1.0  # times 0..2: how like the objects of the verb's examples the object is
 MIN_OBJECT_SIMILARITY = 0.5
-W_QUALIFIER_ISA = 3.0
+W_QUALIFIER_ISA = 5.0  # "hurling (sport)": the name says what kind of thing it is
 W_QUALIFIER_DOMAIN = 2.5
 W_QUALIFIER_NAMES = 1.5
 HYPERNYM_MAX_DISTANCE = 6
@@ -252,6 +252,8 @@ def chunk_roles(wordnet: WordNet, phrase: Phrase) -> list[str]:
     ``modifier`` (before it, or before the head of a noun compound), ``head`` (the last chunk of a
     noun compound such as "golf swing")."""
     chunks = phrase.chunks
+    if not chunks:
+        return []
     if len(chunks) == 1:
         return ["gerund-alone" if chunks[0].gerund else "alone"]
     gerunds = [i for i, c in enumerate(chunks) if c.gerund]
@@ -981,7 +983,7 @@ class SenseChooser:
                     factor = 1.0
                     # the more specific the kind named, the stronger ("musical instrument", not "food")
                     factor *= min(1.0, (depth - 2) / 5)
-                    if best is None or factor > best[0]:
+                    if best is None or (factor, len(phrase)) > (best[0], len(best[1])):
                         best = (factor, phrase)
                 if best is not None:
                     factor, phrase = best
