@@ -126,12 +126,14 @@ def print_explanation(explanation: Explanation) -> None:
             for line in _evidence_lines(runner):
                 out_console.print(f"    {line}", highlight=False, soft_wrap=True)
     out_console.print(f"\nrefined ({d.refined_rule}): {d.refined or '(none)'}", highlight=False, soft_wrap=True)
-    example = (
-        explanation.choices[0].runners_up[0].name
-        if explanation.choices and explanation.choices[0].runners_up
-        else "lemma.pos.NN"
+    # the hint pins the runner-up of the closest call
+    contested = sorted(
+        (c for c in explanation.choices if c.runners_up),
+        key=lambda c: c.margin if c.margin is not None else 0.0,
     )
-    chunk = explanation.choices[0].chunk.text if explanation.choices else ""
+    target = contested[0] if contested else (explanation.choices[0] if explanation.choices else None)
+    example = target.runners_up[0].name if target is not None and target.runners_up else "lemma.pos.NN"
+    chunk = target.chunk.text if target is not None else ""
     pin = (
         f"wordnet: {example}"
         if len(explanation.choices) <= 1
