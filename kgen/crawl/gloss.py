@@ -24,6 +24,8 @@ GENERIC_WORDS = frozenset(
     various kind type form way manner move moving cause causing become having being get take give
     also very small large long short particular purpose another other others""".split()
 )
+# Plurals WordNet lists as lemmas of their own, so that morphy does not reduce them.
+IRREGULAR_PLURALS = {"people": "person", "persons": "person"}
 # Words before a noun ("a *set* of data": no verb) and before a verb ("to *set*": no noun).
 _NOUN_MARKERS = frozenset("a an the this that each every any one his her their your my our its".split())
 _VERB_MARKERS = frozenset(["to"])
@@ -85,14 +87,19 @@ class Gloss:
     def definition_stems(self) -> tuple[str, ...]:
         return tuple(stem(w) for w in self.definition_words)
 
+    def _bases(self, words: tuple[str, ...]) -> frozenset[str]:
+        found = {base for w in words for base in self._noun_bases(w)}
+        found.update(IRREGULAR_PLURALS[w] for w in words if w in IRREGULAR_PLURALS)
+        return frozenset(found)
+
     @cached_property
     def noun_forms(self) -> frozenset[str]:
-        """Noun base forms of the gloss's words ("people" -> "person")."""
-        return frozenset(base for w in self.content_words for base in self._noun_bases(w))
+        """Noun base forms of the gloss's words ("animals" -> "animal", "people" -> "person")."""
+        return self._bases(self.content_words)
 
     @cached_property
     def definition_noun_forms(self) -> frozenset[str]:
-        return frozenset(base for w in self.definition_words for base in self._noun_bases(w))
+        return self._bases(self.definition_words)
 
     @cached_property
     def stem_set(self) -> frozenset[str]:

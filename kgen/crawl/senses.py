@@ -152,14 +152,14 @@ W_INTANGIBLE_OBJECT = -1.0  # a bodily action done to a group, a message, an ide
 W_DERIVED = 1.5  # the verb is the act a noun sense of the same word names ("juggling": juggle)
 W_NAMES_WEAK = 1.0  # the action named as a participle in an object's gloss ("folded sheets")
 W_HYPERNYM = 3.0  # times 1 (hypernym within 2 steps), 0.75 (3-4 steps), 0.5 (5-6 steps)
-W_DOMAIN = 2.5
+W_DOMAIN = 3.5
 W_SHARED_DOMAIN = 1.5
 W_OBJECTS = 1.0  # times 0..2: how like the objects of the verb's examples the object is
 MIN_OBJECT_SIMILARITY = 0.5
 W_QUALIFIER_ISA = 5.0  # "hurling (sport)": the name says what kind of thing it is
 W_QUALIFIER_DOMAIN = 2.5
 W_QUALIFIER_NAMES = 1.5
-HYPERNYM_MAX_DISTANCE = 6
+HYPERNYM_MAX_DISTANCE = 10
 HYPERNYM_MIN_DEPTH = 3  # and never the top nodes' lemmas (GENERIC_HYPERNYMS)
 # Lemmas of WordNet's top nodes: too general to tell senses apart when a gloss names them.
 GENERIC_HYPERNYMS = frozenset(
@@ -388,20 +388,14 @@ class Discourse:
                     if word not in STOPWORDS:
                         self.objects.setdefault(stem(word), set()).add(class_name)
 
-    def matters(self, class_name: str, phrase: Phrase, roles: list[str]) -> bool:
-        """Whether the dataset can change this class's choice: a name of one chunk (the dataset's
-        objects are its context), or an action word other classes voted on."""
-        if len(phrase.chunks) == 1:
-            return True
-        for chunk, role in zip(phrase.chunks, roles, strict=True):
-            if role not in ("action", "gerund-alone", "alone"):
+    def has_votes(self, class_name: str, word: str) -> bool:
+        """Whether enough *other* classes chose a sense for the action word ``word``."""
+        for (voted_word, _pos), votes in self.votes.items():
+            if voted_word != word:
                 continue
-            for (word, _pos), votes in self.votes.items():
-                if word != chunk.text:
-                    continue
-                own = sum(1 for key, _ in self.by_class.get(class_name, []) if key[0] == word)
-                if sum(votes.values()) - own >= MIN_DISCOURSE_VOTES:
-                    return True
+            own = sum(1 for key, _ in self.by_class.get(class_name, []) if key[0] == word)
+            if sum(votes.values()) - own >= MIN_DISCOURSE_VOTES:
+                return True
         return False
 
     def object_words(self, class_name: str) -> set[str]:
@@ -455,7 +449,7 @@ def choose_dataset_senses(
         discourse.add_objects(item.class_name, item.phrase, roles[item.class_name])
     final: dict[str, list[ChunkChoice]] = {}
     for item in names:
-        if discourse.matters(item.class_name, item.phrase, roles[item.class_name]):
+        if _dataset_matters(chooser, discourse, item, roles[item.class_name]):
             final[item.class_name] = chooser.choose(
                 item.phrase,
                 class_name=item.class_name,
@@ -466,6 +460,25 @@ def choose_dataset_senses(
         else:
             final[item.class_name] = first[item.class_name]
     return final
+
+
+def _dataset_matters(
+    chooser: SenseChooser, discourse: Discourse, item: NameToChoose, roles: list[str]
+) -> bool:
+    """Whether the dataset can change this class's choice (``choose``: the dataset speaks only where
+    the name says nothing else): a name of one chunk, or an action word other classes voted on
+    whose name's other chunks WordNet does not know."""
+    chunks = item.phrase.chunks
+    if len(chunks) == 1:
+        return True
+    for i, (chunk, role) in enumerate(zip(chunks, roles, strict=True)):
+        if role not in ("action", "gerund-alone", "alone"):
+            continue
+        if any(chooser.has_senses(item.phrase, j) for j in range(len(chunks)) if j != i):
+            continue
+        if discourse.has_votes(item.class_name, chunk.text):
+            return True
+    return False
 
 
 def _by_index(
@@ -533,6 +546,11 @@ class SenseChooser:
                 self._unary(candidate, chunk, role, has_object, top, pos_total[pos], top_pos)
         self._inherit_frequency(found)
         return list(found.values())
+
+    def has_senses(self, phrase: Phrase, index: int) -> bool:
+        """Whether WordNet knows chunk ``index`` of ``phrase`` at all."""
+        chunk = phrase.chunks[index]
+        return any(self.wordnet.lemmas_for(chunk.entry, pos) for pos in ("noun", "verb", "adj", "adv"))
 
     def _inherit_frequency(self, found: dict[str, Candidate]) -> None:
         """A sense that is a kind of a more frequent sense of the same word ("prepare for eating by
@@ -1098,8 +1116,13 @@ class SenseChooser:
                     candidate.unary.extend(self.qualifier_evidence(candidate, phrase.qualifiers))
                 self._base_candidates[base_key] = base
             found = [replace(c, unary=list(c.unary)) for c in base]
+            # The dataset speaks only where the name says nothing else: one chunk alone, or other
+            # chunks WordNet does not know ("playing dhol").
+            uninformed = all(
+                not self.has_senses(phrase, j) for j in range(len(chunks)) if j != i
+            )
             for candidate in found:
-                if discourse is not None and class_name is not None:
+                if discourse is not None and class_name is not None and uninformed:
                     share, votes = discourse.share(
                         class_name, chunks[i].text, candidate.synset.pos, candidate.synset.id
                     )
