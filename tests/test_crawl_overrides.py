@@ -4,6 +4,7 @@ descriptions.json, end to end through the CLI (offline, on the sense fixture's W
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from crawl_content import crawl_environment
@@ -167,7 +168,7 @@ def test_descriptions_record_each_sense_choice_and_the_report_sums_them_up(
     [text] = [t for t in catch.texts if t.used]
     choice = text.choice
     assert choice is not None and choice.chunk == "catch" and choice.role == "alone"
-    assert choice.sense_id == "%s" % choice.sense_id and choice.runners_up and choice.candidates == 3
+    assert re.fullmatch(r"\d{8}-v", choice.sense_id) and choice.runners_up and choice.candidates == 3
     assert choice.margin == round(choice.score - choice.runners_up[0].score, 3)
     assert any(line.startswith(("+", "-")) and "frequency:" in line for line in choice.evidence)
     assert catch.low_confidence == (["catch"] if choice.low_confidence else [])

@@ -3,20 +3,14 @@ WordNet written in the real file formats (``sense_fixture.py``)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sense_fixture import sense_wordnet
 
 from kgen.crawl.dictionary import short_gloss_extension, wordnet_definition
+from kgen.crawl.discourse import NameToChoose, choose_dataset_senses
 from kgen.crawl.phrase import analyse
 from kgen.crawl.refine import REFINED_WORD_BUDGET, ChunkDefinitions, refine
-from kgen.crawl.senses import (
-    ChunkChoice,
-    NameToChoose,
-    SenseChooser,
-    choose_dataset_senses,
-)
+from kgen.crawl.senses import ChunkChoice, SenseChooser
 from kgen.crawl.wordnet import WordNet
 
 

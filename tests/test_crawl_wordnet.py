@@ -9,8 +9,8 @@ from crawl_content import WIKTIONARY_ENTRIES
 from wordnet_fixture import small_wordnet
 
 from kgen.crawl.dictionary import is_vacuous, wiktionary_definition
-from kgen.crawl.senses import SenseChooser
 from kgen.crawl.phrase import analyse, gerund, is_gerund, sanitize_title, wikipedia_titles
+from kgen.crawl.senses import SenseChooser
 from kgen.crawl.wikitext import english_section
 from kgen.crawl.wiktionary import WiktionaryEntry
 from kgen.crawl.wordnet import WordNet

@@ -12,8 +12,8 @@ from rich.table import Table
 from kgen.cache import ResponseCache
 from kgen.console import out_console, warn
 from kgen.crawl.crawler import CrawlOutcome, CrawlSettings, crawl
-from kgen.crawl.explain import explain_class, print_explanation
 from kgen.crawl.descriptions import SOURCE_NAMES, SourceName
+from kgen.crawl.explain import explain_class, print_explanation
 from kgen.crawl.http import (
     DEFAULT_CONCURRENCY,
     DEFAULT_RETRIES,

@@ -44,7 +44,7 @@ from kgen.crawl.dictionary import (
     wiktionary_definition,
     wordnet_definition,
 )
-from kgen.crawl.overrides import ClassOverride, Overrides, default_overrides_path, load_overrides
+from kgen.crawl.discourse import NameToChoose, choose_dataset_senses
 from kgen.crawl.http import (
     DEFAULT_CONCURRENCY,
     DEFAULT_TIMEOUT_S,
@@ -54,6 +54,7 @@ from kgen.crawl.http import (
 )
 from kgen.crawl.mediawiki import MAX_TITLES_PER_REQUEST
 from kgen.crawl.network import NetworkProbe
+from kgen.crawl.overrides import ClassOverride, Overrides, default_overrides_path, load_overrides
 from kgen.crawl.phrase import Chunk, Phrase, analyse, sanitize_title, wikipedia_titles
 from kgen.crawl.refine import (
     MAX_SENTENCES,
@@ -62,14 +63,8 @@ from kgen.crawl.refine import (
     ChunkDefinitions,
     refine,
 )
-from kgen.crawl.senses import (
-    LOW_CONFIDENCE_MARGIN,
-    ChunkChoice,
-    NameToChoose,
-    SenseChooser,
-    choose_dataset_senses,
-    mostly_verb,
-)
+from kgen.crawl.roles import mostly_verb
+from kgen.crawl.senses import LOW_CONFIDENCE_MARGIN, ChunkChoice, SenseChooser
 from kgen.crawl.textclean import clean_encyclopedia_text
 from kgen.crawl.wikipedia import SEARCH_LIMIT, Wikipedia, wikipedia_api
 from kgen.crawl.wiktionary import Wiktionary, WiktionaryEntry, wiktionary_api

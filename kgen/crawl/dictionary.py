@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from kgen.crawl.descriptions import SenseCandidate, SenseChoice
-from kgen.crawl.phrase import Chunk
-from kgen.crawl.senses import ChunkChoice, is_vacuous, mostly_verb
+from kgen.crawl.gloss import is_vacuous
+from kgen.crawl.roles import mostly_verb
+from kgen.crawl.senses import ChunkChoice
 from kgen.crawl.textclean import words_of
 from kgen.crawl.wikitext import WiktionaryDefinition
 from kgen.crawl.wiktionary import WiktionaryEntry

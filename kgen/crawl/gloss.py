@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import cached_property, lru_cache
+from functools import cache, cached_property
 
 from kgen.crawl.phrase import STOPWORDS
 from kgen.crawl.textclean import stem, words_of
@@ -31,14 +31,14 @@ _NOUN_MARKERS = frozenset("a an the this that each every any one his her their y
 _VERB_MARKERS = frozenset(["to"])
 
 
-@lru_cache(maxsize=None)
+@cache
 def gloss_words(text: str) -> tuple[str, ...]:
     """The content words of ``text``, lower case, possessives dropped."""
     words = (re.sub(r"['’]s$", "", w) for w in words_of(text))
     return tuple(w for w in words if w and w not in STOPWORDS)
 
 
-@lru_cache(maxsize=None)
+@cache
 def word_phrase(text: str) -> tuple[str, ...]:
     """A lemma as a tuple of its content words, unstemmed ('musical instrument'); () if generic."""
     words = gloss_words(text.replace("_", " "))
@@ -47,7 +47,7 @@ def word_phrase(text: str) -> tuple[str, ...]:
     return words
 
 
-@lru_cache(maxsize=None)
+@cache
 def stem_phrase(text: str) -> tuple[str, ...]:
     """A word or lemma as a tuple of stems ('playing' -> ('play',)); () if generic."""
     words = gloss_words(text.replace("_", " "))
@@ -153,6 +153,25 @@ class Gloss:
         if len(phrase) == 1:
             return True
         return _holds(self.definition_words if definition_only else self.content_words, phrase)
+
+
+_ACT_OF = re.compile(r"^(?:the |an? )?(?:act|action|activity|process|practice) of (\w+)")
+
+
+def is_vacuous(text: str, forms: set[str]) -> bool:
+    """Whether ``text`` only restates one of ``forms``: it mentions the word and adds fewer than two
+    other content words ('play golf', 'do a somersault'), or reads 'the act of <word>'."""
+    words = words_of(text)
+    if not words:
+        return True
+    form_words = {w for form in forms for w in words_of(form)}
+    if not form_words & set(words):
+        return False
+    others = [w for w in words if w not in form_words and w not in STOPWORDS]
+    if len(others) < 2:
+        return True
+    match = _ACT_OF.match(text.lower())
+    return bool(match and match.group(1) in form_words)
 
 
 def _holds(sequence: tuple[str, ...], phrase: tuple[str, ...]) -> bool:

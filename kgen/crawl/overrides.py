@@ -113,7 +113,7 @@ def load_overrides(path: Path, class_names: list[str]) -> Overrides:
     if not path.is_file():
         raise InputError(
             f"overrides file {path} does not exist",
-            hint=f"create it (see docs/crawl.md, 'Overrides'), or drop --overrides",
+            hint="create it (see docs/crawl.md, 'Overrides'), or drop --overrides",
         )
     text = path.read_text(encoding="utf-8")
     try:

@@ -1,59 +1,60 @@
 """Which WordNet sense each chunk of a class name stands for: every candidate scored, every score
 explained.
 
-A class name ("playing cello", "cricket bowling", "hurling (sport)") is cut into chunks
-(``phrase.py``). Every sense WordNet lists for a chunk, under every part of speech and every lemma
-the chunk may stand for (morphy's base forms, exception lists, spelling variants: "legs" is "legs"
-and "leg", "dying" is "die" and "dye"), is a *candidate*. Each candidate earns points for what is
-known about it alone (*unary evidence*); each pair of candidates of two chunks earns points for
-fitting together (*context evidence*). The senses chosen for a name are the combination with the
-highest total; the runner-up of a chunk is the best total with another sense of that chunk. All
-weights are the module's constants; the papers do not say how senses were picked (ER-ZSAR:
-"the best matching definition"), so every rule here is kgen's choice, tuned by hand on a labelled
-sample of HMDB51, UCF101 and Kinetics-400 classes (``tests/data/sense_labels``) and checked on a
+A class name ("playing cello", "cricket bowling", "hurling (sport)") is cut into chunks and
+qualifiers (``phrase.py``), each chunk given a role (``roles.py``). Every sense WordNet lists for a
+chunk, under every part of speech and every lemma the chunk may stand for (morphy's base forms and
+exception lists, spelling variants: "legs" is "legs" and "leg", "dying" is "die" and "dye"), is a
+*candidate*. Each candidate earns points for what is known about it alone (*unary evidence*); each
+pair of candidates of two chunks earns points for fitting together (*context evidence*). The
+senses chosen for a name are the combination with the highest total; a chunk's runner-up is the
+best total with another of its senses, and the margin between them says how close the call was.
+The dataset's other classes add evidence where a name says nothing else (``discourse.py``). All
+weights are the module's constants; the papers do not say how senses were picked (ER-ZSAR: "the
+best matching definition"), so every rule here is kgen's choice, set by hand on a labelled sample
+of HMDB51, UCF101 and Kinetics-400 classes (``tests/data/sense_labels``) and checked on a
 held-out part of it.
 
 Unary evidence:
 
-* ``frequency``: WordNet's own prior. Within a part of speech, the log of the sense's tag count in
-  the semantic concordance (``cntlist.rev``) relative to the chunk's most frequent sense, and the
-  log of its sense number; across parts of speech, the log of the counts of each part of speech
-  ("still" is an adjective far more often than a noun).
-* ``role``: the part the chunk plays. The *action* (a gerund, or a verb-first name's first chunk)
-  wants a verb, else a noun of act; a name of one chunk (``alone``) a verb or a noun of act or event
-  (a noun of artifact is fine: "sword", "balance beam"); the *head* of a noun compound (its last
-  chunk: "golf *swing*", "basketball *dunk*") a noun of act; a *modifier* ("*cricket* bowling",
-  "*still* rings") a noun or an adjective; an *object* ("kick *ball*") a noun, and not an abstract
-  one (time, attribute, state, feeling ...: "opening *present*" is a gift, not the present time).
-* ``frames``: for a verb in the action role, WordNet's verb frames: a frame with a human subject
-  ("Somebody ----s") is expected; a verb with an object after it wants a transitive frame, a verb
-  alone an intransitive one ("clap one's hands together", not "put quickly or forcibly").
-* ``agent``: for the action verb, who acts in the sense's first usage example: nobody (an
-  imperative) or a person is a human action; a thing ("the stock market plunged", "the rock caught
-  her") is not.
-* ``restates``: a gloss that only restates the word ("play golf") loses points; it is no longer
-  dropped outright (that dropped right senses such as "cover with wax").
-* ``register``: a gloss marked informal, slang, obsolete ... loses points; ``instance``: a proper
-  noun (a city, a person: "Burger", "Charleston") loses many.
-* ``discourse``: within one dataset a word tends to keep its sense ("one sense per discourse",
-  Gale, Church & Yarowsky 1992): a chunk gains points for the sense the same word got, with clear
-  evidence, in the dataset's other classes ("playing dhol": "dhol" is not in WordNet, but every
-  other "playing <instrument>" class of UCF101 chose "perform music on (a musical instrument)").
-
-Context evidence (between candidates ``a`` and ``b`` of two chunks, and towards qualifiers):
-
-* ``names``: ``a``'s gloss or examples name ``b``'s word or one of its lemmas ("make a *cake*" for
-  "making a cake"; "the act of swinging a *golf* club" for "golf swing");
-* ``hypernym``: ``a``'s gloss names a lemma of one of ``b``'s hypernyms ("perform music on (a
-  *musical instrument*)" and cello -> bowed stringed instrument -> stringed instrument -> musical
-  instrument; "participate in games or *sport*" and basketball -> court game -> athletic game ->
-  sport);
-* ``domain``: ``a``'s topic domain (WordNet's ``;c`` pointers) is ``b`` or one of its hypernyms
-  ("hurl a cricket ball ...", domain cricket (the game), so "cricket" is the game, not the insect);
-* ``objects``: the lexicographer file of the nouns in a verb sense's examples is the object's
-  ("Cook me dinner", "fix breakfast": food, so "making pizza" is cooking, not "engage in");
-* ``qualifier``: a bracketed qualifier names a hypernym or the domain of the sense ("hurling
+* ``frequency``: WordNet's prior: the log of the sense's tag count in the semantic concordance
+  (``cntlist.rev``) against the chunk's most frequent sense, the log of its sense number, and the
+  log of the counts of its part of speech ("still" is an adjective far more often than a noun). A
+  sense that is a kind of a more frequent sense of the same word ("prepare for eating by applying
+  heat" under "make or cause to be or to become") takes that sense's points less INHERIT_GAP:
+  taggers chose the general sense.
+* ``role``: the part of speech and lexicographer file the chunk's role wants. The action wants a
+  verb (a bodily one: verb.body, contact, motion ...; one whose gloss names a body part), else a
+  noun of act; a lone -ing word the verb first; a name alone a verb or a noun of act, event or
+  artifact ("sword", "balance beam"); a noun compound's head ("golf *swing*") a noun of act; a
+  modifier ("*cricket* bowling", "*still* rings") a noun or an adjective; an object ("kick *ball*")
+  a noun, and not an abstract one ("opening *present*" is a gift, not the present time).
+* ``frames``: for the action verb, WordNet's verb frames: a person as subject ("Somebody ----s");
+  a transitive frame when an object follows, an intransitive one when none does.
+* ``agent``: who acts in the sense's examples: a person or nobody (an imperative) is a human
+  action; only things ("the stock market plunged", "the rock caught her") is not.
+* ``derived``: a gerund's own noun of act derived from this verb sense ("juggling": "throwing and
+  catching several objects simultaneously"), weighted by that noun sense's frequency.
+* ``restates``, ``register``, ``instance``: a gloss that only restates the word ("play golf"), one
+  marked informal or slang, and a proper noun ("Burger", "Charleston") lose points; none is dropped
+  outright (dropping dropped right senses such as "cover with wax").
+* ``qualifier``: a bracketed qualifier names a kind or the topic domain of the sense ("hurling
   (sport)": the Irish game, not "throw forcefully").
+
+Context evidence (between candidates ``a`` and ``b`` of two chunks, both directions):
+
+* ``names``: ``a``'s gloss names ``b``'s word ("the act of swinging a *golf* club" for "golf
+  swing"); strongest when it is the object of the verb in ``a``'s example ("make *the bed*", "toss
+  *the salad*"), or when the example's object is a synonym only ``b`` has ("tie a *necktie*");
+* ``hypernym``: ``a``'s definition names a kind ``b`` is, the more specific the stronger ("perform
+  music on (a *musical instrument*)" and cello; "participate in games or *sport*" and basketball),
+  or ``a`` is a kind of ``b`` ("sumo" and the sport of wrestling);
+* ``domain``: ``a``'s topic domain (WordNet's ``;c``) is ``b`` or a kind of it ("hurl a cricket
+  ball ...", domain cricket the game: "cricket" is the game, not the insect);
+* ``objects``: the verb's examples act on things like the object (Wu & Palmer similarity: "Cook me
+  dinner" and pizza), and a bodily action on an intangible thing loses ("set the table" is no
+  table of data);
+* ``frames``: a verb that takes a person as object and an animate object ("feeding birds").
 """
 
 from __future__ import annotations
@@ -61,14 +62,18 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from functools import cached_property, lru_cache
 from itertools import product
+from typing import TYPE_CHECKING
 
-from kgen.crawl.gloss import GENERIC_WORDS, Gloss, gloss_words, stem_phrase, word_phrase
+from kgen.crawl.gloss import Gloss, gloss_words, is_vacuous, stem_phrase, word_phrase
 from kgen.crawl.phrase import STOPWORDS, Chunk, Phrase, Qualifier
+from kgen.crawl.roles import after_preposition, chunk_roles
 from kgen.crawl.textclean import stem, words_of
+
+if TYPE_CHECKING:
+    from kgen.crawl.discourse import Discourse
 from kgen.crawl.wordnet import (
     INSTANCE_HYPERNYM,
     TOPIC_DOMAIN,
@@ -140,18 +145,17 @@ W_RESTATES = -1.5
 W_REGISTER = -2.0
 W_INSTANCE = -3.0
 W_DISCOURSE = 2.0  # times the share of the dataset's other confident choices of the same word
-MIN_DISCOURSE_VOTES = 2
 W_DATASET = 0.75  # a one-chunk name's sense names a thing the dataset's other classes act on
 # context
 W_NAMES = 2.5
 W_NAMES_FROM_OBJECT = 1.5  # an object's definition names the action's word
 W_NAMES_EXAMPLE = 1.5  # named only in an example ("make a cake"): usage, not definition
 W_NAMES_EXAMPLE_OBJECT = 5.0  # named as the object of the verb in an example ("make the bed")
-W_ANIMATE_OBJECT = 0.75
-W_INTANGIBLE_OBJECT = -1.0  # a bodily action done to a group, a message, an idea ... ("set the table")  # the verb takes a person as object (frame 9 ...) and the object is animate
+W_ANIMATE_OBJECT = 0.75  # the verb takes a person as object (frame 9 ...) and the object is animate
+W_INTANGIBLE_OBJECT = -1.0  # a bodily action done to a group, a message, an idea ("set the table")
 W_DERIVED = 1.5  # the verb is the act a noun sense of the same word names ("juggling": juggle)
 W_NAMES_WEAK = 1.0  # the action named as a participle in an object's gloss ("folded sheets")
-W_HYPERNYM = 3.0  # times 1 (hypernym within 2 steps), 0.75 (3-4 steps), 0.5 (5-6 steps)
+W_HYPERNYM = 3.0  # times how specific the kind named is: min(1, (depth - 2) / 5)
 W_DOMAIN = 3.5
 W_SHARED_DOMAIN = 1.5
 W_OBJECTS = 1.0  # times 0..2: how like the objects of the verb's examples the object is
@@ -171,7 +175,9 @@ GENERIC_HYPERNYMS = frozenset(
     piece region area process change action movement motion natural_object""".split()
 )
 PRUNE_BELOW = 9.0  # candidates this far below their chunk's best own score are not paired
-LOW_CONFIDENCE_MARGIN = 1.0  # a choice this close to its runner-up is listed for review
+# A choice this close to its runner-up is listed for review: on the labelled sample that flags
+# about a quarter of the classes and more than half of the wrong choices.
+LOW_CONFIDENCE_MARGIN = 0.5
 MAX_RUNNERS_UP = 3
 _JOINT_LIMIT = 20000  # combinations tried exhaustively; beyond, each chunk keeps its best few
 
@@ -179,7 +185,6 @@ _REGISTER_NOTE = re.compile(
     r"\b(?:informal|slang|obsolete|archaic|dated|vulgar|offensive|obscene|disparaging|derogatory)\b",
     re.IGNORECASE,
 )
-_ACT_OF = re.compile(r"^(?:the |an? )?(?:act|action|activity|process|practice) of (\w+)")
 _HUMAN_WORDS = frozenset("i you he she we they who someone somebody everyone people man woman men women".split())
 _THING_WORDS = frozenset("it this that these those".split())
 _GENERIC_BODY = frozenset("body bodily part parts organ organs tissue".split())
@@ -187,85 +192,6 @@ _DETERMINERS = frozenset(
     "a an the my your his her its our their this that these those some any me him us them you "
     "one two three several many more".split()
 )
-
-
-def is_vacuous(text: str, forms: set[str]) -> bool:
-    """Whether ``text`` only restates one of ``forms``: it mentions the word and adds fewer than two
-    other content words ('play golf', 'do a somersault'), or reads 'the act of <word>'."""
-    words = words_of(text)
-    if not words:
-        return True
-    form_words = {w for form in forms for w in words_of(form)}
-    if not form_words & set(words):
-        return False
-    others = [w for w in words if w not in form_words and w not in STOPWORDS]
-    if len(others) < 2:
-        return True
-    match = _ACT_OF.match(text.lower())
-    return bool(match and match.group(1) in form_words)
-
-
-# -- what a chunk plays ----------------------------------------------------------------------------
-
-
-def pos_counts(wordnet: WordNet, text: str) -> dict[Pos, int]:
-    """Tag counts of ``text`` per part of speech, over every lemma it may stand for."""
-    counts: dict[Pos, int] = {}
-    for pos in ("noun", "verb", "adj", "adv"):
-        total = 0
-        for lemma in wordnet.lemmas_for(text, pos):
-            total += sum(wordnet.sense_count(lemma, s) for s in wordnet.synsets(lemma, pos))
-            if not wordnet.has_sense_counts():
-                total += wordnet.tagged_count(lemma, pos)
-        counts[pos] = total
-    return counts
-
-
-def mostly_verb(wordnet: WordNet, text: str) -> bool:
-    """Whether ``text`` is used as a verb at least as often as as anything else (and is a verb)."""
-    counts = pos_counts(wordnet, text.split()[0]) if text.split() else {}
-    verb = counts.get("verb", 0)
-    if not wordnet.lemmas_for(text.split()[0], "verb"):
-        return False
-    return verb >= max(1, *(counts.get(p, 0) for p in ("noun", "adj", "adv")))
-
-
-PREPOSITIONS = frozenset(
-    "in on at to into onto from with without by for over under about around through across along "
-    "against between behind before after off out up down".split()
-)
-
-
-def after_preposition(phrase: Phrase, chunk: Chunk) -> bool:
-    """Whether a preposition stands between the name's action and ``chunk`` ("running *on*
-    treadmill", "exercising *with* an exercise ball"): then the chunk is no direct object."""
-    start = 0
-    for other in phrase.chunks:
-        if other.action and other.position < chunk.position:
-            start = other.position + len(other.text.split())
-    return any(word in PREPOSITIONS for word in phrase.words[start : chunk.position])
-
-
-def chunk_roles(wordnet: WordNet, phrase: Phrase) -> list[str]:
-    """The role of each chunk: ``alone`` / ``gerund-alone`` (the whole name), ``action`` (gerunds, or
-    the first chunk of a name that starts with a verb), ``object`` (after the action),
-    ``modifier`` (before it, or before the head of a noun compound), ``head`` (the last chunk of a
-    noun compound such as "golf swing")."""
-    chunks = phrase.chunks
-    if not chunks:
-        return []
-    if len(chunks) == 1:
-        return ["gerund-alone" if chunks[0].gerund else "alone"]
-    gerunds = [i for i, c in enumerate(chunks) if c.gerund]
-    if gerunds:
-        first = gerunds[0]
-        return [
-            "action" if i in gerunds else ("modifier" if i < first else "object")
-            for i in range(len(chunks))
-        ]
-    if mostly_verb(wordnet, chunks[0].entry):
-        return ["action"] + ["object"] * (len(chunks) - 1)
-    return ["modifier"] * (len(chunks) - 1) + ["head"]
 
 
 # -- evidence ----------------------------------------------------------------------------------------
@@ -357,63 +283,6 @@ class ChunkChoice:
         return kind if points > 0 else "frequency"
 
 
-@dataclass
-class Discourse:
-    """The senses a dataset's classes chose with clear evidence, per word (one sense per discourse)."""
-
-    votes: dict[tuple[str, str], Counter[str]] = field(default_factory=dict)  # (word, pos) -> id -> n
-    by_class: dict[str, list[tuple[tuple[str, str], str]]] = field(default_factory=dict)
-    objects: dict[str, set[str]] = field(default_factory=dict)  # stem -> classes acting on it
-
-    def add(self, class_name: str, choices: Iterable[ChunkChoice]) -> None:
-        for choice in choices:
-            if choice.chosen is None or choice.pinned is not None:
-                continue
-            if choice.role not in ("action", "gerund-alone", "alone"):
-                continue  # the action's word: "playing" keeps its sense across "playing <instrument>"
-            margin = choice.margin
-            if margin is None or margin < LOW_CONFIDENCE_MARGIN:
-                continue
-            if not any(e.kind in CONTEXT_KINDS and e.points > 0 for e in choice.chosen.evidence):
-                continue  # a choice the name's context did not support is no precedent
-            key = (choice.chunk.text, choice.chosen.pos)
-            self.votes.setdefault(key, Counter())[choice.chosen.id] += 1
-            self.by_class.setdefault(class_name, []).append((key, choice.chosen.id))
-
-    def add_objects(self, class_name: str, phrase: Phrase, roles: list[str]) -> None:
-        """Remember the things a class name acts on (its non-action chunks), as dataset context."""
-        for chunk, role in zip(phrase.chunks, roles, strict=True):
-            if role in ("object", "modifier", "head"):
-                for word in words_of(chunk.text):
-                    if word not in STOPWORDS:
-                        self.objects.setdefault(stem(word), set()).add(class_name)
-
-    def has_votes(self, class_name: str, word: str) -> bool:
-        """Whether enough *other* classes chose a sense for the action word ``word``."""
-        for (voted_word, _pos), votes in self.votes.items():
-            if voted_word != word:
-                continue
-            own = sum(1 for key, _ in self.by_class.get(class_name, []) if key[0] == word)
-            if sum(votes.values()) - own >= MIN_DISCOURSE_VOTES:
-                return True
-        return False
-
-    def object_words(self, class_name: str) -> set[str]:
-        """Stems of what the dataset's *other* classes act on."""
-        return {w for w, owners in self.objects.items() if owners - {class_name}}
-
-    def share(self, class_name: str, word: str, pos: str, synset_id: str) -> tuple[float, int]:
-        """The share of the *other* classes' votes for ``word`` that went to ``synset_id``."""
-        votes = Counter(self.votes.get((word, pos), Counter()))
-        for key, voted in self.by_class.get(class_name, []):
-            if key == (word, pos):
-                votes[voted] -= 1
-        total = sum(n for n in votes.values() if n > 0)
-        if total < MIN_DISCOURSE_VOTES:
-            return 0.0, total
-        return max(votes.get(synset_id, 0), 0) / total, total
-
-
 HANDLING_VERB_FILES = PHYSICAL_VERB_FILES | {"verb.change"}  # acts on tangible things
 INTANGIBLE_NOUN_FILES = ABSTRACT_NOUN_FILES | {"noun.group", "noun.communication"}
 MAIN_ROLES = frozenset({"action", "head", "alone", "gerund-alone"})
@@ -421,66 +290,6 @@ ANIMATE_NOUN_FILES = frozenset({"noun.animal", "noun.person"})
 # frames whose one object is a person ("Somebody ----s somebody"); 14/15 are datives ("feed the
 # guests the nuts": the person receives, the object is the thing)
 PERSON_OBJECT_FRAMES = frozenset({9, 10, 17, 18, 20, 24, 25, 30})
-@dataclass(frozen=True)
-class NameToChoose:
-    """A class name for :func:`choose_dataset_senses`, with the user's pins."""
-
-    class_name: str
-    phrase: Phrase
-    pins: Mapping[int, Synset] | None = None
-    pinned_from: str | None = None
-
-
-def choose_dataset_senses(
-    chooser: SenseChooser, names: list[NameToChoose]
-) -> dict[str, list[ChunkChoice]]:
-    """The senses of every class name of a dataset, in two passes: the second knows what the first
-    chose across the dataset (one sense per discourse; what the other classes act on) and is run
-    only for the classes it can change."""
-    discourse = Discourse()
-    first: dict[str, list[ChunkChoice]] = {}
-    roles: dict[str, list[str]] = {}
-    for item in names:
-        first[item.class_name] = chooser.choose(
-            item.phrase, class_name=item.class_name, pins=item.pins, pinned_from=item.pinned_from
-        )
-        roles[item.class_name] = chunk_roles(chooser.wordnet, item.phrase)
-        discourse.add(item.class_name, first[item.class_name])
-        discourse.add_objects(item.class_name, item.phrase, roles[item.class_name])
-    final: dict[str, list[ChunkChoice]] = {}
-    for item in names:
-        if _dataset_matters(chooser, discourse, item, roles[item.class_name]):
-            final[item.class_name] = chooser.choose(
-                item.phrase,
-                class_name=item.class_name,
-                discourse=discourse,
-                pins=item.pins,
-                pinned_from=item.pinned_from,
-            )
-        else:
-            final[item.class_name] = first[item.class_name]
-    return final
-
-
-def _dataset_matters(
-    chooser: SenseChooser, discourse: Discourse, item: NameToChoose, roles: list[str]
-) -> bool:
-    """Whether the dataset can change this class's choice (``choose``: the dataset speaks only where
-    the name says nothing else): a name of one chunk, or an action word other classes voted on
-    whose name's other chunks WordNet does not know."""
-    chunks = item.phrase.chunks
-    if len(chunks) == 1:
-        return True
-    for i, (chunk, role) in enumerate(zip(chunks, roles, strict=True)):
-        if role not in ("action", "gerund-alone", "alone"):
-            continue
-        if any(chooser.has_senses(item.phrase, j) for j in range(len(chunks)) if j != i):
-            continue
-        if discourse.has_votes(item.class_name, chunk.text):
-            return True
-    return False
-
-
 def _by_index(
     combo: tuple[Candidate, ...], key: int, other: Candidate
 ) -> tuple[Candidate, Candidate]:
@@ -991,7 +800,7 @@ class SenseChooser:
                 genus = self.genus(x.synset)
                 own_words = {word_phrase(chunks[x.index].text), word_phrase(x.lemma.lower())}
                 index = self.ancestor_index(y.synset)
-                for phrase, distance, depth in (
+                for phrase, _distance, depth in (
                     entry for first in x.gloss.word_set & index.keys() for entry in index[first]
                 ):
                     if phrase in own_words or phrase in genus:
