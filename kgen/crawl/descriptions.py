@@ -15,14 +15,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from kgen.console import warn
 from kgen.datasets import Dataset
 from kgen.knowledge.base import ClassTexts, KnowledgeFile, Provenance, register_kind
+from kgen.knowledge.imported import ImportProvenance
 
-SourceName = Literal["wikipedia", "wiktionary", "wordnet"]
+# "imported": a definition read from a paper's released file (``kgen import er-zsar``), never crawled.
+SourceName = Literal["wikipedia", "wiktionary", "wordnet", "imported"]
 SOURCE_NAMES: tuple[SourceName, ...] = ("wikipedia", "wiktionary", "wordnet")
-# Where a text came from: a crawled source, or a user's overrides file ("manual").
-TextSource = Literal["wikipedia", "wiktionary", "wordnet", "manual"]
+# Where a text came from: a crawled source, a paper's released file ("imported"), or a user's
+# overrides file ("manual").
+TextSource = Literal["wikipedia", "wiktionary", "wordnet", "imported", "manual"]
 # How the refined description was made (see docs/crawl.md, "Refinement"); "manual": a hand-written
-# definition from the overrides file.
-RefinedRule = Literal["wikipedia", "dictionary-phrase", "dictionary-words", "manual"]
+# definition from the overrides file; "imported": read from a paper's released file.
+RefinedRule = Literal["wikipedia", "dictionary-phrase", "dictionary-words", "imported", "manual"]
 
 
 class SenseCandidate(BaseModel):
@@ -120,7 +123,7 @@ class DescriptionsFile(KnowledgeFile):
     VERSION = 2
     MIGRATIONS = {1: _from_v1}
 
-    provenance: CrawlProvenance
+    provenance: CrawlProvenance | ImportProvenance
     classes: list[ClassDescription]
 
     def for_class(self, class_id: int) -> ClassDescription | None:
