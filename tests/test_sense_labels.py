@@ -28,11 +28,11 @@ SYSTEM_WORDNET = Path("/usr/share/wordnet")
 # (dataset, split) -> the least share of its labelled classes (WordNet has a sense for) chosen right
 FLOORS = {
     ("hmdb51", "tuned"): 0.96,
-    ("hmdb51", "held_out"): 0.70,
+    ("hmdb51", "held_out"): 0.76,
     ("ucf101", "tuned"): 0.86,
     ("ucf101", "held_out"): 0.77,
     ("k400", "tuned"): 0.86,
-    ("k400", "held_out"): 0.72,
+    ("k400", "held_out"): 0.74,
 }
 
 

@@ -69,7 +69,7 @@ from typing import TYPE_CHECKING
 
 from kgen.crawl.gloss import Gloss, gloss_words, is_vacuous, stem_phrase, word_phrase
 from kgen.crawl.phrase import STOPWORDS, Chunk, Phrase, Qualifier
-from kgen.crawl.roles import after_preposition, chunk_roles
+from kgen.crawl.roles import after_preposition, chunk_roles, pos_counts
 from kgen.crawl.textclean import stem, words_of
 
 if TYPE_CHECKING:
@@ -145,7 +145,7 @@ W_RESTATES = -1.5
 W_REGISTER = -2.0
 W_INSTANCE = -3.0
 W_DISCOURSE = 2.0  # times the share of the dataset's other confident choices of the same word
-W_DATASET = 0.75  # a one-chunk name's sense names a thing the dataset's other classes act on
+W_DATASET = 0.5  # a one-chunk name's sense names a thing the dataset's other classes act on
 # context
 W_NAMES = 2.5
 W_NAMES_FROM_OBJECT = 1.5  # an object's definition names the action's word
@@ -188,6 +188,7 @@ _REGISTER_NOTE = re.compile(
 _HUMAN_WORDS = frozenset("i you he she we they who someone somebody everyone people man woman men women".split())
 _THING_WORDS = frozenset("it this that these those".split())
 _GENERIC_BODY = frozenset("body bodily part parts organ organs tissue".split())
+_BODY_MARKERS = frozenset("the a an his her their your my its our one".split())
 _DETERMINERS = frozenset(
     "a an the my your his her its our their this that these those some any me him us them you "
     "one two three several many more".split()
@@ -322,6 +323,7 @@ class SenseChooser:
         self._base_candidates: dict[tuple[str, int], list[Candidate]] = {}
         self._pairs: dict[tuple[str, int, str, int, str], list[Evidence]] = {}
         self._body_words: dict[str, bool] = {}
+        self._noun_words: dict[str, bool] = {}
         self._derived: dict[str, dict[str, tuple[Synset, float]]] = {}
         self._example_objects: dict[str, tuple[str, ...]] = {}
         self._genus: dict[str, frozenset[tuple[str, ...]]] = {}
@@ -498,7 +500,16 @@ class SenseChooser:
         return cached
 
     def _names_body_part(self, text: str) -> bool:
-        for word in gloss_words(text):
+        """Whether ``text`` names a body part as a noun: a word that is mostly a noun ("remove body
+        *hair*"), or another after an article or a possessive ("clap one's *hands*"); not "*back*
+        and forth", where "back" is an adverb as it mostly is."""
+        previous = ""
+        for token in words_of(text):
+            word = re.sub(r"['’]s$", "", token)
+            marked = previous in _BODY_MARKERS or previous.endswith(("'s", "’s"))
+            previous = token
+            if not marked and not self._mostly_noun(word):
+                continue
             cached = self._body_words.get(word)
             if cached is None:
                 cached = False
@@ -510,6 +521,14 @@ class SenseChooser:
             if cached:
                 return True
         return False
+
+    def _mostly_noun(self, word: str) -> bool:
+        cached = self._noun_words.get(word)
+        if cached is None:
+            counts = pos_counts(self.wordnet, word)
+            cached = counts.get("noun", 0) >= max(counts.values(), default=0)
+            self._noun_words[word] = cached
+        return cached
 
     def _example_agent(self, synset: Synset) -> str | None:
         """'human' when a person (or nobody: an imperative) does the action in one of the synset's
