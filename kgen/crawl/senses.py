@@ -67,7 +67,7 @@ from dataclasses import dataclass, field, replace
 from itertools import product
 from typing import TYPE_CHECKING
 
-from kgen.crawl.gloss import Gloss, gloss_words, is_vacuous, stem_phrase, word_phrase
+from kgen.crawl.gloss import Gloss, is_vacuous, stem_phrase, word_phrase
 from kgen.crawl.phrase import STOPWORDS, Chunk, Phrase, Qualifier
 from kgen.crawl.roles import after_preposition, chunk_roles, pos_counts
 from kgen.crawl.textclean import stem, words_of
