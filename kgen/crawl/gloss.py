@@ -24,6 +24,7 @@ GENERIC_WORDS = frozenset(
     various kind type form way manner move moving cause causing become having being get take give
     also very small large long short particular purpose another other others""".split()
 )
+_POSSESSIVE = re.compile(r"['’]s$")
 # Plurals WordNet lists as lemmas of their own, so that morphy does not reduce them.
 IRREGULAR_PLURALS = {"people": "person", "persons": "person"}
 # Words before a noun ("a *set* of data": no verb) and before a verb ("to *set*": no noun).
@@ -34,7 +35,7 @@ _VERB_MARKERS = frozenset(["to"])
 @cache
 def gloss_words(text: str) -> tuple[str, ...]:
     """The content words of ``text``, lower case, possessives dropped."""
-    words = (re.sub(r"['’]s$", "", w) for w in words_of(text))
+    words = (_POSSESSIVE.sub("", w) for w in words_of(text))
     return tuple(w for w in words if w and w not in STOPWORDS)
 
 
@@ -67,7 +68,7 @@ class Gloss:
     @cached_property
     def raw_tokens(self) -> tuple[tuple[str, str], ...]:
         """(word, stem) of every word of the gloss, function words included."""
-        words = (re.sub(r"['’]s$", "", w) for w in words_of(self.synset.gloss))
+        words = (_POSSESSIVE.sub("", w) for w in words_of(self.synset.gloss))
         return tuple((w, stem(w)) for w in words if w)
 
     @cached_property

@@ -188,6 +188,7 @@ _REGISTER_NOTE = re.compile(
 _HUMAN_WORDS = frozenset("i you he she we they who someone somebody everyone people man woman men women".split())
 _THING_WORDS = frozenset("it this that these those".split())
 _GENERIC_BODY = frozenset("body bodily part parts organ organs tissue".split())
+_POSSESSIVE = re.compile(r"['’]s$")
 _BODY_MARKERS = frozenset("the a an his her their your my its our one".split())
 _DETERMINERS = frozenset(
     "a an the my your his her its our their this that these those some any me him us them you "
@@ -505,7 +506,7 @@ class SenseChooser:
         and forth", where "back" is an adverb as it mostly is."""
         previous = ""
         for token in words_of(text):
-            word = re.sub(r"['’]s$", "", token)
+            word = _POSSESSIVE.sub("", token)
             marked = previous in _BODY_MARKERS or previous.endswith(("'s", "’s"))
             previous = token
             if not marked and not self._mostly_noun(word):

@@ -163,15 +163,20 @@ class Synset:
     @cached_property
     def examples(self) -> list[str]:
         """The quoted usage examples of the gloss ('"She waved to her friends"')."""
-        return [m.strip() for m in re.findall(r'"([^"]+)"', self.gloss)]
+        return [m.strip() for m in _QUOTED.findall(self.gloss)]
 
     def related(self, *symbols: str) -> list[Pointer]:
         return [p for p in self.pointers if p.symbol in symbols]
 
 
+_QUOTED = re.compile(r'"([^"]+)"')
+_ADJECTIVE_MARKER = re.compile(r"\([a-z]+\)$")
+_COMPACT = str.maketrans("", "", " \t\n_-'’.")
+
+
 def compact_key(text: str) -> str:
     """'push-up', 'push up', 'pushup' -> 'pushup': the key under which spelling variants meet."""
-    return re.sub(r"[\s_\-'’.]+", "", text.lower())
+    return text.lower().translate(_COMPACT)
 
 
 def locate_wordnet_dir(directory: Path | None = None) -> Path:
@@ -532,7 +537,7 @@ class WordNet:
         lex_ids = []
         for i in range(word_count):
             word = fields[4 + 2 * i]
-            word = re.sub(r"\([a-z]+\)$", "", word)  # adjective markers: (a), (p), (ip)
+            word = _ADJECTIVE_MARKER.sub("", word)  # adjective markers: (a), (p), (ip)
             lemmas.append(word.replace("_", " "))
             lex_ids.append(int(fields[5 + 2 * i], 16))
         at = 4 + 2 * word_count
