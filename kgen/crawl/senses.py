@@ -642,6 +642,14 @@ class SenseChooser:
         self._domains[synset.id] = result
         return result
 
+    def _domain_distance(self, domains: frozenset[str], synset: Synset) -> int | None:
+        """How many hypernym steps up from ``synset`` one of ``domains`` is (None: not above it)."""
+        best: int | None = None
+        for (pos, offset), distance in self.wordnet.ancestors(synset).items():
+            if self.wordnet.synset_at(pos, offset).id in domains and (best is None or distance < best):
+                best = distance
+        return best
+
     def lineage(self, synset: Synset) -> frozenset[str]:
         """Ids of ``synset`` and of all its hypernyms."""
         cached = self._lineage.get(synset.id)
@@ -843,8 +851,18 @@ class SenseChooser:
                     )
             x_domains = self.domains(x.synset)
             if x_domains:
-                if x_domains & self.lineage(y.synset):
-                    found.append(Evidence("domain", W_DOMAIN, f"{x.synset.name} is a term of {y.synset.name}'s field"))
+                distance = self._domain_distance(x_domains, y.synset)
+                if distance is not None:
+                    # the field itself ("cricket") is telling; a field far above ("sport" above
+                    # "the game of baseball") fits every kind of it
+                    factor = 1.0 if distance <= 1 else (0.6 if distance <= 3 else 0.3)
+                    found.append(
+                        Evidence(
+                            "domain",
+                            round(W_DOMAIN * factor, 3),
+                            f"{x.synset.name} is a term of {y.synset.name}'s field",
+                        )
+                    )
                 elif x_domains & self.domains(y.synset) and x is a:
                     found.append(Evidence("domain", W_SHARED_DOMAIN, f"{x.synset.name} and {y.synset.name} share a field"))
             if (
