@@ -227,3 +227,22 @@ def test_repair_rounds_sample_warmer_with_their_own_seed(tmp_path) -> None:
         assert answer.attempts == 3
         assert [(r["temperature"], r["seed"]) for r in server.requests] == [(0.0, 0), (0.7, 1), (0.7, 2)]
         client.cache.close()
+
+
+def test_a_list_copied_from_the_worked_example_is_asked_again(tmp_path) -> None:
+    from kgen.llm.types import Example
+
+    example = Example(user="Objects of drinking beer?", answer={"items": ["beer", "glass", "bottle", "hand"]})
+    copied = LLMRequest(
+        purpose="t", messages=(Message(role="user", content="Objects of pouring?"),), spec=SPEC, examples=(example,),
+        example_policy="always",
+    )
+    with FakeOpenAIServer() as server:
+        server.script(Reply(content='{"items": ["beer", "glass", "bottle", "jug"]}'), Reply(content='{"items": ["jug", "glass", "water"]}'))
+        client = make_client(server, tmp_path)
+        [answer] = ask(client, copied)
+        assert answer.value.items == ["jug", "glass", "water"] and answer.attempts == 2  # one shared item is fine
+        assert "Objects of drinking beer?" in json.dumps(server.requests[0]["messages"])
+        # asked afresh: without the example and without the copied answer
+        assert server.requests[1]["messages"] == [{"role": "user", "content": "Objects of pouring?"}]
+        client.cache.close()

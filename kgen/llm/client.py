@@ -12,7 +12,8 @@
    answered this run and ``CONNECT_RETRIES`` more tries fail too), one that answers no try of a
    call within the deadline (hung), bad credentials or an unknown model stop the run
    (:class:`FatalBackendError`).
-4. An answer that does not meet its spec is shown back to the model with the validation error as
+4. An answer that does not meet its spec (or a list answer that is mostly the worked example's
+   own answer: then the question is asked afresh without the example) is shown back to the model with the validation error as
    a new user message, up to ``max_repairs`` times; a repair round samples at temperature
    ``REPAIR_TEMPERATURE`` at least (greedy decoding tends to write the rejected answer again). A
    refusal is not argued with.
@@ -35,7 +36,7 @@ from kgen.cache import ResponseCache
 from kgen.llm.answers import AnswerSpec
 from kgen.llm.backend import Backend
 from kgen.llm.errors import AnswerInvalid, FatalBackendError, RequestRejected, TransientBackendError
-from kgen.llm.lenient import looks_like_refusal
+from kgen.llm.lenient import key_form, looks_like_refusal
 from kgen.llm.ratelimit import RateLimiter
 from kgen.llm.retry import Backoff
 from kgen.llm.types import Completion, Example, Message, SamplingParams
@@ -75,6 +76,10 @@ class AskFailed(Exception):
         super().__init__(f"{purpose}: {reason}")
         self.purpose = purpose
         self.reason = reason
+
+
+class CopiedExample(AnswerInvalid):
+    """A list answer that is mostly the worked example's answer; the repair round goes without it."""
 
 
 def repair_sampling(sampling: SamplingParams, attempt: int) -> SamplingParams:
@@ -145,6 +150,7 @@ class LLMClient:
             return None
         try:
             value = request.spec.check(stored["value"])
+            self._check_not_copied(request, value)
         except AnswerInvalid:
             return None
         return Answer(value=value, text=str(stored.get("text", "")), cached=True, attempts=int(stored.get("attempts", 1)))
@@ -163,10 +169,11 @@ class LLMClient:
                 self._count("cached")
                 return hit
         messages = list(request.messages)
+        examples = self.examples_for(request)
         last_error: AnswerInvalid | None = None
         for attempt in range(self.max_repairs + 1):
             sampling = request.sampling if attempt == 0 else repair_sampling(request.sampling, attempt)
-            completion = await self._call(request, messages, sampling)
+            completion = await self._call(request, messages, sampling, examples)
             if completion.refusal:
                 self._fail(refused=True)
                 raise AskFailed(request.purpose, f"the model refused: {completion.refusal[:200]}")
@@ -176,11 +183,18 @@ class LLMClient:
                 raise AskFailed(request.purpose, f"the model refused: {completion.text.strip()[:200]}")
             try:
                 value = request.spec.parse(completion.text, truncated=completion.truncated)
+                self._check_not_copied(request, value)
             except AnswerInvalid as exc:
                 if looks_like_refusal(completion.text):
                     self._fail(refused=True)
                     raise AskFailed(request.purpose, f"the model refused: {completion.text.strip()[:200]}") from exc
                 last_error = exc
+                if isinstance(exc, CopiedExample) and attempt < self.max_repairs:
+                    # The example misled the model, and shown its copy it copies again: ask the
+                    # question afresh, without the example.
+                    self._count("repairs")
+                    examples, messages = (), list(request.messages)
+                    continue
                 if attempt < self.max_repairs:
                     self._count("repairs")
                     messages = messages + [
@@ -193,6 +207,22 @@ class LLMClient:
             return Answer(value=value, text=completion.text, cached=False, attempts=attempt + 1)
         self._fail()
         raise AskFailed(request.purpose, f"no valid answer in {self.max_repairs + 1} attempts; last problem: {last_error}")
+
+    def _check_not_copied(self, request: LLMRequest, value: BaseModel) -> None:
+        """A list answer that is mostly the worked example's own answer is invalid: small models
+        copy the example ("beer, glass, bottle" as the objects of *pour*)."""
+        items = getattr(value, "items", None)
+        if not isinstance(items, list) or not items:
+            return
+        mine = {key_form(str(item)) for item in items}
+        for example in self.examples_for(request):
+            theirs = example.answer.get("items") if isinstance(example.answer, dict) else None
+            shared = mine & {key_form(str(item)) for item in theirs or []}
+            if 2 * len(shared) >= len(mine):
+                raise CopiedExample(
+                    f"{len(shared)} of the {len(mine)} items are copied from the worked example, which is about "
+                    f"another question; answer this question with its own items"
+                )
 
     def _count(self, name: str, amount: int = 1) -> None:
         for usage in (self.usage, usage_sink.get()):
@@ -215,7 +245,9 @@ class LLMClient:
         }
         self.cache.set(self.cache_key(request), record)
 
-    async def _call(self, request: LLMRequest, messages: list[Message], sampling: SamplingParams) -> Completion:
+    async def _call(
+        self, request: LLMRequest, messages: list[Message], sampling: SamplingParams, examples: tuple[Example, ...]
+    ) -> Completion:
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(self.concurrency)
         last: TransientBackendError | None = None
@@ -236,7 +268,7 @@ class LLMClient:
                     self._count("retries")
                 try:
                     completion = await asyncio.wait_for(
-                        self.backend.complete(messages, self.examples_for(request), request.spec, sampling), left
+                        self.backend.complete(messages, examples, request.spec, sampling), left
                     )
                 except (TransientBackendError, TimeoutError) as exc:
                     last = exc if isinstance(exc, TransientBackendError) else TransientBackendError("the request timed out", timeout=True)
