@@ -173,6 +173,7 @@ def test_phrase_patterns_bound_the_words() -> None:
     pattern = ListSpec(5, 10, "object", max_words=4).json_schema()["properties"]["items"]["items"]["pattern"]
     assert re.fullmatch(pattern, "climbing rope") and re.fullmatch(pattern, "t-shirt of the climber")
     assert not re.fullmatch(pattern, "a rope that is very long") and not re.fullmatch(pattern, "}] .filter(")
+    assert not re.fullmatch(pattern, "topfivevaluableobjectsfromactionlist")  # words of at most 24 letters
 
 
 def test_counting_clip_tokens_does_not_import_torch() -> None:

@@ -149,8 +149,9 @@ def _text(max_chars: int) -> dict[str, Any]:
 
 
 def _phrase(max_words: int) -> dict[str, Any]:
-    """A short phrase: 1 to ``max_words`` words of letters (with inner hyphens or apostrophes)."""
-    word = "[A-Za-z][A-Za-z'-]*"
+    """A short phrase: 1 to ``max_words`` words of letters (with inner hyphens or apostrophes), each
+    at most 24 characters (a small model otherwise runs words together up to ``max_tokens``)."""
+    word = "[A-Za-z][A-Za-z'-]{0,23}"
     return {"type": "string", "pattern": f"^{word}( {word}){{0,{max_words - 1}}}$"}
 
 
