@@ -99,3 +99,12 @@ def test_triples_keep_one_per_pair_either_way_and_ask_for_more(wordnet: Path) ->
     assert incomplete.ask == "Give 1 more triple, each about another pair of entities than these: horse - floor."
     merged = spec.merge(incomplete.kept, '{"triples": [{"subject": "brush", "predicate": "brushes", "object": "horse"}]}')
     assert [(t.subject, t.object) for t in merged.triples] == [("horse", "floor"), ("brush", "horse")]
+
+
+def test_an_unfinished_phrase_is_not_an_item_but_a_particle_ends_one(wordnet: Path) -> None:
+    spec = ListSpec(2, 4, "sub-action", max_words=6)
+    with pytest.raises(AnswerIncomplete) as caught:
+        spec.parse('{"items": ["ride the horse", "brush the hair of", "ride a"]}')
+    assert caught.value.kept == {"items": ["ride the horse"]}
+    assert '"brush the hair of" is unfinished' in str(caught.value)
+    assert spec.parse('{"items": ["ride the horse", "run up"]}').items == ["ride the horse", "run up"]

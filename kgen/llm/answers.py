@@ -42,7 +42,7 @@ from kgen.llm.lenient import (
     straighten_quotes,
 )
 from kgen.text.concepts import concept_key
-from kgen.text.lexicon import FUNCTION_WORDS, english_lexicon, words_of
+from kgen.text.lexicon import DANGLING_WORDS, FUNCTION_WORDS, english_lexicon, words_of
 
 
 class ItemList(BaseModel):
@@ -315,6 +315,8 @@ class ListSpec(AnswerSpec):
                     dropped.append(f'"{item}" is a duplicate')
                 continue
             problem = phrase_problem(item, self.allowed_words) if self.max_words else None
+            if self.max_words and not problem and words_of(item)[-1:] and words_of(item)[-1] in DANGLING_WORDS:
+                problem = f'"{item}" is unfinished'
             if problem:
                 dropped.append(problem)
                 continue

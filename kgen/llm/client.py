@@ -89,6 +89,13 @@ def repair_sampling(sampling: SamplingParams, attempt: int) -> SamplingParams:
     return sampling.model_copy(update={"temperature": max(sampling.temperature, REPAIR_TEMPERATURE), "seed": seed})
 
 
+def _parts(kept: Any) -> int:
+    """How many parts (items, triples, keyed values) a kept partial answer holds."""
+    if isinstance(kept, dict) and len(kept) == 1 and isinstance(next(iter(kept.values())), list):
+        return len(next(iter(kept.values())))
+    return len(kept) if isinstance(kept, dict | list) else 0
+
+
 def topup_messages(messages: list[Message], ask: str) -> list[Message]:
     """The question again with the request for what is missing appended to its last user message
     ("Give 2 more objects, different from these: rope, harness, helmet."): one short question, not a
@@ -188,7 +195,16 @@ class LLMClient:
         spec = self.spec_for(request)
         pending: AnswerIncomplete | None = None  # a usable part, kept while the rest is asked for
         last_error: AnswerInvalid | None = None
-        for attempt in range(self.max_repairs + 1):
+        # A top-up that adds something usable is progress, not a failed attempt: it does not use
+        # up --max-repairs (a small model often completes a list one or two items at a time).
+        # Calls are still bounded: at most twice the repairs --max-repairs allows (none with 0).
+        failed_attempts, attempt = 0, -1
+        while failed_attempts <= self.max_repairs and attempt + 1 <= 2 * self.max_repairs:
+            attempt += 1
+            if attempt:
+                self._count("repairs")
+                if pending is not None:
+                    self._count("topups")
             sampling = request.sampling if attempt == 0 else repair_sampling(request.sampling, attempt)
             if pending is None:
                 completion = await self._call(request, messages, sampling, examples, spec)
@@ -212,36 +228,33 @@ class LLMClient:
                 self._check_not_copied(request, value)
             except AnswerIncomplete as exc:
                 # Some of the answer is usable: keep it and ask only for the rest.
+                grew = pending is None or _parts(exc.kept) > _parts(pending.kept)
                 last_error, pending = exc, exc
-                if attempt < self.max_repairs:
-                    self._count("repairs")
-                    self._count("topups")
+                failed_attempts += 0 if grew else 1
                 continue
             except AnswerInvalid as exc:
                 if looks_like_refusal(completion.text):
                     self._fail(refused=True)
                     raise AskFailed(request.purpose, f"the model refused: {completion.text.strip()[:200]}") from exc
                 last_error = exc
-                if isinstance(exc, CopiedExample) and attempt < self.max_repairs:
+                failed_attempts += 1
+                if isinstance(exc, CopiedExample):
                     # The example misled the model, and shown its copy it copies again: ask the
                     # question afresh, without the example.
-                    self._count("repairs")
                     examples, messages, pending = (), list(request.messages), None
                     continue
-                if attempt < self.max_repairs:
-                    self._count("repairs")
-                    if pending is None:
-                        messages = messages + [
-                            Message(role="assistant", content=completion.text or "(empty answer)"),
-                            Message(role="user", content=repair_message(exc, completion.truncated)),
-                        ]
+                if pending is None:
+                    messages = messages + [
+                        Message(role="assistant", content=completion.text or "(empty answer)"),
+                        Message(role="user", content=repair_message(exc, completion.truncated)),
+                    ]
                 continue
             text = completion.text if pending is None else spec.render_json(value.model_dump())
             self._store(request, value, text, attempt + 1)
             self._count("answered")
             return Answer(value=value, text=text, cached=False, attempts=attempt + 1)
         self._fail()
-        raise AskFailed(request.purpose, f"no valid answer in {self.max_repairs + 1} attempts; last problem: {last_error}")
+        raise AskFailed(request.purpose, f"no valid answer in {attempt + 1} attempts; last problem: {last_error}")
 
     def _check_not_copied(self, request: LLMRequest, value: BaseModel) -> None:
         """A list answer that is mostly the worked example's own answer is invalid: small models

@@ -47,6 +47,10 @@ FUNCTION_WORDS = frozenset(
     not very too also just then there here where when how why what which who whom whose
     """.split()
 )
+# Words a finished phrase does not end with (articles, possessive determiners, conjunctions and
+# prepositions that are never a verb's particle): "eating a piece of", "stand on the other side of".
+# Particles ("pick up", "put the glass down") and a predicate's preposition ("stands on") are fine.
+DANGLING_WORDS = frozenset("a an the my your his her its our their and or nor but of with from for than whose".split())
 _WORD = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*", re.UNICODE)
 
 
