@@ -97,7 +97,7 @@ def test_triples_keep_one_per_pair_either_way_and_ask_for_more(wordnet: Path) ->
     incomplete = caught.value
     assert [t["predicate"] for t in incomplete.kept["triples"]] == ["runs on"]
     assert incomplete.ask == "Give 1 more triple, each about another pair of entities than these: horse - floor."
-    merged = spec.merge(incomplete.kept, '{"triples": [{"subject": "brush", "predicate": "brushes", "object": "horse"}]}')
+    merged = spec.merge(incomplete.kept, '{"triples": [{"subject": "brush", "predicate": "rides", "object": "horse"}]}')
     assert [(t.subject, t.object) for t in merged.triples] == [("horse", "floor"), ("brush", "horse")]
 
 
@@ -108,3 +108,15 @@ def test_an_unfinished_phrase_is_not_an_item_but_a_particle_ends_one(wordnet: Pa
     assert caught.value.kept == {"items": ["ride the horse"]}
     assert '"brush the hair of" is unfinished' in str(caught.value)
     assert spec.parse('{"items": ["ride the horse", "run up"]}').items == ["ride the horse", "run up"]
+
+
+def test_a_predicate_that_only_names_an_entity_is_no_relation(wordnet: Path) -> None:
+    triples = TripleSpec(["horse", "floor", "brush"], min_items=1, max_items=3)
+    with pytest.raises(AnswerInvalid, match='the predicate "brushes" names an entity, not a relation'):
+        triples.parse('{"triples": [{"subject": "horse", "predicate": "brushes", "object": "floor"}]}')
+    assert triples.parse('{"triples": [{"subject": "horse", "predicate": "runs on", "object": "floor"}]}').triples[0].predicate == "runs on"
+    keyed = KeyedSpec(["horse", "floor"], key_label="object", value_label="predicate", max_words=4, values_not_keys=True)
+    with pytest.raises(AnswerIncomplete) as caught:
+        keyed.parse('{"horse": "horses", "floor": "runs on"}')
+    assert caught.value.kept == {"floor": "runs on"} and '"horses", which names one of the objects' in str(caught.value)
+    assert keyed.merge(caught.value.kept, '{"horse": "rides"}').values == {"horse": "rides", "floor": "runs on"}

@@ -193,7 +193,8 @@ class ASKGBuilder(KindBuilder[ClassASKG]):
         pairs = [(a, b) for a, b in zip(chain, chain[1:], strict=False) if key_form(a) != key_form(b)]
         n = len(objects)
         oo_spec = TripleSpec(objects, min_items=max(1, n // 2), max_items=n, max_predicate_words=MAX_PREDICATE_WORDS)
-        ao_spec = KeyedSpec(objects, key_label="object", value_label="predicate", max_words=MAX_PREDICATE_WORDS)
+        # A predicate that only names an object ("catch -bowl-> bowl") is no relation.
+        ao_spec = KeyedSpec(objects, key_label="object", value_label="predicate", max_words=MAX_PREDICATE_WORDS, values_not_keys=True)
         # Pairs and triples are keyed by number: short keys keep the embedded model's forced tokens few.
         aa_spec = KeyedSpec(_numbers(len(pairs)), key_label="pair", value_label="predicate", max_words=MAX_PREDICATE_WORDS)
         oo, ao, aa = await asyncio.gather(

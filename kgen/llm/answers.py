@@ -373,7 +373,7 @@ class KeyedSpec(AnswerSpec):
 
     def __init__(
         self, keys: list[str], key_label: str = "key", value_label: str = "text", max_chars: int = 200, max_words: int | None = None,
-        question: str = "",
+        question: str = "", values_not_keys: bool = False,
     ) -> None:
         if not keys:
             raise ValueError("a keyed answer needs at least one key")
@@ -383,6 +383,8 @@ class KeyedSpec(AnswerSpec):
         self.keys = list(keys)
         self.key_label, self.value_label, self.max_chars, self.max_words = key_label, value_label, max_chars, max_words
         self.question = question
+        self.values_not_keys = values_not_keys
+        self._key_concepts = {concept_key(k) for k in keys}
         self._question_words = {concept_key(w) for w in words_of(question)}
         self._lookup = dict(zip(forms, self.keys, strict=True))
 
@@ -400,6 +402,8 @@ class KeyedSpec(AnswerSpec):
 
     def _problem(self, key: str, value: str) -> str | None:
         if self.max_words:
+            if self.values_not_keys and concept_key(value) in self._key_concepts:
+                return f'the {self.value_label} for "{key}" is "{value}", which names one of the {self.key_label}s'
             return phrase_problem(value, self.allowed_words)
         if self._question_words:
             content = [w for w in words_of(value) if len(w) > 2 and w not in FUNCTION_WORDS]
@@ -448,7 +452,8 @@ class KeyedSpec(AnswerSpec):
         return KeyedTexts(values={k: values[k] for k in self.keys})
 
     def _rest(self, missing: list[str]) -> KeyedSpec:
-        rest = KeyedSpec(missing, self.key_label, self.value_label, self.max_chars, self.max_words, self.question)
+        rest = KeyedSpec(missing, self.key_label, self.value_label, self.max_chars, self.max_words, self.question, self.values_not_keys)
+        rest._key_concepts = self._key_concepts
         rest.allowed_words = self.allowed_words
         return rest
 
@@ -562,6 +567,8 @@ class TripleSpec(AnswerSpec):
             if (subject, obj) in pairs or (obj, subject) in pairs:
                 continue
             problem = phrase_problem(predicate, self.allowed_words)
+            if not problem and concept_key(predicate) in self._lookup:
+                problem = f'the predicate "{predicate}" names an entity, not a relation'
             if problem:
                 dropped.append(problem)
                 continue
