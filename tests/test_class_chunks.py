@@ -101,6 +101,10 @@ def test_the_text_sides_blocks_are_its_padded_prompts() -> None:
     assert "_padded" not in text.__dict__
     assert torch.equal(prompts, text.prompts[3:9]) and torch.equal(mask, text.prompt_mask[3:9])
     assert text.class_prompts.width == max(text.bank.texts_per_class) == 5
+    uniform = TextSide(synthetic_bank(9, 4, 8))  # no padding: a block is a view of the bank's rows
+    prompts, mask = uniform.class_prompts.block(2, 5)
+    assert prompts.data_ptr() == uniform.embeddings[8].data_ptr() and bool(mask.all())
+    assert torch.equal(prompts, uniform.prompts[2:5])
 
 
 def test_late_interaction_gradients_in_blocks_equal_the_whole() -> None:
@@ -130,15 +134,29 @@ def test_blocks_are_recomputed_in_the_backward_pass() -> None:
         calls.append((start, stop))
         return (x[:, start:stop].exp(),)
 
-    (out,) = over_class_chunks(score, 6, 4, (1,))
+    with class_blocks(4):  # one element a class: blocks of 4 classes
+        (out,) = over_class_chunks(score, 6, 1, (1,), with_grad=True)
     assert calls == [(0, 4), (4, 6)]
     out.sum().backward()
     assert calls == [(0, 4), (4, 6), (4, 6), (0, 4)]  # each block again in the backward pass (checkpoint)
     torch.testing.assert_close(x.grad, x.detach().exp())
     calls.clear()
-    with torch.no_grad():
-        over_class_chunks(score, 6, 4, (1,))
+    with class_blocks(4):
+        over_class_chunks(score, 6, 1, (1,), with_grad=False)
     assert calls == [(0, 4), (4, 6)]
+
+
+def test_scores_nobody_differentiates_use_the_inference_budget() -> None:
+    # Grad mode on (a script without no_grad) but no input requires grad: blocks as at test time.
+    frames, prompts = _frames(), torch.randn(40, 2, 16)
+    source = RecordingPrompts(prompts, None)
+    with class_blocks(2 * (2 * 15 + 2 * 16) * 10, 1 << 40):  # 10 classes a block at inference, one block with grad
+        late_interaction(frames, source)
+        calls_without_grad = len(source.calls)
+        source.calls.clear()
+        late_interaction(frames.requires_grad_(True), source)
+    assert calls_without_grad == 4
+    assert len(source.calls) == 1
 
 
 def test_cosines_and_best_prompts_in_blocks_equal_all_classes_at_once() -> None:

@@ -37,7 +37,7 @@ from typing import Protocol, runtime_checkable
 import torch
 import torch.nn.functional as F
 
-from zsar.class_chunks import class_chunk_size, over_class_chunks
+from zsar.class_chunks import needs_grad, over_class_chunks
 
 
 @contextlib.contextmanager
@@ -58,6 +58,11 @@ class ClassPrompts(Protocol):
     @property
     def width(self) -> int:
         """``N``: the prompts of the largest class (every block is padded to it)."""
+        ...
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether the prompts are differentiated (re-encoded by a tuned text tower, or a test's leaf)."""
         ...
 
     def block(self, start: int, stop: int) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -86,6 +91,10 @@ class PaddedPrompts:
     def width(self) -> int:
         return int(self.prompts.shape[1])
 
+    @property
+    def requires_grad(self) -> bool:
+        return self.prompts.requires_grad
+
     def block(self, start: int, stop: int) -> tuple[torch.Tensor, torch.Tensor | None]:
         return self.prompts[start:stop], None if self.mask is None else self.mask[start:stop]
 
@@ -100,10 +109,14 @@ def as_class_prompts(prompts: torch.Tensor | ClassPrompts, prompt_mask: torch.Te
 
 
 def _class_blocks(
-    score: Callable[[int, int], Sequence[torch.Tensor]], num_classes: int, elements_per_class: int, dims: tuple[int, ...]
+    score: Callable[[int, int], Sequence[torch.Tensor]],
+    num_classes: int,
+    elements_per_class: int,
+    dims: tuple[int, ...],
+    *inputs: torch.Tensor | None,
 ) -> list[torch.Tensor]:
-    """``score`` over blocks of classes sized by the budget (:mod:`zsar.class_chunks`)."""
-    return over_class_chunks(score, num_classes, class_chunk_size(num_classes, elements_per_class), dims)
+    """``score`` over blocks of classes sized by the budget (:mod:`zsar.class_chunks`); ``inputs``: what may need gradients."""
+    return over_class_chunks(score, num_classes, elements_per_class, dims, with_grad=needs_grad(*inputs))
 
 
 def cosine_logits(embeddings: torch.Tensor, classifier: torch.Tensor, scale: torch.Tensor | float) -> torch.Tensor:
@@ -115,7 +128,7 @@ def cosine_logits(embeddings: torch.Tensor, classifier: torch.Tensor, scale: tor
         def block(start: int, stop: int) -> tuple[torch.Tensor]:
             return (queries @ F.normalize(classifier[start:stop].float(), dim=-1).t(),)
 
-        (cosines,) = _class_blocks(block, classifier.shape[0], 2 * classifier.shape[-1] + rows, (-1,))
+        (cosines,) = _class_blocks(block, classifier.shape[0], 2 * classifier.shape[-1] + rows, (-1,), embeddings, classifier)
         return scale * cosines
 
 
@@ -131,7 +144,9 @@ def mean_pooled_cosine(frames: torch.Tensor, classifier: torch.Tensor) -> torch.
         def block(start: int, stop: int) -> tuple[torch.Tensor]:
             return (video @ F.normalize(classifier[start:stop].float(), dim=-1).t(),)
 
-        (cosines,) = _class_blocks(block, classifier.shape[0], 2 * classifier.shape[-1] + video.shape[0], (-1,))
+        (cosines,) = _class_blocks(
+            block, classifier.shape[0], 2 * classifier.shape[-1] + video.shape[0], (-1,), frames, classifier
+        )
         return cosines
 
 
@@ -169,7 +184,10 @@ def late_interaction_parts(
             return _late_interaction_block(flat, batch, block_prompts.float(), block_mask, normalize)
 
         # Per class: the [B, T, N] cosines and their masked copy, the prompts and their normalised copy.
-        v2t, t2v = _class_blocks(block, source.num_classes, width * (2 * batch * num_frames + 2 * dim), (1, 1))
+        v2t, t2v = over_class_chunks(
+            block, source.num_classes, width * (2 * batch * num_frames + 2 * dim), (1, 1),
+            with_grad=needs_grad(frames) or (torch.is_grad_enabled() and source.requires_grad),
+        )
         return v2t, t2v
 
 
@@ -232,5 +250,8 @@ def best_prompt_per_frame(
         best, index = scores.max(dim=3)
         return index, best
 
-    index, best = _class_blocks(block, source.num_classes, source.width * (batch * num_frames + frames.shape[-1]), (2, 2))
+    index, best = over_class_chunks(
+        block, source.num_classes, source.width * (batch * num_frames + frames.shape[-1]), (2, 2),
+        with_grad=needs_grad(frames) or (torch.is_grad_enabled() and source.requires_grad),
+    )
     return index, best

@@ -125,8 +125,8 @@ class TextSide:
 class TextPrompts:
     """A text side's prompts, padded a block of classes at a time (:class:`zsar.similarity.ClassPrompts`).
 
-    A block is gathered from the text vectors' rows (``class_offsets``), so only the scored
-    block's rows are read (and, for re-encoded vectors, differentiated). When the whole padded
+    A block is gathered from the text vectors' rows (``class_offsets``; a view of them when no
+    class of the block is padded), so only the scored block's rows are read (and, for re-encoded vectors, differentiated). When the whole padded
     tensor has already been built (:attr:`TextSide.prompts`) it is sliced instead. Either way the
     values are those of :attr:`TextSide.prompts`, padding rows zero.
     """
@@ -146,12 +146,21 @@ class TextPrompts:
     def width(self) -> int:
         return self._width
 
+    @property
+    def requires_grad(self) -> bool:
+        return self.text.embeddings.requires_grad
+
     def block(self, start: int, stop: int) -> tuple[torch.Tensor, torch.Tensor]:
         if "_padded" in self.text.__dict__:  # already built in full
             prompts, mask = self.text._padded
             return prompts[start:stop], mask[start:stop]
         embeddings = self.text.embeddings
         device = embeddings.device
+        if bool((self.counts[start:stop] == self._width).all()):
+            # No padding in this block (e.g. AP-CLIP's 36 prompts for every class): its rows are contiguous.
+            first = int(self.starts[start])
+            prompts = embeddings[first : first + (stop - start) * self._width].view(stop - start, self._width, -1)
+            return prompts, torch.ones(stop - start, self._width, dtype=torch.bool, device=device)
         slots = torch.arange(self._width, device=device)
         counts = self.counts[start:stop].to(device)
         mask = slots.unsqueeze(0) < counts.unsqueeze(1)

@@ -40,7 +40,7 @@ from pydantic import Field
 from kgen.clip import LoadedClip
 from kgen.errors import InputError
 from zsar.attribute_interaction import SpatioTemporalInteraction
-from zsar.class_chunks import class_chunk_size, over_class_chunks
+from zsar.class_chunks import needs_grad, over_class_chunks
 from zsar.config import ModelConfig
 from zsar.models.base import LossOutput, ModelOutput, TrainTargets, VideoModel, soft_cross_entropy
 from zsar.models.registry import register_model
@@ -178,9 +178,8 @@ class DaSti(VideoModel):
         num_words = words.shape[1]
         per_class = batch * num_frames * (2 * dim + 2 * num_words) + 2 * batch * dim + 2 * num_words * dim
         num_classes = classes.shape[0]
-        similarity, *scores = over_class_chunks(
-            block, num_classes, class_chunk_size(num_classes, per_class), (1,) * (1 + len(keys))
-        )
+        with_grad = needs_grad(frames, patches, words, *self.interaction.parameters())
+        similarity, *scores = over_class_chunks(block, num_classes, per_class, (1,) * (1 + len(keys)), with_grad=with_grad)
         return ModelOutput(self.scale() * similarity, dict(zip(keys, scores, strict=True)))
 
     @property
