@@ -67,6 +67,7 @@ from zsar.data import (
 )
 from zsar.data.mixing import ClipMixer, smooth_one_hot
 from zsar.data.transforms import CLIP_MEAN, CLIP_STD
+from zsar.data.unreadable import too_many_unreadable
 from zsar.models import TrainTargets, VideoModel, build_model
 from zsar.optim import build_optimizer, build_scheduler
 from zsar.textside import TextSide, text_side_for
@@ -532,11 +533,9 @@ class Trainer:
         self.skipped_total += skipped
         self.read_total += read
         limit = self.config.data.max_skip_fraction
-        # Judged from the first step (a run that could read 1 video in 4 must not end "finished").
-        # Before a whole pass over the data, it takes at least 3 unreadable videos, so that the
-        # first unlucky clip of a tiny batch does not stop a healthy run.
-        evidence = self.skipped_total >= 3 or self.read_total >= len(self.clips)
-        if evidence and self.skipped_total > limit * self.read_total:
+        # Judged from the first step (a run that could read 1 video in 4 must not end "finished"),
+        # by the rule evaluation uses too (zsar/data/unreadable.py).
+        if too_many_unreadable(self.skipped_total, self.read_total, len(self.clips), limit):
             raise InputError(
                 f"{self.skipped_total} of the {self.read_total} videos read so far were unreadable "
                 f"(more than data.max_skip_fraction = {limit})",
