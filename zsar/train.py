@@ -200,6 +200,8 @@ class Trainer:
         self.skipped_total = 0
         self.read_total = 0
         self._saved_step = -1
+        self._loader: torch.utils.data.DataLoader | None = None
+        self._sampler: TrainBatchSampler | None = None
 
     # ------------------------------------------------------------------ checkpoints
     @property
@@ -318,10 +320,16 @@ class Trainer:
         try:
             return self._run()
         finally:
+            self._loader = None  # stops persistent data-loading workers
             distributed.shutdown(self.ctx)
 
     def _run(self) -> TrainResult:
-        if self.checkpoint_path.is_file():
+        distributed.check_shared_folder(
+            self.ctx, self.run_dir,
+            why="rank 0 writes the checkpoints there and every process reads checkpoints/last.pt to resume",
+        )
+        # Rank 0 decides whether this is a resumed run; every process then reads the same last.pt.
+        if distributed.broadcast_object(self.ctx, self.checkpoint_path.is_file()):
             if not self.resume:
                 raise InputError(
                     f"{self.run_dir} already holds a run (checkpoints/last.pt)",
@@ -352,18 +360,24 @@ class Trainer:
 
     def _run_epoch(self, stop_at: int, bar: Any, task: Any) -> None:
         optim = self.config.optim
-        sampler = TrainBatchSampler(
-            len(self.clips),
-            global_batch=optim.global_batch_size,
-            accumulation=optim.accumulation_steps,
-            rank=self.ctx.rank,
-            world_size=self.ctx.world_size,
-            seed=self.config.train.seed,
-            epoch=self.epoch,
-            start_step=self.step_in_epoch,
-        )
-        loader = make_loader(self.clips, sampler, workers=self.config.data.workers, pin_memory=self.ctx.device.type == "cuda")
-        batches = iter(loader)
+        if self._loader is None:
+            # One loader for the whole run: with workers, they persist across epochs (no restart of
+            # every worker process at each epoch); the sampler moves to the next epoch instead.
+            self._sampler = TrainBatchSampler(
+                len(self.clips),
+                global_batch=optim.global_batch_size,
+                accumulation=optim.accumulation_steps,
+                rank=self.ctx.rank,
+                world_size=self.ctx.world_size,
+                seed=self.config.train.seed,
+                epoch=self.epoch,
+                start_step=self.step_in_epoch,
+            )
+            self._loader = make_loader(self.clips, self._sampler, workers=self.config.data.workers,
+                                       pin_memory=self.ctx.device.type == "cuda", persistent=True)
+        assert self._sampler is not None
+        self._sampler.set_epoch(self.epoch, start_step=self.step_in_epoch)
+        batches = iter(self._loader)
         self.model.train()
         while self.step_in_epoch < self.steps_per_epoch and self.global_step < stop_at:
             started = time.perf_counter()
