@@ -126,9 +126,10 @@ class TextPrompts:
     """A text side's prompts, padded a block of classes at a time (:class:`zsar.similarity.ClassPrompts`).
 
     A block is gathered from the text vectors' rows (``class_offsets``; a view of them when no
-    class of the block is padded), so only the scored block's rows are read (and, for re-encoded vectors, differentiated). When the whole padded
-    tensor has already been built (:attr:`TextSide.prompts`) it is sliced instead. Either way the
-    values are those of :attr:`TextSide.prompts`, padding rows zero.
+    class of the block is padded), so only the scored block's rows are read (and, for re-encoded
+    vectors, differentiated). When the whole padded tensor has already been built
+    (:attr:`TextSide.prompts`) it is sliced instead. Either way the values are those of
+    :attr:`TextSide.prompts`, padding rows zero.
     """
 
     def __init__(self, text: TextSide) -> None:

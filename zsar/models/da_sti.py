@@ -159,13 +159,14 @@ class DaSti(VideoModel):
 
     def forward(self, video: torch.Tensor, text: TextSide) -> ModelOutput:
         frames, patches = self.frame_and_patch_embeddings(video)
+        projected = self.interaction.project_patches(patches)  # eq. (6) for the patches: once, for every block
         classes, words, mask = self.class_words(text)
         keys = [key for key, on in (("spatial", self.interaction.spatial), ("saliency", self.interaction.temporal)) if on]
 
         def block(start: int, stop: int) -> tuple[torch.Tensor, ...]:
             # The head for one block of classes: f_st [B, c, D], then its cosine with z_c.
-            features, extras = self.interaction(
-                frames, patches, words[start:stop].to(device=frames.device, dtype=frames.dtype), mask[start:stop]
+            features, extras = self.interaction.interact(
+                frames, projected, words[start:stop].to(device=frames.device, dtype=frames.dtype), mask[start:stop]
             )
             with fp32_scores(features):  # the final similarities in float32, also under autocast
                 similarity = torch.einsum("bcd,cd->bc", F.normalize(features.float(), dim=-1), classes[start:stop].float())
@@ -178,7 +179,7 @@ class DaSti(VideoModel):
         num_words = words.shape[1]
         per_class = batch * num_frames * (2 * dim + 2 * num_words) + 2 * batch * dim + 2 * num_words * dim
         num_classes = classes.shape[0]
-        with_grad = needs_grad(frames, patches, words, *self.interaction.parameters())
+        with_grad = needs_grad(frames, projected, words, *self.interaction.parameters())
         similarity, *scores = over_class_chunks(block, num_classes, per_class, (1,) * (1 + len(keys)), with_grad=with_grad)
         return ModelOutput(self.scale() * similarity, dict(zip(keys, scores, strict=True)))
 
