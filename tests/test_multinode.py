@@ -51,35 +51,34 @@ def test_more_processes_than_gpus_on_a_node_is_refused(two_gpus: None) -> None:
         distributed.choose_device("cuda:x")
 
 
-def _shared_folder_worker(rank: int, init_file: str, folders: list[str], out: str) -> None:
+def _shared_folder_worker(rank: int, init_file: str, shared: str, per_node: list[str], out: str) -> None:
     os.environ["OMP_NUM_THREADS"] = "1"
     torch.distributed.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=2)
     try:
         ctx = distributed.DistContext(rank, 2, 0, torch.device("cpu"), True)
-        try:
-            distributed.check_shared_folder(ctx, Path(folders[rank]), why="resume reads it", wait_s=0.5)
-            outcome = "ok"
-        except InputError as exc:
-            outcome = str(exc)
-        Path(f"{out}.{rank}").write_text(outcome)
+        outcomes = []
+        for folder in (shared, per_node[rank]):  # one folder for both; then "node" 1 sees another disk at that path
+            try:
+                distributed.check_shared_folder(ctx, Path(folder), why="resume reads it", wait_s=0.5)
+                outcomes.append("ok")
+            except InputError as exc:
+                outcomes.append(str(exc))
+        Path(f"{out}.{rank}").write_text(json.dumps(outcomes))
     finally:
         torch.distributed.destroy_process_group()
 
 
 @pytest.mark.slow
 def test_a_run_folder_that_is_not_shared_is_refused_by_every_process(tmp_path: Path) -> None:
-    shared = str(tmp_path / "shared")
-    mp.start_processes(_shared_folder_worker, args=(str(tmp_path / "init1"), [shared, shared], str(tmp_path / "a")),
+    shared = tmp_path / "shared"
+    per_node = [str(tmp_path / "node0" / "run"), str(tmp_path / "node1" / "run")]
+    mp.start_processes(_shared_folder_worker, args=(str(tmp_path / "init"), str(shared), per_node, str(tmp_path / "out")),
                        nprocs=2, join=True, start_method="spawn")
-    assert [(tmp_path / f"a.{r}").read_text() for r in (0, 1)] == ["ok", "ok"]
-    assert not list(Path(shared).glob(".kgen-shared-check-*"))  # the probe is removed
-    # "Node" 1 sees another disk at the same path: both processes stop, naming the blind rank.
-    folders = [str(tmp_path / "node0" / "run"), str(tmp_path / "node1" / "run")]
-    mp.start_processes(_shared_folder_worker, args=(str(tmp_path / "init2"), folders, str(tmp_path / "b")),
-                       nprocs=2, join=True, start_method="spawn")
-    for rank in (0, 1):
-        message = (tmp_path / f"b.{rank}").read_text()
-        assert "is not shared by every process: rank 1 on" in message and "resume reads it" in message
+    outcomes = [json.loads((tmp_path / f"out.{rank}").read_text()) for rank in (0, 1)]
+    assert [first for first, _ in outcomes] == ["ok", "ok"]
+    assert not list(shared.glob(".kgen-shared-check-*"))  # the probe is removed
+    for _, second in outcomes:  # both processes stop, naming the blind rank
+        assert "is not shared by every process: rank 1 on" in second and "resume reads it" in second
 
 
 def test_loader_workers_persist_across_epochs_and_give_the_same_run(tmp_path: Path, synthetic, monkeypatch) -> None:  # noqa: F811
