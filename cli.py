@@ -33,6 +33,7 @@ COMMAND_MODULES = [
     "kgen.commands.video",
     "kgen.commands.build",
     "kgen.commands.show",
+    "kgen.commands.report",
 ]
 
 

@@ -123,6 +123,7 @@ def evaluate(
     ctx = distributed.init_distributed(device)
     try:
         eval_models: list[EvalModel] = []
+        logged_checkpoints: list[dict] = []  # for zsar.loggers.log_eval_into_runs
         recipe_eval = None
         if checkpoint:
             for position, path in enumerate(checkpoint):
@@ -131,6 +132,8 @@ def evaluate(
                 recipe_eval = recipe_eval or config.eval
                 label = f"s{position + 1}" if protocol == "base-to-novel" and len(checkpoint) > 1 else _label_of(Path(payload["path"]))
                 eval_models.append(EvalModel(label, built, payload["path"]))
+                logged_checkpoints.append({"label": label, "path": payload["path"], "config": payload.get("config"),
+                                           "step": (payload.get("progress") or {}).get("global_step")})
         else:
             assert model is not None
             built = build_model(model, backbone=backbone, pretrained=pretrained, frames=frames)
@@ -161,6 +164,9 @@ def evaluate(
         return
     if out is not None:
         report.save(out)
+    from zsar.loggers import log_eval_into_runs
+
+    log_eval_into_runs(report, logged_checkpoints, str(out.resolve()) if out is not None else None)
     if as_json:
         typer.echo(report.to_json(), nl=False)
     else:

@@ -1,0 +1,253 @@
+"""What the report's knowledge browser shows: every class's knowledge of every kind, with the
+provenance of each text.
+
+:func:`collect_knowledge` reads every knowledge file of a dataset (``knowledge/<dataset>/``) and
+returns plain JSON-ready data:
+
+* ``kinds``: one entry per file found (kind, file, classes covered, missing classes, the file's
+  provenance: crawl sources, or LLM backend, model, prompt templates and their hashes, usage, or
+  the import's source), or the reason it could not be read;
+* ``classes``: per class, in label order, what each kind holds for it. Crawled definitions keep
+  each source text's own provenance (source, title, URL, revision, retrieval time, sense); every
+  LLM-made text names the step (prompt template) that wrote it, a key into the kind's
+  ``provenance.steps``.
+
+Kinds this module has no special view for (a kind added later, an imported kind) are shown by
+their bank texts (``KnowledgeFile.bank_texts``), so nothing in ``knowledge/`` is left out.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from kgen import paths
+from kgen.crawl.descriptions import DescriptionsFile
+from kgen.datasets import Dataset
+from kgen.errors import KgenError
+from kgen.knowledge.action_descriptions import ActionDescriptionsFile
+from kgen.knowledge.apclip import PromptsFile
+from kgen.knowledge.askg import ASKGFile, askg_graph
+from kgen.knowledge.attributes import AttributesFile
+from kgen.knowledge.base import KnowledgeFile, known_kinds
+
+# Per kind, which provenance step wrote which part (the step names the builders record).
+ASKG_TRIPLE_STEPS = {
+    "object-object": "askg.object_relations",
+    "action-object": "askg.action_object_relations",
+    "action-action": "askg.action_relations",
+}
+# How many other classes a shared ASKG concept lists by name.
+SHARED_NAMES_SHOWN = 8
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    return value
+
+
+def provenance_view(knowledge: KnowledgeFile) -> dict[str, Any]:
+    """The file's provenance as shown on the page: a summary line, the fields, the steps."""
+    raw: dict[str, Any] = _plain(getattr(knowledge, "provenance", None)) or {}
+    steps = {}
+    for record in raw.pop("prompts", []) or []:
+        steps[record.get("step", "?")] = record
+    source = raw.get("source")
+    if source == "imported" or raw.get("imported"):
+        origin = raw.get("imported") or {}
+        where = origin.get("repository") or origin.get("file") or raw.get("file") or ""
+        summary = f"imported{': ' + str(where) if where else ''}"
+    elif "backend" in raw:
+        summary = f"LLM {raw.get('model', '?')} via {raw.get('backend', '?')}"
+    elif "sources" in raw:
+        summary = "crawl: " + (", ".join(raw.get("sources") or []) or "no source") + (" (offline)" if raw.get("offline") else "")
+    else:
+        summary = "kgen"
+    return {"summary": summary, "fields": raw, "steps": steps}
+
+
+def _definition(entry: Any) -> dict[str, Any]:
+    return {
+        "refined": entry.refined,
+        "rule": entry.refined_rule,
+        "problems": list(entry.problems),
+        # Every field of each source text, so fields a later format adds (the sense's score, its
+        # runner-ups) reach the page without a change here.
+        "texts": [text.model_dump(mode="json") for text in entry.texts],
+        "extra": {k: v for k, v in entry.model_dump(mode="json").items()
+                  if k not in {"class_id", "class_name", "label", "texts", "refined", "refined_rule", "problems"}},
+    }
+
+
+def _prompts(knowledge: PromptsFile, entry: Any) -> dict[str, Any]:
+    steps = [f"prompts.{i}" for i in range(len(knowledge.llm_prompts))]
+    recorded = [record.step for record in knowledge.provenance.prompts]
+    if len(recorded) == len(knowledge.llm_prompts):
+        steps = recorded
+    tree = []
+    for aspect in knowledge.aspects:
+        attributes = []
+        for attribute in aspect.attributes:
+            prompts = [
+                {
+                    "text": knowledge.prompt_text(entry.class_name, p),
+                    "sentence": p.text,
+                    "raw": p.raw if p.raw != p.text else None,
+                    "tokens": p.clip_tokens,
+                    "truncated": p.truncated,
+                    "llm_prompt": p.llm_prompt,
+                    "step": steps[p.llm_prompt] if p.llm_prompt < len(steps) else None,
+                }
+                for p in entry.prompts
+                if p.aspect == aspect.name and p.attribute == attribute.name
+            ]
+            attributes.append({"name": attribute.name, "description": attribute.description, "prompts": prompts})
+        tree.append({"aspect": aspect.name, "attributes": attributes})
+    return {"tree": tree, "count": len(entry.prompts), "expected": knowledge.prompts_per_class}
+
+
+def _askg(knowledge: ASKGFile, entry: Any, shared: dict[tuple[str, str], list[str]]) -> dict[str, Any]:
+    from kgen.text.concepts import concept_key
+
+    def others(kind: str, name: str) -> dict[str, Any]:
+        key = concept_key(name) if kind == "object" else concept_key(name, singularize=False)
+        owners = [c for c in shared.get((kind, key), []) if c != entry.class_name]
+        return {"count": len(owners), "names": owners[:SHARED_NAMES_SHOWN]}
+
+    return {
+        "objects": [{"name": o, "shared": others("object", o)} for o in entry.objects],
+        "sub_actions": [{"name": s, "shared": others("sub-action", s)} for s in entry.sub_actions],
+        "triples": [
+            {"subject": t.subject, "predicate": t.predicate, "object": t.object, "kind": t.kind,
+             "step": ASKG_TRIPLE_STEPS.get(t.kind)}
+            for t in entry.triples
+        ],
+        "prompts": [
+            {"type": p.type, "text": p.text, "triple": p.triple, "truncated": p.truncated, "step": "askg.sentences"}
+            for p in entry.prompts
+        ],
+    }
+
+
+def _shared_concepts(knowledge: ASKGFile) -> dict[tuple[str, str], list[str]]:
+    """(node type, concept key) -> the classes whose ASKG mentions that concept."""
+    graph = askg_graph(knowledge)
+    shared: dict[tuple[str, str], list[str]] = {}
+    for node_id, data in graph.nodes(data=True):
+        kind, _, key = str(node_id).partition(":")
+        if kind in ("object", "sub-action"):
+            shared[(kind, key)] = str(data.get("classes", "")).split("|") if data.get("classes") else []
+    return shared
+
+
+def _attributes(knowledge: AttributesFile, entry: Any) -> dict[str, Any]:
+    step = knowledge.provenance.prompts[0].step if knowledge.provenance.prompts else None
+    return {
+        "keywords": list(entry.keywords),
+        "candidates": list(entry.candidates),
+        "top": knowledge.attribute_words(entry),
+        "top_n": knowledge.top_n,
+        "sentence": knowledge.sentence(entry),
+        "description_source": entry.description_source,
+        "step": step,
+    }
+
+
+def _action_descriptions(knowledge: ActionDescriptionsFile, entry: Any) -> dict[str, Any]:
+    step = knowledge.provenance.prompts[0].step if knowledge.provenance.prompts else None
+    truncated = list(entry.truncated) + [False] * (len(entry.descriptions) - len(entry.truncated))
+    raw = list(entry.raw) + [""] * (len(entry.descriptions) - len(entry.raw))
+    return {
+        "descriptions": [
+            {"text": knowledge.text(entry.class_name, d), "sentence": d, "raw": r if r and r != d else None,
+             "truncated": t, "step": step}
+            for d, r, t in zip(entry.descriptions, raw, truncated, strict=True)
+        ]
+    }
+
+
+def _generic(knowledge: KnowledgeFile, dataset: Dataset) -> dict[int, dict[str, Any]]:
+    """Kinds without a view of their own: each class's bank texts (classes that have none are left out)."""
+    per_class: dict[int, dict[str, Any]] = {}
+    for class_entry in dataset.classes:
+        single = Dataset(name=dataset.name, title=dataset.title, classes=(class_entry,), origin=dataset.origin)
+        try:
+            (texts,) = knowledge.bank_texts(single)
+        except (KgenError, ValueError):
+            continue
+        types = texts.text_types or [None] * len(texts.texts)
+        per_class[class_entry.id] = {"texts": [{"text": t, "type": ty} for t, ty in zip(texts.texts, types, strict=True)]}
+    return per_class
+
+
+def _view_of(knowledge: KnowledgeFile, dataset: Dataset) -> tuple[str, dict[int, dict[str, Any]]]:
+    """(view name, class id -> that class's data) for one knowledge file."""
+    if isinstance(knowledge, DescriptionsFile):
+        return "definition", {e.class_id: _definition(e) for e in knowledge.classes}
+    if isinstance(knowledge, PromptsFile):
+        return "prompts", {e.class_id: _prompts(knowledge, e) for e in knowledge.classes}
+    if isinstance(knowledge, ASKGFile):
+        shared = _shared_concepts(knowledge)
+        return "askg", {e.class_id: _askg(knowledge, e, shared) for e in knowledge.classes}
+    if isinstance(knowledge, AttributesFile):
+        return "attributes", {e.class_id: _attributes(knowledge, e) for e in knowledge.classes}
+    if isinstance(knowledge, ActionDescriptionsFile):
+        return "action-descriptions", {e.class_id: _action_descriptions(knowledge, e) for e in knowledge.classes}
+    return "texts", _generic(knowledge, dataset)
+
+
+def _missing(view: str, data: dict[int, dict[str, Any]], dataset: Dataset) -> list[str]:
+    if view == "definition":
+        return [c.name for c in dataset.classes if not (data.get(c.id) or {}).get("refined")]
+    return [c.name for c in dataset.classes if c.id not in data]
+
+
+def collect_knowledge(dataset: Dataset, knowledge_dir: Path | None = None) -> dict[str, Any]:
+    """Every knowledge file of ``dataset`` in ``knowledge_dir`` (default: the workspace's), as page data."""
+    folder = knowledge_dir or paths.knowledge_dir(dataset.name)
+    kinds: list[dict[str, Any]] = []
+    per_class: dict[int, dict[str, Any]] = {c.id: {} for c in dataset.classes}
+    for name, info in sorted(known_kinds().items(), key=lambda item: _KIND_ORDER.get(item[0], 99)):
+        path = folder / info.file_name
+        if not path.is_file():
+            continue
+        record: dict[str, Any] = {"kind": name, "file": str(path), "file_name": info.file_name, "description": info.description}
+        try:
+            knowledge = info.model.load(path)
+        except KgenError as exc:
+            record["error"] = exc.message
+            kinds.append(record)
+            continue
+        view, data = _view_of(knowledge, dataset)
+        known_ids = set(per_class)
+        for class_id, value in data.items():
+            if class_id in known_ids:
+                per_class[class_id][name] = value
+        missing = _missing(view, data, dataset)
+        record.update(
+            {
+                "view": view,
+                "classes_covered": len(dataset.classes) - len(missing),
+                "classes_total": len(dataset.classes),
+                "missing": missing,
+                "provenance": provenance_view(knowledge),
+                "settings": _settings(knowledge),
+            }
+        )
+        kinds.append(record)
+    classes = [
+        {"id": c.id, "name": c.name, "label": c.label, "knowledge": per_class[c.id]} for c in dataset.classes
+    ]
+    return {"dataset": dataset.name, "folder": str(folder), "kinds": kinds, "classes": classes}
+
+
+def _settings(knowledge: KnowledgeFile) -> dict[str, Any]:
+    """The file-level fields a reader needs to understand the texts (templates, counts), not the classes."""
+    skip = {"format", "format_version", "dataset", "provenance", "classes", "attribute_graph"}
+    return {k: v for k, v in knowledge.model_dump(mode="json").items() if k not in skip}
+
+
+_KIND_ORDER = {"descriptions": 0, "prompts": 1, "askg": 2, "attributes": 3, "action-descriptions": 4}
