@@ -44,7 +44,13 @@ from kgen.errors import InputError
 from kgen.fileformat import atomic_write_text
 from kgen.knowledge.base import utc_now
 from zsar import distributed, loggers
-from zsar.checkpoint import capture_rng, load_checkpoint, restore_rng, save_checkpoint
+from zsar.checkpoint import (
+    capture_rng,
+    check_room_for_checkpoints,
+    load_checkpoint,
+    restore_rng,
+    save_checkpoint,
+)
 from zsar.config import RunConfig
 from zsar.data import (
     ClipBatch,
@@ -160,6 +166,8 @@ class Trainer:
                 hint="choose a global batch that splits evenly",
             )
         self.total_steps = optim.epochs * self.steps_per_epoch
+        if self.ctx.is_main:  # before any work: the run folder can take the checkpoints this run writes
+            check_room_for_checkpoints(self.run_dir, self.model, epoch_weights=optim.epochs if config.train.save_epoch_weights else 0)
         self.optimizer = build_optimizer(self.model, optim, device)
         self.scheduler = build_scheduler(self.optimizer, optim, self.steps_per_epoch)
         self.amp_dtype = autocast_dtype(config.train.precision, device)
@@ -438,7 +446,11 @@ class Trainer:
         self.skipped_total += skipped
         self.read_total += read
         limit = self.config.data.max_skip_fraction
-        if self.read_total >= 32 and self.skipped_total > limit * self.read_total:
+        # Judged from the first step (a run that could read 1 video in 4 must not end "finished").
+        # Before a whole pass over the data, it takes at least 3 unreadable videos, so that the
+        # first unlucky clip of a tiny batch does not stop a healthy run.
+        evidence = self.skipped_total >= 3 or self.read_total >= len(self.clips)
+        if evidence and self.skipped_total > limit * self.read_total:
             raise InputError(
                 f"{self.skipped_total} of the {self.read_total} videos read so far were unreadable "
                 f"(more than data.max_skip_fraction = {limit})",

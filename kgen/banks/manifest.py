@@ -68,6 +68,8 @@ class KnowledgeInfo(BaseModel):
     file: str | None = Field(default=None, description="knowledge file the texts came from (None for names)")
     sha256: str | None = None
     template: str | None = Field(default=None, description="template applied by the bank builder, if any")
+    variant: str | None = Field(default=None, description="imported variant of the kind (e.g. 'stdd-askg'); None: kgen's own")
+    source: str | None = Field(default=None, description="'generated' (kgen's own knowledge) or 'imported' (a paper's released knowledge)")
 
 
 class BankManifest(VersionedFile):

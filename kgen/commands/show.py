@@ -17,7 +17,7 @@ from kgen.knowledge.action_descriptions import ActionDescriptionsFile
 from kgen.knowledge.apclip import PromptsFile
 from kgen.knowledge.askg import ASKGFile
 from kgen.knowledge.attributes import AttributesFile
-from kgen.knowledge.base import KnowledgeFile, known_kinds, load_knowledge
+from kgen.knowledge.base import KnowledgeFile, known_kinds, load_knowledge, resolve_variant
 
 
 def _show_prompts_tree(knowledge: PromptsFile, class_id: int, name: str) -> None:
@@ -122,6 +122,7 @@ def show(
     classes: Annotated[Path | None, typer.Option("--classes", help="Your own class list instead of --dataset.")] = None,
     name: Annotated[str | None, typer.Option("--name", help="Dataset name for --classes.")] = None,
     class_name: Annotated[str, typer.Option("--class", "-c", help="Class name, raw label or id.")] = "",
+    variant: Annotated[str | None, typer.Option("--variant", help="An imported variant of the kind (`kgen import`), e.g. stdd-askg.")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="askg: text, mermaid or dot (without --class: the whole dataset's graph); prompts: tree or table.")] = "auto",
 ) -> None:
     """Print what was generated for one class.
@@ -135,14 +136,15 @@ def show(
     fmt = formats[0] if fmt == "auto" else fmt
     if fmt not in formats:
         raise InputError(f"{kind} has no --format {fmt!r}", hint=f"formats of {kind}: {', '.join(formats)}")
-    data = resolve_dataset(dataset, classes, name)
+    data = resolve_dataset(dataset, classes, name, workspace="check")
     if kind == "askg" and fmt in ("mermaid", "dot") and not class_name:
-        _show_askg_graph(load_knowledge(data.name, kind), None, None, fmt)  # type: ignore[arg-type]
+        whole = load_knowledge(data.name, kind, resolve_variant(data.name, kind, variant))
+        _show_askg_graph(whole, None, None, fmt)  # type: ignore[arg-type]
         return
     if not class_name:
         raise InputError("which class? pass --class NAME", hint='e.g. --class "brush hair"')
     entry = data.find_class(class_name)
-    knowledge = load_knowledge(data.name, kind)
+    knowledge = load_knowledge(data.name, kind, resolve_variant(data.name, kind, variant))
     if isinstance(knowledge, ASKGFile) and fmt in ("mermaid", "dot"):
         _show_askg_graph(knowledge, entry.id, entry.name, fmt)
     elif isinstance(knowledge, PromptsFile):

@@ -59,7 +59,10 @@ def train(
         typer.echo(config.to_yaml(), nl=False)
         return
     run_dir = out if out is not None else paths.workspace_root() / "runs" / config.name
+    from kgen.storage import check_writable_dir
     from zsar.train import Trainer
+
+    check_writable_dir(run_dir, "the run folder")
 
     result = Trainer(config, bank=bank, run_dir=run_dir, device=device, resume=not no_resume, max_steps=max_steps).run()
     last = result.history[-1] if result.history else None
@@ -120,6 +123,10 @@ def evaluate(
     if bool(checkpoint) == bool(model):
         raise InputError("give --checkpoint (trained models) or --model (pretrained CLIP), not both and not neither",
                          hint="e.g. --checkpoint runs/ap-clip-k400, or --model vifi-clip --pretrained openai")
+    if out is not None:
+        from kgen.storage import check_writable_dir
+
+        check_writable_dir(out.absolute().parent, "the results folder")
     ctx = distributed.init_distributed(device)
     try:
         eval_models: list[EvalModel] = []
@@ -267,6 +274,9 @@ def average_weights(
 
     if method not in ("uniform", "gaussian", "ema"):
         raise InputError(f"unknown averaging method {method!r}", hint="uniform, gaussian or ema")
+    from kgen.storage import check_writable_dir
+
+    check_writable_dir((out.absolute().parent if out is not None else run / "checkpoints"), "the output folder")
     path = average_run(run, start=start, end=end, method=method, out=out)  # type: ignore[arg-type]
     info(f"averaged checkpoint: {path}")
     typer.echo(str(path))

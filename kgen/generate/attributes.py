@@ -72,7 +72,7 @@ class AttributesBuilder(KindBuilder[ClassAttributes]):
         if not path.exists():
             raise InputError(
                 f"the attributes of {self.dataset.name} need its crawled descriptions, and {path} does not exist",
-                hint=f"run `kgen crawl --dataset {self.dataset.name}` first",
+                hint=f"run `kgen crawl {self.dataset.selector}` first",
             )
         self.descriptions = DescriptionsFile.load(path)
 
