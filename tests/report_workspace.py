@@ -6,21 +6,25 @@
 * evaluation results: either real ``kgen eval`` runs on synthetic videos (tests) or synthetic
   results in the ``kgen.zsar.eval`` format (:func:`synthetic_eval_result`, for the 51- and
   400-class benchmark workspaces, where no videos exist);
-* a tiny training run (``zsar.train.Trainer`` on synthetic videos).
+* a tiny training run (``kgen train --recipe tiny-smoke`` on synthetic videos) and a
+  ``kgen eval`` of its checkpoint, logged into the run.
 
-Everything runs in-process through ``cli.run`` (the same code path as the ``kgen`` command).
+Everything runs in-process through ``cli.run`` (the same code path as the ``kgen`` command), with
+``--root`` and ``--cache-dir`` naming the workspace and its cache.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 import cli
+from zsar.data.synthetic import SyntheticDataset, make_synthetic_dataset
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from openai_server import FakeOpenAIServer  # noqa: E402
@@ -29,23 +33,61 @@ KINDS = ("names", "descriptions", "prompts", "askg", "attributes", "action-descr
 TINY = "kgen-tiny-vit"
 
 
-def kgen(*args: str) -> None:
-    code = cli.run(list(args))
-    if code != 0:
-        raise RuntimeError(f"kgen {' '.join(args)} exited with {code}")
+@dataclass
+class Workspace:
+    """A workspace and a response cache of its own; every command runs with ``--root``/``--cache-dir``."""
 
+    root: Path
+    cache: Path
+    report_args: list[str] = field(default_factory=list)
 
-def build_knowledge(dataset_args: list[str], llm_concurrency: int = 16) -> None:
-    """Crawl (offline) and build every LLM kind from the local test server."""
-    kgen("crawl", *dataset_args, "--offline")
-    with FakeOpenAIServer() as server:
-        kgen("build-all", *dataset_args, "--base-url", server.base_url, "--model", "fake-model",
-             "--concurrency", str(llm_concurrency))
+    def kgen(self, *args: str, expect: int = 0) -> None:
+        code = cli.run(["--root", str(self.root), "--cache-dir", str(self.cache), *args])
+        if code != expect:
+            raise RuntimeError(f"kgen {' '.join(args)} exited with {code}, expected {expect}")
 
+    def build_knowledge(self, dataset_args: list[str], llm_concurrency: int = 16) -> None:
+        """Crawl (offline: WordNet) and build every LLM kind from the local test server."""
+        self.kgen("crawl", *dataset_args, "--offline")
+        with FakeOpenAIServer() as server:
+            self.kgen("build-all", *dataset_args, "--base-url", server.base_url, "--model", "fake-model",
+                      "--concurrency", str(llm_concurrency))
 
-def encode_banks(dataset_args: list[str], model: str = TINY, kinds: tuple[str, ...] = KINDS) -> None:
-    for kind in kinds:
-        kgen("encode-bank", *dataset_args, "--kind", kind, "--model", model, "--pretrained", "random")
+    def encode_banks(self, dataset_args: list[str], model: str = TINY, kinds: tuple[str, ...] = KINDS) -> None:
+        for kind in kinds:
+            self.kgen("encode-bank", *dataset_args, "--kind", kind, "--model", model, "--pretrained", "random")
+
+    def bank(self, kind: str, model: str = TINY) -> Path:
+        (found,) = [p for p in (self.root / "banks").iterdir() if f"-{kind}-{model}-" in p.name and "@" not in kind]
+        return found
+
+    @staticmethod
+    def synthetic_videos(folder: Path, classes: int, per_class: int = 2) -> SyntheticDataset:
+        """Short synthetic videos labelled 0..classes-1 (used with the workspace's own class list)."""
+        return make_synthetic_dataset(folder, num_classes=classes, videos_per_class=per_class)
+
+    def eval_frozen_clip(self, dataset_args: list[str], kind: str, videos: SyntheticDataset, out: Path) -> Path:
+        """``kgen eval`` of the tiny random ViFi-CLIP with the ``kind`` bank on the synthetic videos."""
+        self.kgen("eval", "--model", "vifi-clip", "--pretrained", "random", "--backbone", TINY, "--frames", "4",
+                  "--bank", str(self.bank(kind)), *dataset_args, "--protocol", "list", "--list", str(videos.list_file),
+                  "--video-root", str(videos.root), "--workers", "0", "--out", str(out))
+        return out
+
+    def train(self, run_dir: Path, dataset_args: list[str], videos: SyntheticDataset, *, logger: str = "none",
+              steps: int = 6) -> Path:
+        """``kgen train --recipe tiny-smoke`` on the synthetic videos with the names bank: ``steps`` steps."""
+        per_epoch = len(videos.videos) // 4
+        self.kgen("train", "--recipe", "tiny-smoke", "--bank", str(self.bank("names")), *dataset_args,
+                  "--train-list", str(videos.list_file), "--video-root", str(videos.root), "--out", str(run_dir),
+                  "--set", "optim.global_batch_size=4", "--set", f"optim.epochs={max(1, steps // per_epoch)}",
+                  "--set", f"train.logger={logger}", "--max-steps", str(steps))
+        return run_dir
+
+    def eval_checkpoint(self, run_dir: Path, dataset_args: list[str], videos: SyntheticDataset) -> None:
+        """``kgen eval --checkpoint RUN``: logs the result into the run (evals.jsonl, its logger)."""
+        self.kgen("eval", "--checkpoint", str(run_dir), "--bank", str(self.bank("names")), *dataset_args,
+                  "--protocol", "list", "--list", str(videos.list_file), "--video-root", str(videos.root),
+                  "--workers", "0", "--views", "1x1")
 
 
 def synthetic_eval_result(
@@ -102,36 +144,3 @@ def synthetic_eval_result(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     return path
-
-
-def tiny_training_run(run_dir: Path, videos_root: Path, *, logger: str = "none", steps: int = 8) -> Path:
-    """A few optimizer steps of AP-CLIP on the tiny ViT over synthetic videos (its own 4-class list)."""
-    import torch
-
-    from kgen.banks import load_bank
-    from kgen.datasets import resolve_dataset
-    from zsar.config import config_from_dict
-    from zsar.data.synthetic import make_synthetic_dataset
-    from zsar.train import Trainer
-
-    videos = make_synthetic_dataset(videos_root, num_classes=4, videos_per_class=2)
-    data = resolve_dataset(None, videos.classes_file)
-    bank_root = run_dir.parent / f".{run_dir.name}-bank"
-    if not bank_root.exists():
-        kgen("encode-bank", "--classes", str(videos.classes_file), "--kind", "names", "--model", TINY,
-             "--pretrained", "random", "--out", str(bank_root))
-    bank_path = next(p for p in bank_root.iterdir() if (p / "manifest.json").is_file())
-    config = config_from_dict({
-        "name": run_dir.name,
-        "model": {"name": "ap-clip", "backbone": TINY, "pretrained": "random", "frames": 4},
-        "data": {"classes": str(videos.classes_file), "train_list": str(videos.list_file), "video_root": str(videos.root),
-                 "workers": 0, "scale_mode": "short-side-jitter"},
-        "optim": {"epochs": steps // 2, "warmup_epochs": 1, "lr": 1e-3, "weight_decay": 0.0, "global_batch_size": 4,
-                  "label_smoothing": 0.0, "mixup_alpha": 0.0, "cutmix_alpha": 0.0},
-        "train": {"seed": 0, "checkpoint_every_steps": 0, "log_every_steps": 1, "logger": logger},
-        "eval": {"batch_size": 4, "workers": 0},
-    })
-    assert data.name == Path(videos.classes_file).stem
-    torch.manual_seed(0)
-    Trainer(config, bank=load_bank(bank_path), run_dir=run_dir, device="cpu", show_progress=False).run()
-    return run_dir

@@ -44,7 +44,7 @@ def report(
 
     started = time.perf_counter()
     request = ReportRequest(
-        dataset=resolve_dataset(dataset, classes, name),
+        dataset=resolve_dataset(dataset, classes, name, workspace="check"),
         out_dir=out,
         banks=list(banks) if banks else None,
         map_banks=list(map_banks) if map_banks else None,

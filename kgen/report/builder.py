@@ -116,10 +116,11 @@ def _load_bank(path: Path, key: str) -> _LoadedBank:
     bank = load_bank(path)
     clip = bank.manifest.clip
     counts = bank.texts_per_class
+    variant = getattr(bank.manifest.knowledge, "variant", None)  # an imported variant of the kind (kgen import)
     return _LoadedBank(
         key=key,
         bank_id=bank.bank_id,
-        kind=bank.kind,
+        kind=bank.kind if not variant else f"{bank.kind}@{variant}",
         path=path,
         class_names=bank.class_names,
         class_ids=bank.class_ids,

@@ -31,7 +31,7 @@ from kgen.knowledge.action_descriptions import ActionDescriptionsFile
 from kgen.knowledge.apclip import PromptsFile
 from kgen.knowledge.askg import ASKGFile, askg_graph
 from kgen.knowledge.attributes import AttributesFile
-from kgen.knowledge.base import KnowledgeFile, known_kinds
+from kgen.knowledge.base import IMPORTED_DIR, KnowledgeFile, known_kinds
 
 # Per kind, which provenance step wrote which part (the step names the builders record).
 ASKG_TRIPLE_STEPS = {
@@ -55,11 +55,13 @@ def provenance_view(knowledge: KnowledgeFile) -> dict[str, Any]:
     steps = {}
     for record in raw.pop("prompts", []) or []:
         steps[record.get("step", "?")] = record
-    source = raw.get("source")
-    if source == "imported" or raw.get("imported"):
-        origin = raw.get("imported") or {}
-        where = origin.get("repository") or origin.get("file") or raw.get("file") or ""
-        summary = f"imported{': ' + str(where) if where else ''}"
+    problems = raw.pop("problems", None)
+    if problems:
+        raw["problems"] = f"{len(problems)} entries dropped or flagged by the import (listed with each class)"
+    if raw.get("source") == "imported":
+        where = str(raw.get("repository") or "")
+        ref = f"@{raw['ref']}" if raw.get("ref") else ""
+        summary = f"imported ({raw.get('import_format', '?')}) from {where}{ref}"
     elif "backend" in raw:
         summary = f"LLM {raw.get('model', '?')} via {raw.get('backend', '?')}"
     elif "sources" in raw:
@@ -112,6 +114,8 @@ def _prompts(knowledge: PromptsFile, entry: Any) -> dict[str, Any]:
 def _askg(knowledge: ASKGFile, entry: Any, shared: dict[tuple[str, str], list[str]]) -> dict[str, Any]:
     from kgen.text.concepts import concept_key
 
+    generated = bool(getattr(knowledge.provenance, "prompts", None))
+
     def others(kind: str, name: str) -> dict[str, Any]:
         key = concept_key(name) if kind == "object" else concept_key(name, singularize=False)
         owners = [c for c in shared.get((kind, key), []) if c != entry.class_name]
@@ -122,11 +126,12 @@ def _askg(knowledge: ASKGFile, entry: Any, shared: dict[tuple[str, str], list[st
         "sub_actions": [{"name": s, "shared": others("sub-action", s)} for s in entry.sub_actions],
         "triples": [
             {"subject": t.subject, "predicate": t.predicate, "object": t.object, "kind": t.kind,
-             "step": ASKG_TRIPLE_STEPS.get(t.kind)}
+             "step": ASKG_TRIPLE_STEPS.get(t.kind) if generated else None}
             for t in entry.triples
         ],
         "prompts": [
-            {"type": p.type, "text": p.text, "triple": p.triple, "truncated": p.truncated, "step": "askg.sentences"}
+            {"type": p.type, "text": p.text, "triple": p.triple, "truncated": p.truncated,
+             "step": "askg.sentences" if generated else None}
             for p in entry.prompts
         ],
     }
@@ -143,8 +148,14 @@ def _shared_concepts(knowledge: ASKGFile) -> dict[tuple[str, str], list[str]]:
     return shared
 
 
+def _first_step(knowledge: KnowledgeFile) -> str | None:
+    """The step name of a one-prompt kind (None for imported knowledge: no prompt made it)."""
+    records = getattr(knowledge.provenance, "prompts", None) or []  # type: ignore[attr-defined]
+    return records[0].step if records else None
+
+
 def _attributes(knowledge: AttributesFile, entry: Any) -> dict[str, Any]:
-    step = knowledge.provenance.prompts[0].step if knowledge.provenance.prompts else None
+    step = _first_step(knowledge)
     return {
         "keywords": list(entry.keywords),
         "candidates": list(entry.candidates),
@@ -157,7 +168,7 @@ def _attributes(knowledge: AttributesFile, entry: Any) -> dict[str, Any]:
 
 
 def _action_descriptions(knowledge: ActionDescriptionsFile, entry: Any) -> dict[str, Any]:
-    step = knowledge.provenance.prompts[0].step if knowledge.provenance.prompts else None
+    step = _first_step(knowledge)
     truncated = list(entry.truncated) + [False] * (len(entry.descriptions) - len(entry.truncated))
     raw = list(entry.raw) + [""] * (len(entry.descriptions) - len(entry.raw))
     return {
@@ -205,16 +216,39 @@ def _missing(view: str, data: dict[int, dict[str, Any]], dataset: Dataset) -> li
     return [c.name for c in dataset.classes if c.id not in data]
 
 
+def _knowledge_files(folder: Path) -> list[tuple[str, str | None, Path, Any]]:
+    """(kind, variant, path, kind info) of every knowledge file in a dataset folder: kgen's own file
+    of each kind first, then its imported variants (``imported/<variant>/``, from ``kgen import``)."""
+    found = []
+    for name, info in sorted(known_kinds().items(), key=lambda item: (_KIND_ORDER.get(item[0], 99), item[0])):
+        own = folder / info.file_name
+        if own.is_file():
+            found.append((name, None, own, info))
+        imported = folder / IMPORTED_DIR
+        if imported.is_dir():
+            for variant in sorted(p.name for p in imported.iterdir() if (p / info.file_name).is_file()):
+                found.append((name, variant, imported / variant / info.file_name, info))
+    return found
+
+
 def collect_knowledge(dataset: Dataset, knowledge_dir: Path | None = None) -> dict[str, Any]:
-    """Every knowledge file of ``dataset`` in ``knowledge_dir`` (default: the workspace's), as page data."""
+    """Every knowledge file of ``dataset`` in ``knowledge_dir`` (default: the workspace's), as page data.
+
+    Each file is one entry of ``kinds`` with a unique ``key``: the kind (``askg``) for kgen's own
+    file, ``kind@variant`` (``askg@stdd-askg``) for an imported one; each class's data is under
+    the same key.
+    """
     folder = knowledge_dir or paths.knowledge_dir(dataset.name)
     kinds: list[dict[str, Any]] = []
     per_class: dict[int, dict[str, Any]] = {c.id: {} for c in dataset.classes}
-    for name, info in sorted(known_kinds().items(), key=lambda item: _KIND_ORDER.get(item[0], 99)):
-        path = folder / info.file_name
-        if not path.is_file():
-            continue
-        record: dict[str, Any] = {"kind": name, "file": str(path), "file_name": info.file_name, "description": info.description}
+    by_name = {c.name: c.id for c in dataset.classes}
+    for name, variant, path, info in _knowledge_files(folder):
+        key = name if variant is None else f"{name}@{variant}"
+        record: dict[str, Any] = {
+            "key": key, "kind": name, "variant": variant, "file": str(path),
+            "file_name": info.file_name if variant is None else f"{IMPORTED_DIR}/{variant}/{info.file_name}",
+            "description": info.description,
+        }
         try:
             knowledge = info.model.load(path)
         except KgenError as exc:
@@ -222,18 +256,23 @@ def collect_knowledge(dataset: Dataset, knowledge_dir: Path | None = None) -> di
             kinds.append(record)
             continue
         view, data = _view_of(knowledge, dataset)
-        known_ids = set(per_class)
         for class_id, value in data.items():
-            if class_id in known_ids:
-                per_class[class_id][name] = value
+            if class_id in per_class:
+                per_class[class_id][key] = value
+        for problem in getattr(knowledge.provenance, "problems", None) or []:  # an import's dropped or flagged entries
+            class_id = by_name.get(problem.class_name or "")
+            if class_id is not None and key in per_class[class_id]:
+                per_class[class_id][key].setdefault("import_problems", []).append(problem.model_dump(mode="json"))
         missing = _missing(view, data, dataset)
+        provenance = provenance_view(knowledge)
         record.update(
             {
                 "view": view,
+                "source": "imported" if provenance["fields"].get("source") == "imported" else "kgen",
                 "classes_covered": len(dataset.classes) - len(missing),
                 "classes_total": len(dataset.classes),
                 "missing": missing,
-                "provenance": provenance_view(knowledge),
+                "provenance": provenance,
                 "settings": _settings(knowledge),
             }
         )

@@ -507,7 +507,7 @@ const KGEN = (() => {
     const card = (title, body) => { cards.appendChild(el("div", { class: "card" }, el("h3", { text: title }), body)); };
 
     card("Knowledge", o.kinds.length ? KGEN.table(["kind", "classes", "made by", "missing"], o.kinds.map((k) => [
-      el("span", { class: "badge kind", text: k.kind }),
+      el("span", { class: `badge ${k.variant ? "warn" : "kind"}`, text: k.key }),
       k.error ? el("span", { class: "error", text: "unreadable" }) : `${k.classes_covered} / ${k.classes_total}`,
       k.error ? k.error : k.provenance,
       k.error ? "" : (k.missing.length ? fmt.trim(k.missing.join(", "), 80) : "none"),
@@ -549,8 +549,8 @@ const KGEN = (() => {
   }
 
   function knowledgeBrowser(section, data) {
-    const kinds = {};
-    for (const k of data.kinds) kinds[k.kind] = k;
+    const kinds = {};  // by key: the kind for kgen's own file, kind@variant for an imported one
+    for (const k of data.kinds) kinds[k.key] = k;
     const search = el("input", { type: "search", id: "class-search", placeholder: `Search ${data.classes.length} classes…`, "aria-label": "Search classes" });
     const filter = el("select", { id: "class-filter", "aria-label": "Filter classes" },
       el("option", { value: "all", text: "All classes" }),
@@ -564,7 +564,7 @@ const KGEN = (() => {
       el("aside", { class: "sidebar" }, search, filter, count, list), detail));
 
     const items = data.classes.map((c, index) => {
-      const missing = data.kinds.filter((k) => !k.error && k.missing.includes(c.name)).map((k) => k.kind);
+      const missing = data.kinds.filter((k) => !k.error && k.missing.includes(c.name)).map((k) => k.key);
       const truncated = JSON.stringify(c.knowledge).includes('"truncated":true');
       const li = el("li", { class: "class-item", "data-name": c.name, title: missing.length ? `missing: ${missing.join(", ")}` : null,
         onclick: () => go("knowledge", c.name) },
@@ -580,7 +580,7 @@ const KGEN = (() => {
       for (const item of items) {
         let ok = !q || item.key.includes(q);
         if (ok && mode === "missing") ok = item.missing.length > 0;
-        if (ok && mode === "undefined") ok = item.missing.includes("descriptions") || !item.c.knowledge.descriptions;
+        if (ok && mode === "undefined") ok = !data.kinds.some((k) => k.view === "definition" && (item.c.knowledge[k.key] || {}).refined);
         if (ok && mode === "truncated") ok = item.truncated;
         item.li.hidden = !ok;
         if (ok) shown++;
@@ -623,7 +623,7 @@ const KGEN = (() => {
     const p = info.provenance;
     const record = step && p.steps ? p.steps[step] : null;
     const fields = p.fields || {};
-    const lines = [`<b>${esc(p.summary)}</b>`, `kind ${esc(kind)}, file ${esc(info.file_name)}`];
+    const lines = [`<b>${esc(p.summary)}</b>`, `kind ${esc(info.kind)}${info.variant ? ` (imported variant ${esc(info.variant)})` : ""}, file ${esc(info.file_name)}`];
     if (fields.created_at) lines.push(`made ${esc(fmt.date(fields.created_at))} by kgen ${esc(fields.kgen_version || "?")}`);
     if (record) {
       lines.push(`step <b>${esc(record.step)}</b>, prompt sha256 ${esc((record.sha256 || "").slice(0, 12))}…`);
@@ -651,13 +651,14 @@ const KGEN = (() => {
       el("table", null, el("tbody", null, rows)), steps);
   }
 
-  function kindSection(kind, title, kinds, body) {
-    const info = kinds[kind];
-    return el("div", { class: "kind-section", id: `k-${kind}` },
-      el("div", { class: "kind-head" }, el("span", { class: "kind-title", text: title }),
-        el("span", { class: "kind-made" }, el("span", { class: "badge kind", text: kind }), " ", info && info.provenance ? info.provenance.summary : "")),
+  function kindSection(key, title, kinds, body, problems) {
+    const info = kinds[key];
+    return el("div", { class: "kind-section", id: `k-${key}` },
+      el("div", { class: "kind-head" }, el("span", { class: "kind-title", text: info.variant ? `${title} — imported: ${info.variant}` : title }),
+        el("span", { class: "kind-made" }, el("span", { class: `badge ${info.variant ? "warn" : "kind"}`, text: key }), " ", info.provenance ? info.provenance.summary : "")),
       body,
-      info && info.provenance ? provenanceDetails(info) : null);
+      (problems || []).map((p) => el("div", { class: "note", text: `import ${p.action} (${p.code}): ${p.entry} — ${p.reason}` })),
+      info.provenance ? provenanceDetails(info) : null);
   }
 
   function missingNote(kind, kinds, name) {
@@ -690,34 +691,37 @@ const KGEN = (() => {
     }
     const jump = el("div", { class: "jump" }, el("span", { class: "muted", text: "jump to: " }));
     detail.appendChild(jump);
-    const order = ["descriptions", "prompts", "askg", "attributes", "action-descriptions"];
-    const known = new Set(order);
-    for (const kind of order) {
-      if (!kinds[kind]) continue;
-      const value = k[kind];
-      if (kind === "descriptions") detail.appendChild(kindSection(kind, "Crawled definition", kinds, value ? definitionView(value, kinds) : missingNote(kind, kinds, c.name)));
-      if (kind === "prompts") detail.appendChild(kindSection(kind, "AP-CLIP attribute tree and action-conditioned prompts", kinds, value ? promptsTree(c, value, kinds) : missingNote(kind, kinds, c.name)));
-      if (kind === "askg") detail.appendChild(kindSection(kind, "STDD action semantic knowledge graph", kinds, value ? askgView(c, value, kinds) : missingNote(kind, kinds, c.name)));
-      if (kind === "attributes") detail.appendChild(kindSection(kind, "Keyword attributes (Kim et al.)", kinds, value ? attributesView(value, kinds) : missingNote(kind, kinds, c.name)));
-      if (kind === "action-descriptions") detail.appendChild(kindSection(kind, "Action descriptions (SC-CLIP / FROSTER)", kinds, value ? actionDescriptionsView(value, kinds) : missingNote(kind, kinds, c.name)));
+
+    const TITLES = {
+      definition: "Crawled definition",
+      prompts: "AP-CLIP attribute tree and action-conditioned prompts",
+      askg: "STDD action semantic knowledge graph",
+      attributes: "Keyword attributes (Kim et al.)",
+      "action-descriptions": "Action descriptions (SC-CLIP / FROSTER)",
+    };
+    for (const info of Object.values(kinds)) {
+      jump.appendChild(el("button", { class: "link", onclick: () => document.getElementById(`k-${info.key}`).scrollIntoView({ behavior: "smooth" }), text: info.key }));
     }
-    for (const kind of Object.keys(kinds)) {
-      jump.appendChild(el("button", { class: "link", onclick: () => document.getElementById(`k-${kind}`).scrollIntoView({ behavior: "smooth" }), text: kind }));
-    }
-    for (const kind of Object.keys(kinds)) {
-      if (known.has(kind)) continue;
-      const value = k[kind];
-      const info = kinds[kind];
-      detail.appendChild(kindSection(kind, info.description || kind, kinds, value ? el("ol", { class: "prompts" },
-        value.texts.map((t) => el("li", null, t.type ? el("span", { class: "badge", text: t.type }) : null, " ", t.text, provChip(kind, null, kinds))))
-        : missingNote(kind, kinds, c.name)));
+    for (const info of Object.values(kinds)) {
+      const key = info.key;
+      const value = k[key];
+      const title = TITLES[info.view] || info.description || info.kind;
+      let body;
+      if (info.error || !value) body = missingNote(key, kinds, c.name);
+      else if (info.view === "definition") body = definitionView(value, key, kinds);
+      else if (info.view === "prompts") body = promptsTree(c, value, key, kinds);
+      else if (info.view === "askg") body = askgView(c, value, key, kinds);
+      else if (info.view === "attributes") body = attributesView(value, key, kinds);
+      else if (info.view === "action-descriptions") body = actionDescriptionsView(value, key, kinds);
+      else body = el("ol", { class: "prompts" }, value.texts.map((t) => el("li", null, t.type ? el("span", { class: "badge", text: t.type }) : null, " ", t.text, provChip(key, null, kinds))));
+      detail.appendChild(kindSection(key, title, kinds, body, value ? value.import_problems : null));
     }
   }
 
-  function definitionView(d, kinds) {
+  function definitionView(d, key, kinds) {
     const out = el("div");
     if (d.refined) {
-      out.appendChild(el("p", { class: "definition" }, d.refined, provChip("descriptions", null, kinds)));
+      out.appendChild(el("p", { class: "definition" }, d.refined, provChip(key, null, kinds)));
       out.appendChild(el("div", { class: "muted", style: "font-size:12px" }, "refined by rule ", el("span", { class: "badge", text: d.rule || "–" }),
         " from the texts marked ✓ below"));
     } else {
@@ -740,8 +744,8 @@ const KGEN = (() => {
     return out;
   }
 
-  function promptsTree(c, p, kinds) {
-    const settings = kinds.prompts.settings || {};
+  function promptsTree(c, p, key, kinds) {
+    const settings = kinds[key].settings || {};
     const prefix = (settings.prefix_template || "a video of {action}.").replace("{action}", c.name);
     const tree = el("ul", { class: "tree" });
     const root = el("li", null, el("span", { class: "node-root", text: "video action" }), el("span", { class: "faint", text: `  ${p.count} prompts (${p.expected} expected); each is encoded as “${prefix} <prompt>”` }));
@@ -754,7 +758,7 @@ const KGEN = (() => {
           prompts.appendChild(el("li", null, el("span", { class: "prompt", text: prompt.sentence }),
             el("span", { class: "tokens", text: `${prompt.tokens} tok${prompt.truncated ? ", cut" : ""}` }),
             prompt.truncated ? el("span", { class: "badge warn", text: "cut" }) : null,
-            provChip("prompts", prompt.step, kinds),
+            provChip(key, prompt.step, kinds),
             prompt.raw ? el("div", { class: "faint", style: "font-size:12px", text: `as written: ${prompt.raw}` }) : null));
         }
         attributes.appendChild(el("li", null, el("span", { class: "node-attr" }, attribute.name, attribute.description ? el("span", { class: "desc", text: attribute.description }) : null), prompts));
@@ -769,7 +773,7 @@ const KGEN = (() => {
   /* The ASKG of one class, laid out in columns: the action and its sub-action chain (temporal
    * order, top to bottom) on the left, the objects on the right, action-object predicates beside
    * each object, object-object relations as arcs on the far right. */
-  function askgGraph(c, g) {
+  function askgGraph(c, g, key) {
     const BOX_L = { x: 16, w: 250 };
     const BOX_R = { x: 560, w: 210 };
     const ROW_L = 62;  // room for the chain's predicate between two sub-actions
@@ -804,7 +808,7 @@ const KGEN = (() => {
     const H = TOP * 2 + Math.max(leftH, rightH);
     const ooCount = g.triples.filter((t) => t.kind === "object-object").length;
     const W = Math.max(980, BOX_R.x + BOX_R.w + (ooCount ? 26 + 14 * Math.min(objects.length, 8) + 6 + 150 : 20));
-    const root = svg("svg", { id: "askg-graph", class: "askg-graph", viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "img", "aria-label": `knowledge graph of ${c.name}` });
+    const root = svg("svg", { id: `askg-graph-${key.replace(/[^A-Za-z0-9-]/g, "-")}`, class: "askg-graph", viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "img", "aria-label": `knowledge graph of ${c.name}` });
     const defs = svg("defs");
     for (const [id, colour] of [["arrow-temporal", "#d08a1c"], ["arrow-object", "#7d9cc9"], ["arrow-oo", "#8fa3b8"]]) {
       defs.appendChild(svg("marker", { id, viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" },
@@ -908,14 +912,14 @@ const KGEN = (() => {
     return root;
   }
 
-  function askgView(c, g, kinds) {
+  function askgView(c, g, key, kinds) {
     const out = el("div", { class: "kg" });
     out.appendChild(el("div", { class: "legend" },
       el("span", { class: "l-action", text: "action class" }),
       el("span", { class: "l-sub", text: `sub-actions, in temporal order (${g.sub_actions.length})` }),
       el("span", { class: "l-obj", text: `objects (${g.objects.length}); “+n classes”: shared with other classes` }),
       el("span", { text: "dashed: object-object relations" })));
-    out.appendChild(askgGraph(c, g));
+    out.appendChild(askgGraph(c, g, key));
     const spatial = g.prompts.filter((p) => p.type === "spatial");
     const temporal = g.prompts.filter((p) => p.type === "temporal");
     const triple = (p) => {
@@ -923,18 +927,18 @@ const KGEN = (() => {
       return t ? el("span", { class: "faint", style: "font-size:12px", text: `  ⟨${t.subject}, ${t.predicate}, ${t.object}⟩` }) : null;
     };
     const list = (prompts) => el("ol", { class: "prompts" }, prompts.map((p) => el("li", null, p.text,
-      p.truncated ? el("span", { class: "badge warn", text: "cut" }) : null, provChip("askg", p.step, kinds), triple(p))));
+      p.truncated ? el("span", { class: "badge warn", text: "cut" }) : null, provChip(key, p.step, kinds), triple(p))));
     out.appendChild(el("div", { class: "split" },
       el("div", null, el("h4", { text: `Spatial prompts (${spatial.length}), from object triples` }), list(spatial)),
       el("div", null, el("h4", { text: `Temporal prompts (${temporal.length}), from action triples` }), list(temporal))));
     return out;
   }
 
-  function attributesView(a, kinds) {
+  function attributesView(a, key, kinds) {
     const top = new Set(a.top);
     return el("div", null,
       el("h4", { text: "Keywords, as the LLM gave them" }),
-      el("div", null, a.keywords.map((w) => el("span", { class: "chip", text: w })), provChip("attributes", a.step, kinds)),
+      el("div", null, a.keywords.map((w) => el("span", { class: "chip", text: w })), provChip(key, a.step, kinds)),
       el("h4", { text: `Candidate words (the first ${a.top_n} are the attributes)` }),
       el("div", null, a.candidates.map((w) => el("span", { class: `chip${top.has(w) ? " top" : ""}`, text: w }))),
       el("h4", { text: "Attribute sentence (encoded)" }),
@@ -942,9 +946,9 @@ const KGEN = (() => {
       a.description_source === "class-name" ? el("p", { class: "note", text: "The crawl found no definition: these keywords come from the class name alone." }) : null);
   }
 
-  function actionDescriptionsView(a, kinds) {
+  function actionDescriptionsView(a, key, kinds) {
     return el("ol", { class: "prompts" }, a.descriptions.map((d) => el("li", null, d.text,
-      d.truncated ? el("span", { class: "badge warn", text: "cut" }) : null, provChip("action-descriptions", d.step, kinds),
+      d.truncated ? el("span", { class: "badge warn", text: "cut" }) : null, provChip(key, d.step, kinds),
       d.raw ? el("div", { class: "faint", style: "font-size:12px", text: `as written: ${d.raw}` }) : null)));
   }
 
