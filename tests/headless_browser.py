@@ -105,7 +105,7 @@ class HeadlessChromium:
         threading.Thread(target=self._stderr_loop, daemon=True).start()
         target = self.send("Target.createTarget", {"url": "about:blank"}, browser=True)["targetId"]
         self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True}, browser=True)["sessionId"]
-        for domain in ("Page.enable", "Runtime.enable", "Log.enable"):
+        for domain in ("Page.enable", "Runtime.enable", "Log.enable", "Network.enable"):
             self.send(domain)
         self.send("Emulation.setDeviceMetricsOverride",
                   {"width": self.width, "height": self.height, "deviceScaleFactor": 1, "mobile": False})
@@ -235,6 +235,11 @@ class HeadlessChromium:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(data))
         return path
+
+    def requested_urls(self) -> list[str]:
+        """Every URL the page asked for so far (documents, scripts, styles, images...)."""
+        with self._lock:
+            return [e["params"]["request"]["url"] for e in self.events if e.get("method") == "Network.requestWillBeSent"]
 
     def errors(self) -> list[str]:
         """Console errors, uncaught exceptions and failed loads seen so far."""

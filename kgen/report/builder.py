@@ -369,10 +369,12 @@ def build_report(request: ReportRequest) -> ReportResult:
         with timer.part("training"):
             runs = _training_parts(request, staging)
             figures.write_page_data(staging / "data" / "training.js", "training", runs)
+        title = dataset.title if dataset.is_builtin else f"{dataset.name} ({Path(dataset.origin).name})"
         overview = {
-            "title": f"{dataset.title} — kgen report",
+            "title": f"{title} — kgen report",
             "dataset": dataset.name,
-            "dataset_title": dataset.title,
+            "dataset_title": title,
+            "dataset_origin": dataset.origin,
             "classes": len(dataset.classes),
             "class_names": dataset.class_names,
             "workspace": str(paths.workspace_root()),

@@ -438,6 +438,8 @@ const KGEN = (() => {
   ];
   const views = {};
   let overview = null;
+  // A video list is named by its built-in name or by its file path: show the file's name.
+  const listName = (name) => (name.includes("/") ? name.split("/").pop() : name);
 
   function start() {
     overview = KGEN.store.overview;
@@ -490,7 +492,7 @@ const KGEN = (() => {
   function renderOverview(section) {
     const o = overview;
     section.appendChild(el("h2", { text: o.dataset_title }));
-    section.appendChild(el("p", { class: "lede" }, `Dataset ${o.dataset}, ${o.classes} classes. Workspace `, el("code", { text: o.workspace }),
+    section.appendChild(el("p", { class: "lede" }, `Dataset ${o.dataset}${o.dataset_origin && o.dataset_origin.includes("/") ? ` (class list ${o.dataset_origin})` : ""}, ${o.classes} classes. Workspace `, el("code", { text: o.workspace }),
       `. Built ${fmt.date(o.created_at)} by kgen ${o.kgen_version}.`));
     const stat = (value, label, tab) => el("a", { class: "stat", href: `#${tab}`, style: "text-decoration:none;color:inherit" },
       el("div", { class: "value", text: String(value) }), el("div", { class: "label", text: label }));
@@ -520,7 +522,7 @@ const KGEN = (() => {
     ]), { numeric: [2, 3, 4], onRow: (r) => go("banks", o.banks[r].key) }) : el("p", { class: "empty", text: "No banks of this dataset (kgen encode-bank)." }));
 
     const resultRows = [];
-    for (const r of o.results) for (const item of r.lists) resultRows.push([r.label, r.bank_kind || "–", r.protocol, item.name, fmt.num(item.top1), fmt.num(item.top5), fmt.num(item.mean_class_accuracy)]);
+    for (const r of o.results) for (const item of r.lists) resultRows.push([r.label, r.bank_kind || "–", r.protocol, listName(item.name), fmt.num(item.top1), fmt.num(item.top5), fmt.num(item.mean_class_accuracy)]);
     card("Evaluation", resultRows.length ? KGEN.table(["result", "bank", "protocol", "list", "top-1", "top-5", "mean class"], resultRows,
       { numeric: [4, 5, 6], onRow: () => go("evaluation") }) : el("p", { class: "empty", text: "No evaluation results (kgen eval --out FILE; give them with --eval)." }));
 
@@ -1140,7 +1142,7 @@ const KGEN = (() => {
       }
       section.appendChild(el("div", { class: "card", id: "eval-summary" }, el("h3", { text: "Results" }),
         KGEN.table(["result", "bank", "protocol", "pool", "list", "videos", "top-1", "top-5", "mean class"],
-          results.flatMap((r) => r.lists.map((item) => [r.label, r.bank_kind || "–", r.protocol, r.video_pool || "–", item.name, item.evaluated,
+          results.flatMap((r) => r.lists.map((item) => [r.label, r.bank_kind || "–", r.protocol, r.video_pool || "–", listName(item.name), item.evaluated,
             fmt.num(item.top1), fmt.num(item.top5), fmt.num(item.mean_class_accuracy)])), { numeric: [5, 6, 7, 8] })));
       const detailed = results.filter((r) => r.per_class);
       for (const r of results.filter((x) => !x.per_class)) {
@@ -1154,7 +1156,7 @@ const KGEN = (() => {
   }
 
   function listPicker(result, onChange, id) {
-    const select = el("select", { id }, result.lists.filter((l) => l.per_class_top1).map((l) => el("option", { value: l.name, text: `list ${l.name} (${l.role})` })));
+    const select = el("select", { id }, result.lists.filter((l) => l.per_class_top1).map((l) => el("option", { value: l.name, text: `list ${listName(l.name)} (${l.role})` })));
     select.addEventListener("change", () => onChange(select.value));
     return select;
   }
@@ -1191,7 +1193,7 @@ const KGEN = (() => {
     const files = (r.figures || {})[l.name] || {};
     const body = KGEN.figure(parent, {
       id: "fig-per-class-accuracy",
-      title: `Per-class top-1 — ${r.label} on ${l.name}`,
+      title: `Per-class top-1 — ${r.label} on ${listName(l.name)}`,
       data: [{ label: "per_class.csv", href: files.per_class }],
       caption: `${idx.length} classes with videos, best first. Dashed line: the mean over classes (${fmt.pct(l.mean_class_accuracy)}); top-1 over all ${l.evaluated} videos: ${fmt.pct(l.top1)}.${l.runs > 1 ? ` Averaged over ${l.runs} models (seeds).` : ""}`,
     });
@@ -1217,7 +1219,7 @@ const KGEN = (() => {
     const rowSums = l.confusion.map((row) => row.reduce((a, b) => a + b, 0));
     const body = KGEN.figure(parent, {
       id: "fig-confusion",
-      title: `Confusion matrix — ${r.label} on ${l.name}`,
+      title: `Confusion matrix — ${r.label} on ${listName(l.name)}`,
       data: [{ label: "confusion.csv", href: files.confusion }],
       caption: "Rows: true class; columns: predicted class (top-1), in label order. Colour: the share of the row's videos (0 to 100 %); grey rows have no videos. Hover a cell for the counts. The table lists the most frequent confusions.",
     });
@@ -1276,7 +1278,7 @@ const KGEN = (() => {
         const lost = rows.filter((x) => x.d < 0).length;
         const mean = rows.reduce((s, x) => s + x.d, 0) / (rows.length || 1);
         const csv = (differences || []).find((d) => d.list === la.name && ((d.a === a.key && d.b === b.key) || (d.a === b.key && d.b === a.key)));
-        holder.appendChild(el("p", null, el("b", { text: `list ${la.name}: ` }),
+        holder.appendChild(el("p", null, el("b", { text: `list ${listName(la.name)}: ` }),
           `B (${b.label}) is better on ${gained} classes, worse on ${lost}, equal on ${rows.length - gained - lost}; mean difference ${fmt.signed(mean)} points.`,
           csv ? [" ", el("a", { href: csv.csv, text: "CSV" })] : null));
         KGEN.barChart(holder, {
@@ -1356,7 +1358,7 @@ const KGEN = (() => {
     if (run.evals.length) {
       card.appendChild(el("h4", { text: "Evaluations logged into this run (kgen eval of its checkpoints)" }));
       card.appendChild(el("div", { id: `evals-${run.key}` }, KGEN.table(["step", "list", "role", "bank", "top-1", "top-5", "mean class", "videos"],
-        run.evals.map((e) => [e.step, e.list, e.role, e.bank_id ? fmt.trim(e.bank_id, 40) : "–", fmt.num(e.top1), fmt.num(e.top5), fmt.num(e.mean_class_accuracy), e.evaluated]),
+        run.evals.map((e) => [e.step, listName(e.list || ""), e.role, e.bank_id ? fmt.trim(e.bank_id, 40) : "–", fmt.num(e.top1), fmt.num(e.top5), fmt.num(e.mean_class_accuracy), e.evaluated]),
         { numeric: [0, 4, 5, 6, 7] })));
     } else {
       card.appendChild(el("p", { class: "empty", text: "No evaluation logged into this run yet (kgen eval --checkpoint <this run> appends to its evals.jsonl)." }));
