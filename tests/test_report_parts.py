@@ -158,7 +158,8 @@ def test_umap_asked_for_but_missing_says_how_to_install(monkeypatch: pytest.Monk
 def _askg() -> ASKGFile:
     entry = ClassASKG(
         class_id=0, class_name="brush hair", label="brush_hair",
-        objects=["brush", 'the "comb"', "hair"], sub_actions=["pick up the brush", "stroke the hair"],
+        objects=["brush", 'the "comb"', "hair"],  # a quote: the labels must stay valid Mermaid and DOT
+        sub_actions=["pick up the brush", "stroke the hair"],
         triples=[
             KGTriple(subject="brush", predicate="is used on | with", object="hair", kind="object-object"),
             KGTriple(subject="brush hair", predicate="uses", object="brush", kind="action-object"),
@@ -180,10 +181,12 @@ def test_askg_as_mermaid_and_dot() -> None:
     assert lines[0] == "flowchart LR"
     assert '  n0["brush hair"]:::action' in lines
     assert '  n1["pick up the brush"]:::subaction' in lines and '  n2["stroke the hair"]:::subaction' in lines
-    assert '  n4["the #quot;comb#quot;"]:::object' in lines  # quotes as entities
+    assert '  n4["the \'comb\'"]:::object' in lines  # no escape Mermaid 11 decodes: a look-alike
     assert '  n0 -->|"uses"| n3' in lines and '  n1 -->|"then"| n2' in lines and '  n0 -->|"starts with"| n1' in lines
-    assert '  n3 -.->|"is used on #124; with"| n5' in lines  # object-object dashed, | escaped
+    assert '  n3 -.->|"is used on | with"| n5' in lines  # object-object dashed; | is safe inside quotes
     assert sum(1 for line in lines if "-->" in line or "-.->" in line) == 5
+    odd = to_mermaid(class_graph(askg, askg.classes[0].model_copy(update={"objects": ["a <b> #1; c"], "triples": []})))
+    assert '["a ‹b› ＃1; c"]' in odd  # no HTML tag, no entity for Mermaid to misread
     dot = to_dot(graph, 'ASKG of "brush hair"')
     assert dot.startswith('digraph "ASKG of \\"brush hair\\"" {\n  rankdir=LR;')
     assert '"action:brush hair" -> "object:brush" [label="uses", color="#4a7fc9"];' in dot

@@ -326,6 +326,9 @@ def build_report(request: ReportRequest) -> ReportResult:
             f"{target} is a folder that does not hold a kgen report; refusing to replace it",
             hint="give an empty or new folder with --out",
         )
+    from kgen.storage import check_writable_dir
+
+    check_writable_dir(target.parent, "the report's folder")  # before any work: a clear error, exit 6
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     timer = _Timer()

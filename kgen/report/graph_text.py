@@ -10,6 +10,8 @@ labelled with its predicate.
 
 from __future__ import annotations
 
+import re
+
 import networkx as nx
 
 from kgen.knowledge.askg import ASKGFile, ClassASKG, askg_graph
@@ -33,11 +35,15 @@ def _node_order(graph: nx.MultiDiGraph) -> list[str]:
 
 
 def _mermaid_text(text: str) -> str:
-    """A label inside Mermaid's double quotes (quotes and markup characters as entity codes)."""
-    return (
-        text.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
-        .replace("|", "#124;").replace("\n", " ")
-    )
+    """A label inside Mermaid's double quotes.
+
+    Mermaid's entity codes (``#quot;``) are not decoded by Mermaid 11 (checked with 11.17: they
+    show as garbage), and ``<...>`` is taken for HTML and dropped. So the few characters that
+    break a label are replaced by look-alikes: ``"`` by ``'``, ``<``/``>`` by ``‹``/``›``, and the
+    ``#`` of a ``#word;`` (which Mermaid reads as an entity) by ``＃``.
+    """
+    text = re.sub(r"#(?=\w+;)", "＃", text)
+    return text.replace('"', "'").replace("<", "‹").replace(">", "›").replace("\n", " ")
 
 
 def to_mermaid(graph: nx.MultiDiGraph, direction: str = "LR") -> str:

@@ -197,7 +197,7 @@ const KGEN = (() => {
     const labelFont = cell >= 11 ? 11 : cell >= 8 ? 9 : 0;
     const showNames = labels && labelFont > 0;
     const margin = showNames ? { left: 150, top: 130 } : { left: 28, top: 22 };
-    const canvas = el("canvas", { id, width: margin.left + side + 8, height: margin.top + side + 8 });
+    const canvas = el("canvas", { id, width: margin.left + side + (showNames ? 80 : 8), height: margin.top + side + 8 });  // rotated names reach right
     const ctx = canvas.getContext("2d");
     const image = ctx.createImageData(side, side);
     const px = image.data;
@@ -329,7 +329,7 @@ const KGEN = (() => {
   }
 
   // ------------------------------------------------------------------------------ line charts
-  function lineChart(parent, { id, x, series, width = 560, height = 240, xTitle, yTitle, logY = false }) {
+  function lineChart(parent, { id, x, series, width = 560, height = 240, xTitle, yTitle, logY = false, yDomain = null }) {
     const margin = { left: 66, right: 14, top: 12, bottom: 38 };
     const points = series.flatMap((s) => s.values.map((v, i) => [x[i], v]).filter((p) => p[1] !== null && (!logY || p[1] > 0)));
     const root = svg("svg", { id, viewBox: `0 0 ${width} ${height}`, width, height, role: "img" });
@@ -343,9 +343,17 @@ const KGEN = (() => {
     let [x0, x1] = [Math.min(...xs), Math.max(...xs)];
     if (x0 === x1) { x0 -= 1; x1 += 1; }
     let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
+    if (yDomain) {  // a fixed range (percent: 0-100; a rate: from 0), widened if a value falls outside
+      y0 = Math.min(y0, yDomain[0]);
+      y1 = Math.max(y1, yDomain[1] === null ? y1 : yDomain[1]);
+    }
     if (y0 === y1) { y0 -= Math.abs(y0) * 0.1 || 1; y1 += Math.abs(y1) * 0.1 || 1; }
-    const pad = (y1 - y0) * 0.06;
-    y0 -= pad; y1 += pad;
+    if (!yDomain) {
+      const pad = (y1 - y0) * 0.06;
+      y0 -= pad; y1 += pad;
+    } else {
+      y1 += (y1 - y0) * 0.04;
+    }
     const sx = linear(x0, x1, margin.left, width - margin.right);
     const sy = linear(y0, y1, height - margin.bottom, margin.top);
     const grid = svg("g", { class: "grid" });
@@ -619,7 +627,7 @@ const KGEN = (() => {
     return { show };
   }
 
-  function provChip(kind, step, kinds) {
+  function provChip(kind, step, kinds, label) {
     const info = kinds[kind];
     if (!info || !info.provenance) return null;
     const p = info.provenance;
@@ -632,7 +640,7 @@ const KGEN = (() => {
       if (record.sampling) lines.push(`<span class="tt-sub">${esc(Object.entries(record.sampling).map(([k, v]) => `${k} ${v}`).join(", "))}</span>`);
       lines.push(`<span class="tt-sub">${esc(fmt.trim(record.user || "", 220))}</span>`);
     }
-    const chip = el("span", { class: "prov", text: record ? record.step : p.summary });
+    const chip = el("span", { class: "prov", text: label || (record ? record.step : p.summary) });
     chip.addEventListener("mousemove", (event) => tip.show(event, lines.join("<br>")));
     chip.addEventListener("mouseleave", () => tip.hide());
     return chip;
@@ -749,35 +757,38 @@ const KGEN = (() => {
   function promptsTree(c, p, key, kinds) {
     const settings = kinds[key].settings || {};
     const prefix = (settings.prefix_template || "a video of {action}.").replace("{action}", c.name);
-    const tree = el("ul", { class: "tree" });
-    const root = el("li", null, el("span", { class: "node-root", text: "video action" }), el("span", { class: "faint", text: `  ${p.count} prompts (${p.expected} expected); each is encoded as “${prefix} <prompt>”` }));
-    const aspects = el("ul");
+    // The hierarchy video action -> aspects -> attributes -> prompts; the aspects side by side.
+    const head = el("div", null, el("span", { class: "node-root", text: "video action" }),
+      el("span", { class: "faint", text: ` → ${p.tree.length} aspects → ${p.tree.reduce((n, a) => n + a.attributes.length, 0)} attributes → ${p.count} prompts (${p.expected} expected); each encoded as “${prefix} <prompt>”` }));
+    const grid = el("div", { class: "aspect-grid" });
     for (const aspect of p.tree) {
       const attributes = el("ul");
       for (const attribute of aspect.attributes) {
         const prompts = el("ul");
         for (const prompt of attribute.prompts) {
           prompts.appendChild(el("li", null, el("span", { class: "prompt", text: prompt.sentence }),
-            el("span", { class: "tokens", text: `${prompt.tokens} tok${prompt.truncated ? ", cut" : ""}` }),
+            el("span", { class: "tokens", text: `${prompt.tokens} tok` }),
             prompt.truncated ? el("span", { class: "badge warn", text: "cut" }) : null,
-            provChip(key, prompt.step, kinds),
+            provChip(key, prompt.step, kinds, String(prompt.llm_prompt + 1)),
             prompt.raw ? el("div", { class: "faint", style: "font-size:12px", text: `as written: ${prompt.raw}` }) : null));
         }
-        attributes.appendChild(el("li", null, el("span", { class: "node-attr" }, attribute.name, attribute.description ? el("span", { class: "desc", text: attribute.description }) : null), prompts));
+        attributes.appendChild(el("li", null, el("span", { class: "node-attr", title: attribute.description || null, text: attribute.name }), prompts));
       }
-      aspects.appendChild(el("li", null, el("span", { class: "node-aspect", text: aspect.aspect }), attributes));
+      grid.appendChild(el("ul", { class: "tree" }, el("li", null, el("span", { class: "node-aspect", text: aspect.aspect }), attributes)));
     }
-    root.appendChild(aspects);
-    tree.appendChild(root);
-    return el("div", { class: "attr-tree" }, tree);
+    const steps = [...new Map(p.tree.flatMap((a) => a.attributes.flatMap((t) => t.prompts)).map((q) => [q.llm_prompt, q.step])).entries()]
+      .sort((a, b) => a[0] - b[0]);
+    const legend = el("div", { class: "faint", style: "font-size:12px;margin-top:2px" }, "written by LLM-prompt ",
+      steps.map(([n, step]) => [provChip(key, step, kinds, String(n + 1)), ` ${step || ""}  `]), " (hover a number for its provenance)");
+    return el("div", { class: "attr-tree" }, head, legend, grid);
   }
 
   /* The ASKG of one class, laid out in columns: the action and its sub-action chain (temporal
    * order, top to bottom) on the left, the objects on the right, action-object predicates beside
    * each object, object-object relations as arcs on the far right. */
   function askgGraph(c, g, key) {
-    const BOX_L = { x: 16, w: 250 };
-    const BOX_R = { x: 560, w: 210 };
+    const BOX_L = { x: 12, w: 220 };
+    const BOX_R = { x: 500, w: 190 };
     const ROW_L = 62;  // room for the chain's predicate between two sub-actions
     const ROW_R = 46;
     const BOX_H = 32;
@@ -809,7 +820,7 @@ const KGEN = (() => {
     const rightH = Math.max(objects.length, 1) * ROW_R;
     const H = TOP * 2 + Math.max(leftH, rightH);
     const ooCount = g.triples.filter((t) => t.kind === "object-object").length;
-    const W = Math.max(980, BOX_R.x + BOX_R.w + (ooCount ? 26 + 14 * Math.min(objects.length, 8) + 6 + 150 : 20));
+    const W = Math.max(900, BOX_R.x + BOX_R.w + (ooCount ? 26 + 14 * Math.min(objects.length, 8) + 6 + 140 : 20));
     const root = svg("svg", { id: `askg-graph-${key.replace(/[^A-Za-z0-9-]/g, "-")}`, class: "askg-graph", viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "img", "aria-label": `knowledge graph of ${c.name}` });
     const defs = svg("defs");
     for (const [id, colour] of [["arrow-temporal", "#d08a1c"], ["arrow-object", "#7d9cc9"], ["arrow-oo", "#8fa3b8"]]) {
@@ -879,8 +890,8 @@ const KGEN = (() => {
       if (i === undefined) continue;
       const oy = rightY(i) + BOX_H / 2;
       const bend = ax + 70;
-      edges.appendChild(svg("path", { class: "edge action-object", d: `M${ax},${ay} C${bend},${ay} ${BOX_R.x - 190},${oy} ${BOX_R.x - 1},${oy}`, "marker-end": "url(#arrow-object)" }));
-      const label = svg("text", { class: "label", x: BOX_R.x - 8, y: oy - 5, "text-anchor": "end", text: fmt.trim(t.predicate, 34) });
+      edges.appendChild(svg("path", { class: "edge action-object", d: `M${ax},${ay} C${bend},${ay} ${BOX_R.x - 170},${oy} ${BOX_R.x - 1},${oy}`, "marker-end": "url(#arrow-object)" }));
+      const label = svg("text", { class: "label", x: BOX_R.x - 8, y: oy - 5, "text-anchor": "end", text: fmt.trim(t.predicate, 36) });
       label.appendChild(svg("title", { text: `${t.subject} — ${t.predicate} → ${t.object}` }));
       labels.appendChild(label);
     }
@@ -1353,7 +1364,9 @@ const KGEN = (() => {
         });
         x = steps;
       }
-      KGEN.lineChart(body, { id: `curve-${run.key}-${curve.key}`, x, series, xTitle: "optimizer step", yTitle: curve.unit || curve.key, width: 580, height: 230 });
+      const domains = { accuracy: [0, 100], lr: [0, null], clips_per_second: [0, null] };
+      KGEN.lineChart(body, { id: `curve-${run.key}-${curve.key}`, x, series, xTitle: "optimizer step", yTitle: curve.unit || curve.key,
+        width: 580, height: 230, yDomain: domains[curve.key] || null });
     }
     if (run.evals.length) {
       card.appendChild(el("h4", { text: "Evaluations logged into this run (kgen eval of its checkpoints)" }));
