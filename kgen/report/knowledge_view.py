@@ -84,54 +84,51 @@ def _definition(entry: Any) -> dict[str, Any]:
     }
 
 
-def _prompts(knowledge: PromptsFile, entry: Any) -> dict[str, Any]:
-    steps = [f"prompts.{i}" for i in range(len(knowledge.llm_prompts))]
+def prompt_steps(knowledge: PromptsFile) -> list[str | None]:
+    """The provenance step of each LLM-prompt (``llm_prompt`` indexes it)."""
     recorded = [record.step for record in knowledge.provenance.prompts]
-    if len(recorded) == len(knowledge.llm_prompts):
-        steps = recorded
+    return recorded if len(recorded) == len(knowledge.llm_prompts) else [None] * len(knowledge.llm_prompts)
+
+
+def _prompts(knowledge: PromptsFile, entry: Any) -> dict[str, Any]:
+    """The attribute tree with each attribute's prompts. Each prompt: the sentence (encoded after the
+    file's ``prefix_template``), its CLIP tokens, whether it was cut, the LLM-prompt that wrote it
+    (index into the kind's ``settings.prompt_steps``), and the LLM's own text when normalising changed it."""
     tree = []
     for aspect in knowledge.aspects:
         attributes = []
         for attribute in aspect.attributes:
-            prompts = [
-                {
-                    "text": knowledge.prompt_text(entry.class_name, p),
-                    "sentence": p.text,
-                    "raw": p.raw if p.raw != p.text else None,
-                    "tokens": p.clip_tokens,
-                    "truncated": p.truncated,
-                    "llm_prompt": p.llm_prompt,
-                    "step": steps[p.llm_prompt] if p.llm_prompt < len(steps) else None,
-                }
-                for p in entry.prompts
-                if p.aspect == aspect.name and p.attribute == attribute.name
-            ]
+            prompts = []
+            for p in entry.prompts:
+                if p.aspect != aspect.name or p.attribute != attribute.name:
+                    continue
+                item: dict[str, Any] = {"sentence": p.text, "tokens": p.clip_tokens, "truncated": p.truncated, "llm_prompt": p.llm_prompt}
+                if p.raw != p.text:
+                    item["raw"] = p.raw
+                prompts.append(item)
             attributes.append({"name": attribute.name, "description": attribute.description, "prompts": prompts})
         tree.append({"aspect": aspect.name, "attributes": attributes})
     return {"tree": tree, "count": len(entry.prompts), "expected": knowledge.prompts_per_class}
 
 
-def _askg(knowledge: ASKGFile, entry: Any, shared: dict[tuple[str, str], list[str]]) -> dict[str, Any]:
+def _askg(knowledge: ASKGFile, entry: Any, shared: dict[tuple[str, str], list[str]], ids: dict[str, int]) -> dict[str, Any]:
     from kgen.text.concepts import concept_key
-
-    generated = bool(getattr(knowledge.provenance, "prompts", None))
 
     def others(kind: str, name: str) -> dict[str, Any]:
         key = concept_key(name) if kind == "object" else concept_key(name, singularize=False)
         owners = [c for c in shared.get((kind, key), []) if c != entry.class_name]
-        return {"count": len(owners), "names": owners[:SHARED_NAMES_SHOWN]}
+        # class ids, not names: at 400 classes the names would be half of the page's knowledge data
+        return {"count": len(owners), "ids": [ids[c] for c in owners[:SHARED_NAMES_SHOWN] if c in ids]}
 
     return {
         "objects": [{"name": o, "shared": others("object", o)} for o in entry.objects],
         "sub_actions": [{"name": s, "shared": others("sub-action", s)} for s in entry.sub_actions],
         "triples": [
-            {"subject": t.subject, "predicate": t.predicate, "object": t.object, "kind": t.kind,
-             "step": ASKG_TRIPLE_STEPS.get(t.kind) if generated else None}
+            {"subject": t.subject, "predicate": t.predicate, "object": t.object, "kind": t.kind}
             for t in entry.triples
         ],
         "prompts": [
-            {"type": p.type, "text": p.text, "triple": p.triple, "truncated": p.truncated,
-             "step": "askg.sentences" if generated else None}
+            {"type": p.type, "text": p.text, "triple": p.triple, "truncated": p.truncated}
             for p in entry.prompts
         ],
     }
@@ -172,11 +169,12 @@ def _action_descriptions(knowledge: ActionDescriptionsFile, entry: Any) -> dict[
     truncated = list(entry.truncated) + [False] * (len(entry.descriptions) - len(entry.truncated))
     raw = list(entry.raw) + [""] * (len(entry.descriptions) - len(entry.raw))
     return {
+        "prefix": knowledge.prefix(entry.class_name),
+        "step": step,
         "descriptions": [
-            {"text": knowledge.text(entry.class_name, d), "sentence": d, "raw": r if r and r != d else None,
-             "truncated": t, "step": step}
+            {"sentence": d, "truncated": t, **({"raw": r} if r and r != d else {})}
             for d, r, t in zip(entry.descriptions, raw, truncated, strict=True)
-        ]
+        ],
     }
 
 
@@ -202,7 +200,8 @@ def _view_of(knowledge: KnowledgeFile, dataset: Dataset) -> tuple[str, dict[int,
         return "prompts", {e.class_id: _prompts(knowledge, e) for e in knowledge.classes}
     if isinstance(knowledge, ASKGFile):
         shared = _shared_concepts(knowledge)
-        return "askg", {e.class_id: _askg(knowledge, e, shared) for e in knowledge.classes}
+        ids = {e.class_name: e.class_id for e in knowledge.classes}
+        return "askg", {e.class_id: _askg(knowledge, e, shared, ids) for e in knowledge.classes}
     if isinstance(knowledge, AttributesFile):
         return "attributes", {e.class_id: _attributes(knowledge, e) for e in knowledge.classes}
     if isinstance(knowledge, ActionDescriptionsFile):
@@ -284,9 +283,18 @@ def collect_knowledge(dataset: Dataset, knowledge_dir: Path | None = None) -> di
 
 
 def _settings(knowledge: KnowledgeFile) -> dict[str, Any]:
-    """The file-level fields a reader needs to understand the texts (templates, counts), not the classes."""
+    """The file-level fields a reader needs to understand the texts (templates, counts), not the
+    classes; and which provenance step wrote which part (``prompt_steps``, ``triple_steps``,
+    ``prompt_step``), so each text names its step without repeating it."""
     skip = {"format", "format_version", "dataset", "provenance", "classes", "attribute_graph"}
-    return {k: v for k, v in knowledge.model_dump(mode="json").items() if k not in skip}
+    settings = {k: v for k, v in knowledge.model_dump(mode="json").items() if k not in skip}
+    generated = bool(getattr(knowledge.provenance, "prompts", None))
+    if isinstance(knowledge, PromptsFile):
+        settings["prompt_steps"] = prompt_steps(knowledge)
+    if isinstance(knowledge, ASKGFile) and generated:
+        settings["triple_steps"] = ASKG_TRIPLE_STEPS
+        settings["prompt_step"] = "askg.sentences"
+    return settings
 
 
 _KIND_ORDER = {"descriptions": 0, "prompts": 1, "askg": 2, "attributes": 3, "action-descriptions": 4}

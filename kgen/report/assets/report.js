@@ -680,6 +680,8 @@ const KGEN = (() => {
 
   function renderClass(detail, item, items, kinds) {
     clear(detail);
+    const byId = new Map(items.map((i) => [i.c.id, i.c.name]));
+    const nameOf = (id) => byId.get(id) || `class ${id}`;
     const c = item.c;
     const k = c.knowledge;
     const position = items.indexOf(item);
@@ -720,7 +722,7 @@ const KGEN = (() => {
       if (info.error || !value) body = missingNote(key, kinds, c.name);
       else if (info.view === "definition") body = definitionView(value, key, kinds);
       else if (info.view === "prompts") body = promptsTree(c, value, key, kinds);
-      else if (info.view === "askg") body = askgView(c, value, key, kinds);
+      else if (info.view === "askg") body = askgView(c, value, key, kinds, nameOf);
       else if (info.view === "attributes") body = attributesView(value, key, kinds);
       else if (info.view === "action-descriptions") body = actionDescriptionsView(value, key, kinds);
       else body = el("ol", { class: "prompts" }, value.texts.map((t) => el("li", null, t.type ? el("span", { class: "badge", text: t.type }) : null, " ", t.text, provChip(key, null, kinds))));
@@ -757,6 +759,7 @@ const KGEN = (() => {
   function promptsTree(c, p, key, kinds) {
     const settings = kinds[key].settings || {};
     const prefix = (settings.prefix_template || "a video of {action}.").replace("{action}", c.name);
+    const stepOf = (prompt) => (settings.prompt_steps || [])[prompt.llm_prompt] || null;
     // The hierarchy video action -> aspects -> attributes -> prompts; the aspects side by side.
     const head = el("div", null, el("span", { class: "node-root", text: "video action" }),
       el("span", { class: "faint", text: ` → ${p.tree.length} aspects → ${p.tree.reduce((n, a) => n + a.attributes.length, 0)} attributes → ${p.count} prompts (${p.expected} expected); each encoded as “${prefix} <prompt>”` }));
@@ -769,14 +772,14 @@ const KGEN = (() => {
           prompts.appendChild(el("li", null, el("span", { class: "prompt", text: prompt.sentence }),
             el("span", { class: "tokens", text: `${prompt.tokens} tok` }),
             prompt.truncated ? el("span", { class: "badge warn", text: "cut" }) : null,
-            provChip(key, prompt.step, kinds, String(prompt.llm_prompt + 1)),
+            provChip(key, stepOf(prompt), kinds, String(prompt.llm_prompt + 1)),
             prompt.raw ? el("div", { class: "faint", style: "font-size:12px", text: `as written: ${prompt.raw}` }) : null));
         }
         attributes.appendChild(el("li", null, el("span", { class: "node-attr", title: attribute.description || null, text: attribute.name }), prompts));
       }
       grid.appendChild(el("ul", { class: "tree" }, el("li", null, el("span", { class: "node-aspect", text: aspect.aspect }), attributes)));
     }
-    const steps = [...new Map(p.tree.flatMap((a) => a.attributes.flatMap((t) => t.prompts)).map((q) => [q.llm_prompt, q.step])).entries()]
+    const steps = [...new Map(p.tree.flatMap((a) => a.attributes.flatMap((t) => t.prompts)).map((q) => [q.llm_prompt, stepOf(q)])).entries()]
       .sort((a, b) => a[0] - b[0]);
     const legend = el("div", { class: "faint", style: "font-size:12px;margin-top:2px" }, "written by LLM-prompt ",
       steps.map(([n, step]) => [provChip(key, step, kinds, String(n + 1)), ` ${step || ""}  `]), " (hover a number for its provenance)");
@@ -786,7 +789,7 @@ const KGEN = (() => {
   /* The ASKG of one class, laid out in columns: the action and its sub-action chain (temporal
    * order, top to bottom) on the left, the objects on the right, action-object predicates beside
    * each object, object-object relations as arcs on the far right. */
-  function askgGraph(c, g, key) {
+  function askgGraph(c, g, key, nameOf) {
     const BOX_L = { x: 12, w: 220 };
     const BOX_R = { x: 500, w: 190 };
     const ROW_L = 62;  // room for the chain's predicate between two sub-actions
@@ -878,8 +881,9 @@ const KGEN = (() => {
     objects.forEach((o, i) => {
       objIndex[norm(o.name)] = i;
       const shared = o.shared && o.shared.count ? `+${o.shared.count} class${o.shared.count > 1 ? "es" : ""}` : null;
+      const others = o.shared ? o.shared.ids.map(nameOf) : [];
       const title = o.extra ? `${o.name} (named by a relation, not in the object list)` :
-        o.shared && o.shared.count ? `${o.name}: also in ${o.shared.names.join(", ")}${o.shared.count > o.shared.names.length ? ", …" : ""}` : o.name;
+        o.shared && o.shared.count ? `${o.name}: also in ${others.join(", ")}${o.shared.count > others.length ? ", …" : ""}` : o.name;
       box(BOX_R.x, rightY(i), BOX_R.w, o.name, `object${o.extra ? " extra" : ""}`, title, shared);
     });
     // action -> object edges, predicate beside each object
@@ -925,14 +929,14 @@ const KGEN = (() => {
     return root;
   }
 
-  function askgView(c, g, key, kinds) {
+  function askgView(c, g, key, kinds, nameOf) {
     const out = el("div", { class: "kg" });
     out.appendChild(el("div", { class: "legend" },
       el("span", { class: "l-action", text: "action class" }),
       el("span", { class: "l-sub", text: `sub-actions, in temporal order (${g.sub_actions.length})` }),
       el("span", { class: "l-obj", text: `objects (${g.objects.length}); “+n classes”: shared with other classes` }),
       el("span", { text: "dashed: object-object relations" })));
-    out.appendChild(askgGraph(c, g, key));
+    out.appendChild(askgGraph(c, g, key, nameOf));
     const spatial = g.prompts.filter((p) => p.type === "spatial");
     const temporal = g.prompts.filter((p) => p.type === "temporal");
     const triple = (p) => {
@@ -940,7 +944,7 @@ const KGEN = (() => {
       return t ? el("span", { class: "faint", style: "font-size:12px", text: `  ⟨${t.subject}, ${t.predicate}, ${t.object}⟩` }) : null;
     };
     const list = (prompts) => el("ol", { class: "prompts" }, prompts.map((p) => el("li", null, p.text,
-      p.truncated ? el("span", { class: "badge warn", text: "cut" }) : null, provChip(key, p.step, kinds), triple(p))));
+      p.truncated ? el("span", { class: "badge warn", text: "cut" }) : null, provChip(key, (kinds[key].settings || {}).prompt_step, kinds), triple(p))));
     out.appendChild(el("div", { class: "split" },
       el("div", null, el("h4", { text: `Spatial prompts (${spatial.length}), from object triples` }), list(spatial)),
       el("div", null, el("h4", { text: `Temporal prompts (${temporal.length}), from action triples` }), list(temporal))));
@@ -960,8 +964,8 @@ const KGEN = (() => {
   }
 
   function actionDescriptionsView(a, key, kinds) {
-    return el("ol", { class: "prompts" }, a.descriptions.map((d) => el("li", null, d.text,
-      d.truncated ? el("span", { class: "badge warn", text: "cut" }) : null, provChip(key, d.step, kinds),
+    return el("ol", { class: "prompts" }, a.descriptions.map((d) => el("li", null, el("span", { class: "faint", text: `${a.prefix} ` }), d.sentence,
+      d.truncated ? el("span", { class: "badge warn", text: "cut" }) : null, provChip(key, a.step, kinds),
       d.raw ? el("div", { class: "faint", style: "font-size:12px", text: `as written: ${d.raw}` }) : null)));
   }
 
