@@ -79,6 +79,7 @@ const KGEN = (() => {
     short(v) {
       if (v === null || v === undefined) return "–";
       const a = Math.abs(v);
+      if (Number.isInteger(v) && a < 1e5) return String(v);
       if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(1).replace(".0e", "e").replace("e-", "e−").replace("e+", "e");
       if (a >= 100) return v.toFixed(0);
       if (a >= 10) return v.toFixed(1);
@@ -242,6 +243,10 @@ const KGEN = (() => {
     }
     ctx.strokeStyle = "#c5ced9";
     ctx.strokeRect(margin.left - 0.5, margin.top - 0.5, side + 1, side + 1);
+    if (side < size * 0.8) {
+      // Large matrices get 1 pixel per cell; show them as large as the others (crisp, see the CSS).
+      canvas.style.width = `${Math.round(canvas.width * (size / side))}px`;
+    }
     const wrap = el("div", { class: "heat-wrap" }, canvas);
     canvas.addEventListener("mousemove", (event) => {
       const box = canvas.getBoundingClientRect();
@@ -1236,14 +1241,14 @@ const KGEN = (() => {
       id: "fig-confusion",
       title: `Confusion matrix — ${r.label} on ${listName(l.name)}`,
       data: [{ label: "confusion.csv", href: files.confusion }],
-      caption: "Rows: true class; columns: predicted class (top-1), in label order. Colour: the share of the row's videos (0 to 100 %); grey rows have no videos. Hover a cell for the counts. The table lists the most frequent confusions.",
+      caption: "Rows: true class; columns: predicted class (top-1), in label order. Colour: the share of the row's videos, on a square-root scale so that a confusion of a few videos is visible next to the diagonal; grey rows have no videos. Hover a cell for the counts. The table lists the most frequent confusions.",
     });
     KGEN.heatmap(body, {
       id: "confusion", size: Math.min(700, Math.max(300, parent.clientWidth - 220)), names: l.class_names, lo: 0, hi: 1,
       rowTitle: "true class", colTitle: "predicted class",
-      value: (i, j) => (rowSums[i] ? l.confusion[i][j] / rowSums[i] : null),
+      value: (i, j) => (rowSums[i] ? Math.sqrt(l.confusion[i][j] / rowSums[i]) : null),  // square root: rare confusions show
       hover: (i, j) => `true <b>${esc(l.class_names[i])}</b><br>predicted <b>${esc(l.class_names[j])}</b><br>${l.confusion[i][j]} of ${rowSums[i]} videos${rowSums[i] ? ` (${(100 * l.confusion[i][j] / rowSums[i]).toFixed(1)}%)` : ""}`,
-      legend: "share of the true class's videos",
+      legend: "share of the true class's videos (square-root scale: 0.25 is drawn half-way)",
     });
     const pairs = [];
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j && l.confusion[i][j] > 0) pairs.push([i, j, l.confusion[i][j]]);
