@@ -115,7 +115,7 @@ def _small_png(path: Path) -> None:
     from PIL import Image
 
     with Image.open(path) as image:
-        small = image.convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        small = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     small.save(path, optimize=True)
 
 
@@ -136,7 +136,7 @@ def screenshots(index: Path, folder: Path, class_name: str) -> dict[str, float]:
         ("evaluation-difference", "#evaluation", "!!document.getElementById('accuracy-difference')", "fig-accuracy-difference"),
         ("training", "#training", "!!document.querySelector('#view-training svg')", None),
     ]
-    with HeadlessChromium(width=1400, height=900) as browser:
+    with HeadlessChromium(width=1400, height=1000) as browser:
         started = time.perf_counter()
         browser.open(index.as_uri())
         browser.wait_for("document.querySelectorAll('#tabs a').length === 6")
