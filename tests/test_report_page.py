@@ -54,6 +54,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("KGEN_WORDNET_DIR", str(write_wordnet(base / "wordnet", SYNSETS)))
         ws.build_knowledge(["--classes", str(classes)])
+    _import_variant(ws.root / "knowledge" / "actions")
     ws.encode_banks(["--classes", str(classes)])
     videos = ws.synthetic_videos(base / "videos", len(CLASSES))
     for kind in ("names", "prompts"):
@@ -66,6 +67,22 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     return ws
 
 
+def _import_variant(folder: Path) -> None:
+    """An imported variant of the ASKG (as `kgen import stdd-askg` writes one), with a dropped entry."""
+    from kgen.knowledge.askg import ASKGFile
+    from kgen.knowledge.imported import ImportProblem, ImportProvenance, SourceFile
+
+    own = ASKGFile.load(folder / "askg.json")
+    provenance = ImportProvenance(
+        import_format="stdd-askg", variant="stdd-askg", repository="https://github.com/Mia-YatingYu/STDD",
+        files=[SourceFile(role="askg", path="classes_ASKG_actions.yml", sha256="0" * 64)],
+        problems=[ImportProblem(class_name="kick ball", code="malformed-triple", entry="[ball, ]", action="dropped",
+                                reason="the triple has no object")],
+    )
+    own.model_copy(update={"provenance": provenance, "classes": own.classes[:4]}).save(
+        folder / "imported" / "stdd-askg" / "askg.json")
+
+
 def _report(ws: Workspace) -> Path:
     return ws.root / "reports" / "actions"
 
@@ -73,7 +90,7 @@ def _report(ws: Workspace) -> Path:
 def test_report_files_hold_every_figure_s_data(workspace: Workspace) -> None:
     report = _report(workspace)
     summary = json.loads((report / "report.json").read_text())
-    assert summary["counts"] == {"classes": 6, "kinds": 5, "banks": 6, "maps": 1, "results": 2, "runs": 1}
+    assert summary["counts"] == {"classes": 6, "kinds": 6, "banks": 6, "maps": 1, "results": 2, "runs": 1}
     # bank heatmap: the CSV is the cosine of the bank's classifier rows, labelled by class
     banks = sorted((report / "figures" / "banks").iterdir())
     assert len([b for b in banks if b.is_dir()]) == 6
@@ -175,11 +192,16 @@ def test_the_page_in_a_headless_browser(workspace: Workspace, browser: HeadlessC
     browser.evaluate("""document.getElementById('class-search').dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter'}))""")
     browser.wait_for("document.getElementById('class-title') && document.getElementById('class-title').textContent === 'kick ball'")
     assert browser.evaluate("location.hash") == "#knowledge/kick%20ball"
-    graph_nodes = _count(browser, ".askg-graph .node")
+    graph_nodes = _count(browser, "#askg-graph-askg .node")
     askg = json.loads((workspace.root / "knowledge" / "actions" / "askg.json").read_text())
     entry = next(c for c in askg["classes"] if c["class_name"] == "kick ball")
     assert graph_nodes == 1 + len(entry["objects"]) + len(entry["sub_actions"])
-    assert _count(browser, ".askg-graph .edge") == len(entry["triples"])
+    assert _count(browser, "#askg-graph-askg .edge") == len(entry["triples"])
+    # the imported variant is a panel of its own, with its provenance and what its import dropped here
+    imported = browser.evaluate("document.getElementById('k-askg@stdd-askg').innerText")
+    assert "imported: stdd-askg" in imported and "imported (stdd-askg) from https://github.com/Mia-YatingYu/STDD" in imported
+    assert "import dropped (malformed-triple): [ball, ] — the triple has no object" in imported
+    assert _count(browser, "#askg-graph-askg-stdd-askg .node") == graph_nodes
     assert _count(browser, ".attr-tree .prompt") == 36
 
     for tab, selectors in FIGURES.items():

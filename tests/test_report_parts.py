@@ -277,3 +277,33 @@ def test_training_reader_takes_nan_lines_float_steps_and_resumed_duplicates(tmp_
     header, rows = curves_table(data)
     assert header == ["step", "epoch", "loss", "lr", "accuracy", "clips_per_second"]
     assert rows[1] == [2, 1, 1.4, 0.002, 50.0, 11.0]
+
+
+def test_knowledge_view_shows_imported_variants_with_their_problems(isolated_workspace: Path, tmp_path: Path) -> None:
+    from kgen.datasets import resolve_dataset
+    from kgen.knowledge.imported import ImportProblem, ImportProvenance, SourceFile
+    from kgen.report.knowledge_view import collect_knowledge
+
+    classes = tmp_path / "mini.txt"
+    classes.write_text("brush hair\nclimb\n")
+    folder = isolated_workspace / "knowledge" / "mini"
+    own = _askg()
+    own.save(folder / "askg.json")
+    imported = own.model_copy(update={"provenance": ImportProvenance(
+        import_format="stdd-askg", variant="stdd-askg", repository="https://github.com/Mia-YatingYu/STDD", ref="abc123",
+        files=[SourceFile(role="askg", path="classes_ASKG_mini.yml", sha256="0" * 64)],
+        problems=[ImportProblem(class_name="brush hair", code="malformed-triple", entry="[comb, ]", action="dropped",
+                                reason="the triple has no object")],
+    )})
+    imported.save(folder / "imported" / "stdd-askg" / "askg.json")
+    data = collect_knowledge(resolve_dataset(None, classes))
+    assert [k["key"] for k in data["kinds"]] == ["askg", "askg@stdd-askg"]
+    own_kind, imported_kind = data["kinds"]
+    assert own_kind["source"] == "kgen" and own_kind["provenance"]["summary"] == "LLM m via openai"
+    assert imported_kind["source"] == "imported" and imported_kind["variant"] == "stdd-askg"
+    assert imported_kind["provenance"]["summary"] == "imported (stdd-askg) from https://github.com/Mia-YatingYu/STDD@abc123"
+    assert imported_kind["missing"] == ["climb"] and imported_kind["file_name"] == "imported/stdd-askg/askg.json"
+    brush = data["classes"][0]["knowledge"]
+    assert brush["askg@stdd-askg"]["import_problems"][0]["code"] == "malformed-triple"
+    assert "import_problems" not in brush["askg"]
+    assert [o["name"] for o in brush["askg"]["objects"]] == ["brush", 'the "comb"', "hair"]
