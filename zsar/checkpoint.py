@@ -9,7 +9,10 @@ fsync, rename) holds
 * ``rng``: every process's Python, NumPy, torch and CUDA generator states;
 * ``progress``: epoch, step within the epoch, global step, whether training finished (the data
   order is a function of the seed and the epoch, so the position is all it needs);
-* ``text``: the bank id and content hash, dataset, label space and class names it was trained on.
+* ``text``: the bank id and content hash, dataset, label space and class names it was trained on;
+* ``text_embeddings``: with a tuned text tower (``model.text_tower: tuned``), the class-text
+  embeddings of the last re-encoding (a float tensor ``[P, D]``, or ``None``), which the steps
+  between two re-encodings reuse, so a resumed run continues exactly.
 
 Epoch weights (``epoch_NNN.pt``, with ``train.save_epoch_weights``) hold only config,
 architecture and model: enough for evaluation and weight averaging.
@@ -212,11 +215,15 @@ def checkpoint_config(payload: dict[str, Any]) -> RunConfig:
     return config_from_dict(payload["config"], origin=payload.get("path", "the checkpoint"))
 
 
-def rebuild_model(payload: dict[str, Any], device: str | torch.device = "cpu"):
-    """The trained model of a checkpoint, on ``device``, in eval mode (no pretrained weights needed)."""
+def rebuild_model(payload: dict[str, Any], device: str | torch.device = "cpu", config: RunConfig | None = None):
+    """The trained model of a checkpoint, on ``device``, in eval mode (no pretrained weights needed).
+
+    ``config``: the checkpoint's config with evaluation-time changes (``kgen eval --set``); its
+    weights must still fit.
+    """
     from zsar.models.registry import build_model
 
-    config = checkpoint_config(payload)
+    config = config or checkpoint_config(payload)
     architecture = payload.get("architecture", {})
     model = build_model(
         config.model.name,
