@@ -55,7 +55,7 @@ def test_crawl_writes_refined_descriptions_with_provenance(
     assert "refined descriptions: 8/8" in result.stdout
     raw = json.loads((isolated_workspace / "knowledge" / "testset" / "descriptions.json").read_text(encoding="utf-8"))
     assert list(raw) == ["format", "format_version", "dataset", "provenance", "classes"]
-    assert raw["format"] == "kgen.descriptions" and raw["format_version"] == 1
+    assert raw["format"] == "kgen.descriptions" and raw["format_version"] == 2
     described = load_result(isolated_workspace)
     assert described.dataset == "testset" and described.provenance.sources == [
         "wikipedia",
@@ -173,7 +173,8 @@ def test_offline_uses_wordnet_only_and_never_the_network(
     described = load_result(isolated_workspace)
     assert described.provenance.offline and described.provenance.sources == ["wordnet"]
     classes = by_name(described)
-    assert classes["fencing"].refined.startswith("the art or sport of fighting with swords")
+    # the sport (as the verb "fight with fencing swords" or the noun of act), never the barrier
+    assert "swords" in classes["fencing"].refined and "barrier" not in classes["fencing"].refined
     assert classes["brush hair"].refined.startswith("rub with a brush")
     assert classes["flic flac"].refined == "" and classes["flic flac"].refined_rule is None
     assert (
@@ -197,7 +198,8 @@ def test_a_closed_network_is_reported_once_and_wordnet_takes_over(
     assert "pass --offline" in flat(result.stderr)
     described = load_result(isolated_workspace)
     classes = by_name(described)
-    assert classes["fencing"].refined.startswith("the art or sport of fighting with swords")
+    # the sport (as the verb "fight with fencing swords" or the noun of act), never the barrier
+    assert "swords" in classes["fencing"].refined and "barrier" not in classes["fencing"].refined
     assert "wikipedia: not reached (network closed)" in classes["fencing"].problems
     assert described.provenance.parameters["network"].startswith("closed")
     assert "not reached" not in result.stdout  # said once on stderr, not once per class

@@ -8,8 +8,9 @@ import pytest
 from crawl_content import WIKTIONARY_ENTRIES
 from wordnet_fixture import small_wordnet
 
-from kgen.crawl.dictionary import is_vacuous, wiktionary_definition, wordnet_definition
+from kgen.crawl.dictionary import is_vacuous, wiktionary_definition
 from kgen.crawl.phrase import analyse, gerund, is_gerund, sanitize_title, wikipedia_titles
+from kgen.crawl.senses import SenseChooser
 from kgen.crawl.wikitext import english_section
 from kgen.crawl.wiktionary import WiktionaryEntry
 from kgen.crawl.wordnet import WordNet
@@ -127,32 +128,29 @@ def test_vacuous_definitions_are_recognised() -> None:
     assert is_vacuous("", {"x"})
 
 
-def test_wordnet_sense_choice_follows_the_role_of_the_chunk(wordnet: WordNet) -> None:
-    def define(text: str, action: bool, gerund: bool = False, alone: bool = False) -> str:
-        found = wordnet_definition(wordnet, text, action=action, gerund=gerund, alone=alone)
-        assert found is not None
-        return f"{found.sense}: {found.text}"
+def _senses(wordnet: WordNet, name: str) -> list[str]:
+    """'sense: definition' of every chunk of ``name`` ('-' when WordNet has none)."""
+    choices = SenseChooser(wordnet).choose(analyse(name, wordnet), class_name=name)
+    return [
+        f"{c.chosen.name}: {c.chosen.definition}" if c.chosen is not None else "-" for c in choices
+    ]
 
-    # a gerund that is the whole name: the noun of act, not the first (most frequent) noun sense
-    assert define("fencing", action=True, gerund=True, alone=True).startswith(
-        "fencing.n.02: the art or sport"
-    )
-    # an action verb: the first sense in a lexicographer file of bodily action, not verb.communication
-    assert define("wave", action=True, alone=True) == "wave.v.02: move or swing back and forth"
-    # "play golf" is vacuous: the noun of act instead
-    assert define("golf", action=True, alone=True).startswith("golf.n.01: a game played")
+
+def test_wordnet_sense_choice_follows_the_role_of_the_chunk(wordnet: WordNet) -> None:
+    # a gerund that is the whole name: the sport, as the verb or the noun of act, never the barrier
+    [fencing] = _senses(wordnet, "fencing")
+    assert "swords" in fencing and "barrier" not in fencing
+    # a lone verb: the most frequent sense that needs no object ("She waved to her friends")
+    assert _senses(wordnet, "wave") == ["wave.v.01: signal with the hands or nod"]
+    # "play golf" only restates golf: the noun of act instead
+    assert _senses(wordnet, "golf")[0].startswith("golf.n.01: a game played")
     # a gerund with an object is a verb (ER-ZSAR's "clean (one's teeth) with a brush")
-    assert (
-        define("brushing", action=True, gerund=True)
-        == "brush.v.01: rub with a brush, or as if with a brush"
-    )
-    # a first word that is mostly a noun is an object, not "knock down with force"
-    assert define("floor", action=True).startswith(
-        "floor.n.01: the inside lower horizontal surface"
-    )
-    assert define("hair", action=False).startswith("hair.n.01: a covering for the body")
-    assert define("pullup", action=True, alone=True).startswith("pull-up.n.01: an arm exercise")
-    assert wordnet_definition(wordnet, "flic", action=True, gerund=False) is None
+    assert _senses(wordnet, "brushing hair")[0] == "brush.v.01: rub with a brush, or as if with a brush"
+    # a first word that is mostly a noun modifies the head, and is no "knock down with force"
+    assert _senses(wordnet, "floor gymnastics")[0].startswith("floor.n.01: the inside lower horizontal surface")
+    assert _senses(wordnet, "brush hair")[1].startswith("hair.n.01: a covering for the body")
+    assert _senses(wordnet, "pullup")[0].startswith("pull-up.n.01: an arm exercise")
+    assert _senses(wordnet, "flic flac") == ["-", "-"]
 
 
 def _entries() -> dict[str, WiktionaryEntry]:
@@ -198,7 +196,7 @@ def test_debian_wordnet_defines_hmdb51_offline() -> None:
     assert by_name["brush hair"].refined_rule == "dictionary-words"
     assert by_name["brush hair"].refined.startswith("rub with a brush")
     assert "threadlike structures" in by_name["brush hair"].refined
-    assert by_name["fencing"].refined.startswith("the art or sport of fighting with swords")
+    assert "swords" in by_name["fencing"].refined  # the sport, as a verb or a noun of act
     assert by_name["pushup"].refined.startswith("an arm exercise")
     assert by_name["shake hands"].refined_rule == "dictionary-phrase"
     # the sense of "bow" chosen in context: the weapon, not WordNet's first sense (a knot)
@@ -210,53 +208,37 @@ def _context_wordnet(folder: Path) -> WordNet:
     from wordnet_fixture import FakeSynset, write_wordnet
 
     synsets = [
-        FakeSynset("verb", "verb.contact", ["shoot"], "hit with a missile from a weapon", 5),
-        FakeSynset("verb", "verb.motion", ["fold"], "bend or lay so that one part covers the other", 3),
-        FakeSynset("verb", "verb.motion", ["blow"], "exhale hard", 3),
+        FakeSynset("verb", "verb.contact", ["shoot"], "hit with a missile from a weapon", 28),
+        FakeSynset("verb", "verb.motion", ["fold"], "bend or lay so that one part covers the other", 5),
+        FakeSynset("verb", "verb.body", ["blow"], "exhale hard", 6),
         FakeSynset("verb", "verb.motion", ["blow", "shove off"], "leave; informal or rude", 1),
         FakeSynset("noun", "noun.artifact", ["bow"], "a knot with two loops and loose ends", 4),
-        FakeSynset("noun", "noun.artifact", ["bow"], "a weapon for shooting arrows", 2),
-        FakeSynset("noun", "noun.artifact", ["gun"], "a weapon that discharges a missile", 5),
-        FakeSynset("noun", "noun.person", ["gun", "gunman"], "a person who shoots a gun", 1),
-        FakeSynset("noun", "noun.substance", ["paper"], "a material made of cellulose pulp", 5),
-        FakeSynset("noun", "noun.artifact", ["paper", "newspaper"], "a publication on folded sheets", 3),
-        FakeSynset("noun", "noun.plant", ["leaf"], "the main organ of photosynthesis", 3),
-        FakeSynset("noun", "noun.act", ["golf"], "a game played on a large open course", 3),
-        FakeSynset("noun", "noun.state", ["swing"], "a state of steady vigorous action", 4),
-        FakeSynset("noun", "noun.act", ["swing"], "the act of swinging a golf club", 1),
+        FakeSynset("noun", "noun.artifact", ["bow"], "a weapon for shooting arrows", 1),
+        FakeSynset("noun", "noun.artifact", ["gun"], "a weapon that discharges a missile", 72),
+        FakeSynset("noun", "noun.person", ["gun", "gunman"], "a person who shoots a gun", 0),
+        FakeSynset("noun", "noun.substance", ["paper"], "a material made of cellulose pulp", 30),
+        FakeSynset("noun", "noun.communication", ["paper", "newspaper"], "a publication on folded sheets", 12),
+        FakeSynset("noun", "noun.plant", ["leaf"], "the main organ of photosynthesis", 20),
+        FakeSynset("noun", "noun.act", ["golf"], "a game played on a large open course", 9),
+        FakeSynset("noun", "noun.state", ["swing"], "a state of steady vigorous action", 1),
+        FakeSynset("noun", "noun.act", ["swing"], "the act of swinging a golf club", 0),
     ]
     return WordNet(write_wordnet(folder, synsets, {"noun": ["leaves leaf"]}))
 
 
 def test_senses_are_chosen_in_the_context_of_the_rest_of_the_name(tmp_path: Path) -> None:
-    from kgen.crawl.dictionary import sense_context
-
     wordnet = _context_wordnet(tmp_path / "wn")
 
     def define(name: str) -> list[str]:
-        phrase = analyse(name, wordnet)
-        found = []
-        for chunk in phrase.chunks:
-            definition = wordnet_definition(
-                wordnet,
-                chunk.text,
-                action=chunk.action,
-                gerund=chunk.gerund,
-                context=sense_context(phrase.chunks, chunk),
-            )
-            assert definition is not None
-            found.append(definition.text)
-        return found
+        return [s.split(": ", 1)[1] for s in _senses(wordnet, name)]
 
     # the object's gloss names the action: the weapon, not the knot (most frequent sense)
     assert define("shoot bow") == ["hit with a missile from a weapon", "a weapon for shooting arrows"]
     # a gloss naming the other chunk: golf's swing, not the state
     assert define("golf swing")[1] == "the act of swinging a golf club"
-    # never a person for a thing, even when its gloss names the action
+    # a gun that shoots, not the person who shoots it (the frequency prior, and no evidence for it)
     assert define("shoot gun")[1] == "a weapon that discharges a missile"
-    # the action as a participle in an object's gloss is weak evidence: one point, below the bar
+    # a bodily action done to paper: the material, not the publication (an intangible thing)
     assert define("folding paper")[1] == "a material made of cellulose pulp"
-    # a sense whose gloss says informal is never brought in by context ("leaves" ~ "leave")
+    # a sense whose gloss says informal loses ("leaves" ~ "leave")
     assert define("blowing leaves")[0] == "exhale hard"
-    # a chunk alone has no context
-    assert sense_context(analyse("bow", wordnet).chunks, analyse("bow", wordnet).chunks[0]) is None

@@ -18,6 +18,7 @@ _HEADER = [
     "  3 WordNet 3.0 Copyright 2006 by Princeton University.  All rights reserved.  ",
 ]
 _POS_LETTER = {"noun": "n", "verb": "v", "adj": "a", "adv": "r"}
+_SS_TYPE = {"noun": 1, "verb": 2, "adj": 3, "adv": 4}
 
 
 @dataclass
@@ -26,36 +27,89 @@ class FakeSynset:
     lexfile: str
     lemmas: list[str]
     gloss: str
-    tagged: int = 0  # counted in the concordance (tagsense_cnt of the first lemma)
+    tagged: int = 0  # tag count of this sense (index.* tagsense_cnt and cntlist.rev)
+    key: str = ""  # a name other synsets' pointers refer to
+    hypernyms: tuple[str, ...] = ()  # keys of its hypernyms ("@")
+    domain: str = ""  # key of its topic domain (";c")
+    derived: tuple[str, ...] = ()  # keys of derivationally related synsets ("+")
+    frames: tuple[int, ...] = ()  # verb frames (frames(5WN)); verbs default to (2, 8)
+    instance_of: str = ""  # key of the synset it is an instance of ("@i": a proper noun)
 
 
 def write_wordnet(
     folder: Path, synsets: list[FakeSynset], exceptions: dict[str, list[str]] | None = None
 ) -> Path:
-    """Write a WordNet database of ``synsets`` (sense order = list order) into ``folder``."""
+    """Write a WordNet database of ``synsets`` (sense order = list order) into ``folder``: the
+    ``index.*``, ``data.*`` (exact byte offsets, pointers, verb frames), ``*.exc`` and
+    ``cntlist.rev`` files."""
     folder.mkdir(parents=True, exist_ok=True)
+    by_key = {s.key: n for n, s in enumerate(synsets) if s.key}
+    lex_ids: dict[int, list[int]] = {}
+    seen: dict[tuple[str, str], int] = {}
+    for n, synset in enumerate(synsets):
+        ids = []
+        for lemma in synset.lemmas:
+            slot = (lemma.lower().replace(" ", "_"), synset.lexfile)
+            ids.append(seen.get(slot, 0))
+            seen[slot] = seen.get(slot, 0) + 1
+        lex_ids[n] = ids
+
+    def pointers(synset: FakeSynset) -> list[tuple[str, int]]:
+        found = [("@", by_key[k]) for k in synset.hypernyms]
+        if synset.instance_of:
+            found.append(("@i", by_key[synset.instance_of]))
+        if synset.domain:
+            found.append((";c", by_key[synset.domain]))
+        found += [("+", by_key[k]) for k in synset.derived]
+        return found
+
+    def line(n: int, offsets: dict[int, int], offset: int) -> str:
+        synset = synsets[n]
+        words = " ".join(
+            f"{lemma.replace(' ', '_')} {lex_id:x}" for lemma, lex_id in zip(synset.lemmas, lex_ids[n], strict=True)
+        )
+        ptrs = pointers(synset)
+        ptr_text = "".join(
+            f" {symbol} {offsets.get(target, 0):08d} {_POS_LETTER[synsets[target].pos]} 0000"
+            for symbol, target in ptrs
+        )
+        frames = ""
+        if synset.pos == "verb":
+            numbers = synset.frames or (2, 8)
+            frames = f" {len(numbers):02d}" + "".join(f" + {f:02d} 00" for f in numbers)
+        return (
+            f"{offset:08d} {LEXFILE_NAMES.index(synset.lexfile):02d} {_POS_LETTER[synset.pos]} "
+            f"{len(synset.lemmas):02x} {words} {len(ptrs):03d}{ptr_text}{frames} | {synset.gloss}  \n"
+        )
+
+    # Offsets are fixed-width, so a first pass with dummy targets gives every line's length.
     offsets: dict[int, int] = {}
+    header = "".join(h + "\n" for h in _HEADER).encode("latin-1")
+    for pos in _POS_LETTER:
+        at = len(header)
+        for n, synset in enumerate(synsets):
+            if synset.pos == pos:
+                offsets[n] = at
+                at += len(line(n, {}, at).encode("latin-1"))
     senses: dict[str, dict[str, list[int]]] = {pos: {} for pos in _POS_LETTER}
     tagged: dict[str, dict[str, int]] = {pos: {} for pos in _POS_LETTER}
+    counts: list[str] = []
     for pos in _POS_LETTER:
-        header = "".join(line + "\n" for line in _HEADER)
-        body = header.encode("latin-1")
-        for number, synset in enumerate(synsets):
+        body = header
+        for n, synset in enumerate(synsets):
             if synset.pos != pos:
                 continue
-            offset = len(body)
-            offsets[number] = offset
-            words = " ".join(f"{lemma.replace(' ', '_')} 0" for lemma in synset.lemmas)
-            frames = " 01 + 02 00" if pos == "verb" else ""
-            line = (
-                f"{offset:08d} {LEXFILE_NAMES.index(synset.lexfile):02d} {_POS_LETTER[pos]} "
-                f"{len(synset.lemmas):02x} {words} 000{frames} | {synset.gloss}  \n"
-            )
-            body += line.encode("latin-1")
-            for lemma in synset.lemmas:
+            assert len(body) == offsets[n]
+            body += line(n, offsets, offsets[n]).encode("latin-1")
+            for lemma, lex_id in zip(synset.lemmas, lex_ids[n], strict=True):
                 key = lemma.lower().replace(" ", "_")
-                senses[pos].setdefault(key, []).append(offset)
+                senses[pos].setdefault(key, []).append(offsets[n])
                 tagged[pos][key] = tagged[pos].get(key, 0) + synset.tagged
+                if synset.tagged:
+                    number = len(senses[pos][key])
+                    ss_type = _SS_TYPE[pos]
+                    lexfile = LEXFILE_NAMES.index(synset.lexfile)
+                    counts.append(f"{key}%{ss_type}:{lexfile:02d}:{lex_id:02d}:: {number} {synset.tagged}")
         (folder / f"data.{pos}").write_bytes(body)
         lines = list(_HEADER)
         for lemma in sorted(senses[pos]):
@@ -68,6 +122,7 @@ def write_wordnet(
         (folder / f"index.{pos}").write_text("\n".join(lines) + "\n", encoding="latin-1")
         exc = (exceptions or {}).get(pos, [])
         (folder / f"{pos}.exc").write_text("".join(line + "\n" for line in exc), encoding="latin-1")
+    (folder / "cntlist.rev").write_text("".join(c + "\n" for c in sorted(counts)), encoding="latin-1")
     return folder
 
 
@@ -120,9 +175,12 @@ SMALL_VOCABULARY = [
         "verb.communication",
         ["wave", "beckon"],
         'signal with the hands or nod; "She waved to her friends"',
-        3,
+        21,
+        frames=(2, 8, 27),
     ),
-    FakeSynset("verb", "verb.contact", ["wave", "brandish"], "move or swing back and forth", 2),
+    FakeSynset(
+        "verb", "verb.contact", ["wave", "brandish"], "move or swing back and forth", 5, frames=(8,)
+    ),
     FakeSynset(
         "noun",
         "noun.event",
@@ -214,14 +272,14 @@ SMALL_VOCABULARY = [
         "noun.artifact",
         ["stairs", "steps"],
         "a way of access consisting of a set of steps",
-        2,
+        15,
     ),
     FakeSynset(
         "noun",
         "noun.artifact",
         ["stair", "step"],
         "support consisting of a place to rest the foot while ascending or descending a stairway",
-        3,
+        1,
     ),
     FakeSynset("noun", "noun.act", ["dive", "diving"], "a headlong plunge into water", 1),
     FakeSynset("verb", "verb.motion", ["dive"], "drop steeply", 3),

@@ -13,6 +13,7 @@ from kgen.cache import ResponseCache
 from kgen.console import out_console, warn
 from kgen.crawl.crawler import CrawlOutcome, CrawlSettings, crawl
 from kgen.crawl.descriptions import SOURCE_NAMES, SourceName
+from kgen.crawl.explain import explain_class, print_explanation
 from kgen.crawl.http import (
     DEFAULT_CONCURRENCY,
     DEFAULT_RETRIES,
@@ -30,6 +31,7 @@ from kgen.knowledge.base import knowledge_path
 from kgen.storage import check_writable_dir
 
 PROBLEMS_SHOWN = 15
+LOW_CONFIDENCE_SHOWN = 15
 
 
 def parse_sources(text: str) -> tuple[SourceName, ...]:
@@ -139,14 +141,37 @@ def crawl_command(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    overrides: Annotated[
+        Path | None,
+        typer.Option(
+            "--overrides",
+            help="Overrides file (YAML or JSON) pinning senses, titles or texts "
+            "(default: knowledge/<dataset>/crawl-overrides.yaml when present).",
+        ),
+    ] = None,
+    no_overrides: Annotated[
+        bool, typer.Option("--no-overrides", help="Ignore the dataset's overrides file.")
+    ] = False,
+    explain: Annotated[
+        str | None,
+        typer.Option(
+            "--explain",
+            help="Print how WordNet's sense was chosen for CLASS (candidates, scores, evidence) "
+            "and write nothing.",
+            metavar="CLASS",
+        ),
+    ] = None,
 ) -> None:
     """Crawl definitions of every class (Wikipedia intro, Wiktionary, WordNet) and refine each to the
     smallest set of sentences that defines the action; write knowledge/<dataset>/descriptions.json.
 
     Every answer is cached: a rerun makes no request and a killed run resumes. With the network
-    closed, the crawl says so once and uses WordNet (and whatever is cached).
+    closed, the crawl says so once and uses WordNet (and whatever is cached). A dataset's
+    crawl-overrides.yaml pins a WordNet sense, a Wikipedia title or a hand-written text per class.
 
     Example: kgen crawl --dataset hmdb51
+
+    Why a sense: kgen crawl --dataset ucf101 --explain "playing daf"
     """
     data = resolve_dataset(dataset, classes, name, workspace="claim" if output is None else "check")
     if output is not None:
@@ -163,7 +188,12 @@ def crawl_command(
         wiktionary_api=wiktionary_api,
         wordnet_dir=wordnet_dir,
         contact=contact,
+        overrides=overrides,
+        use_overrides=not no_overrides,
     )
+    if explain is not None:
+        print_explanation(explain_class(data, settings, explain))
+        return
     with ResponseCache() as cache:
         outcome = crawl(data, settings, cache)
     path = output or knowledge_path(data.name, "descriptions")
@@ -190,12 +220,20 @@ def _summary_dict(outcome: CrawlOutcome, path: Path) -> dict:
     rules: dict[str, int] = {}
     for c in classes:
         rules[c.refined_rule or "none"] = rules.get(c.refined_rule or "none", 0) + 1
+    decided: dict[str, int] = {}
+    for choices in outcome.choices.values():
+        for choice in choices:
+            if choice.chosen is not None:
+                decided[choice.decided_by] = decided.get(choice.decided_by, 0) + 1
     return {
         "output": str(path),
         "dataset": outcome.file.dataset,
         "classes": len(classes),
         "refined": sum(1 for c in classes if c.refined),
         "refined_rules": rules,
+        "overridden": sum(1 for c in classes if c.override is not None),
+        "senses_decided_by": dict(sorted(decided.items(), key=lambda item: -item[1])),
+        "low_confidence": {c.class_name: c.low_confidence for c in classes if c.low_confidence},
         "network_closed": outcome.network_closed,
         "http_requests": outcome.http.requests,
         "http_retries": outcome.http.retries,
@@ -242,8 +280,27 @@ def _print_summary(outcome: CrawlOutcome, path: Path) -> None:
         f"{rule}: {count}" for rule, count in sorted(summary["refined_rules"].items())
     )
     out_console.print(
-        f"refined descriptions: {summary['refined']}/{len(classes)} ({rules})", highlight=False
+        f"refined descriptions: {summary['refined']}/{len(classes)} ({rules})"
+        + (f"; {summary['overridden']} overridden" if summary["overridden"] else ""),
+        highlight=False,
     )
+    if summary["senses_decided_by"]:
+        decided = ", ".join(f"{k} {v}" for k, v in summary["senses_decided_by"].items())
+        out_console.print(
+            f"WordNet senses, by what decided them: {decided}", highlight=False, soft_wrap=True
+        )
+    low = summary["low_confidence"]
+    if low:
+        shown = "; ".join(
+            f"{name} ({', '.join(chunks)})" for name, chunks in list(low.items())[:LOW_CONFIDENCE_SHOWN]
+        )
+        more = f" ... and {len(low) - LOW_CONFIDENCE_SHOWN} more" if len(low) > LOW_CONFIDENCE_SHOWN else ""
+        out_console.print(
+            f"low-confidence senses (close to the runner-up) in {len(low)} class(es): {shown}{more}; "
+            "check them with --explain CLASS and pin a sense in crawl-overrides.yaml",
+            highlight=False,
+            soft_wrap=True,
+        )
     if outcome.http.requests:
         out_console.print(
             f"HTTP: {outcome.http.requests} request(s), {outcome.http.retries} retried",

@@ -33,7 +33,7 @@ from kgen.crawl.phrase import STOPWORDS, Phrase, is_gerund
 from kgen.crawl.textclean import clean_encyclopedia_text, split_sentences, stem, words_of
 from kgen.crawl.wikipedia import WikiPage
 
-MatchKind = Literal["title", "redirect", "disambiguation", "search"]
+MatchKind = Literal["title", "redirect", "disambiguation", "search", "pinned"]
 
 ACTION_CUES = frozenset(
     """act acts action actions activity activities sport sports exercise exercises movement movements
@@ -79,6 +79,8 @@ class ArticleChoice:
             return note + (f" (section {self.page.fragment})" if self.page.fragment else "")
         if self.match == "disambiguation":
             return f"chosen from disambiguation page {self.via}"
+        if self.match == "pinned":
+            return f"pinned by {self.via}"
         if self.match == "search":
             return f"search result #{(self.page.search_rank or 0)} for {self.via!r}"
         return None
@@ -123,6 +125,13 @@ def choose_by_title(pages: list[WikiPage]) -> ArticleChoice | None:
         if best is None or score > best.score:
             best = ArticleChoice(page=page, match=kind, via=None, score=score)
     return best
+
+
+def choose_pinned(page: WikiPage | None, pinned_from: str) -> ArticleChoice | None:
+    """The article a user pinned (an overrides file), whatever it reads like, if it exists."""
+    if page is None or not page.exists or not page.extract.strip():
+        return None
+    return ArticleChoice(page=page, match="pinned", via=pinned_from, score=0)
 
 
 def disambiguation_pages(pages: list[WikiPage]) -> list[str]:

@@ -33,17 +33,18 @@ from kgen.crawl.descriptions import (
     ClassDescription,
     CrawlProvenance,
     DescriptionsFile,
+    OverrideRecord,
     SourceName,
     SourceText,
 )
 from kgen.crawl.dictionary import (
     Definition,
     form_of_targets,
-    mostly_verb,
-    sense_context,
+    pinned_definition,
     wiktionary_definition,
     wordnet_definition,
 )
+from kgen.crawl.discourse import NameToChoose, choose_dataset_senses
 from kgen.crawl.http import (
     DEFAULT_CONCURRENCY,
     DEFAULT_TIMEOUT_S,
@@ -53,12 +54,21 @@ from kgen.crawl.http import (
 )
 from kgen.crawl.mediawiki import MAX_TITLES_PER_REQUEST
 from kgen.crawl.network import NetworkProbe
+from kgen.crawl.overrides import ClassOverride, Overrides, default_overrides_path, load_overrides
 from kgen.crawl.phrase import Chunk, Phrase, analyse, sanitize_title, wikipedia_titles
-from kgen.crawl.refine import MAX_SENTENCES, MIN_WORDS, ChunkDefinitions, refine
+from kgen.crawl.refine import (
+    MAX_SENTENCES,
+    MIN_WORDS,
+    REFINED_WORD_BUDGET,
+    ChunkDefinitions,
+    refine,
+)
+from kgen.crawl.roles import mostly_verb
+from kgen.crawl.senses import LOW_CONFIDENCE_MARGIN, ChunkChoice, SenseChooser
 from kgen.crawl.textclean import clean_encyclopedia_text
 from kgen.crawl.wikipedia import SEARCH_LIMIT, Wikipedia, wikipedia_api
 from kgen.crawl.wiktionary import Wiktionary, WiktionaryEntry, wiktionary_api
-from kgen.crawl.wordnet import INSTALL_HINT, WordNet, locate_wordnet_dir
+from kgen.crawl.wordnet import INSTALL_HINT, Synset, WordNet, locate_wordnet_dir
 from kgen.datasets import Dataset
 from kgen.errors import InputError, SourceUnavailable
 from kgen.knowledge.base import utc_now
@@ -80,6 +90,8 @@ class CrawlSettings:
     contact: str | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     show_progress: bool = True
+    overrides: Path | None = None  # an overrides file; None: the dataset's crawl-overrides.yaml, if any
+    use_overrides: bool = True
 
 
 @dataclass
@@ -98,6 +110,25 @@ class CrawlOutcome:
     sources: dict[str, SourceSummary]
     network_closed: str | None
     http: ClientStats
+    choices: dict[int, list[ChunkChoice]] = field(default_factory=dict)  # WordNet, per class id
+
+
+@dataclass
+class Pin:
+    """An override of one class, resolved against WordNet."""
+
+    override: ClassOverride
+    source: str  # the overrides file
+    chunks: dict[int, Synset] = field(default_factory=dict)  # chunk index -> pinned sense
+    whole: Synset | None = None  # a sense pinned for the whole name
+
+    def record(self) -> OverrideRecord:
+        return OverrideRecord(
+            file=self.source,
+            kind=self.override.kind,
+            value=self.override.value,
+            note=self.override.note,
+        )
 
 
 @dataclass
@@ -109,6 +140,7 @@ class _ClassWork:
     titles: list[str]
     article: articles.ArticleChoice | None = None
     problems: list[str] = field(default_factory=list)
+    pin: Pin | None = None
 
     def failed(self, source: str, what: str, reason: str) -> None:
         """Note a lookup that got no answer; a closed network is noted once per source."""
@@ -166,22 +198,87 @@ def crawl(
             cache.close()
 
 
+def dataset_overrides(dataset: Dataset, settings: CrawlSettings) -> Overrides | None:
+    """The overrides that apply to ``dataset`` (checked against its class names), if any."""
+    if not settings.use_overrides:
+        return None
+    path = settings.overrides or default_overrides_path(dataset.name)
+    if path is None:
+        return None
+    return load_overrides(path, [entry.name for entry in dataset.classes])
+
+
+def resolve_pin(
+    override: ClassOverride, source: str, class_name: str, phrase: Phrase, wordnet: WordNet | None
+) -> Pin:
+    """Check an override against WordNet and the name's chunks (InputError when it does not fit)."""
+    pin = Pin(override=override, source=source)
+    if override.kind != "wordnet":
+        return pin
+    if wordnet is None:
+        raise InputError(
+            f"{source}: {class_name!r} pins a WordNet sense, but WordNet is not used in this crawl",
+            hint=f"add wordnet to --sources ({INSTALL_HINT})",
+        )
+    pins = override.wordnet if isinstance(override.wordnet, dict) else {"": str(override.wordnet)}
+    chunk_texts = [c.text for c in phrase.chunks]
+    for chunk_text, sense_id in pins.items():
+        try:
+            synset = wordnet.sense(sense_id)
+        except KeyError as exc:
+            raise InputError(
+                f"{source}: {class_name!r}: {exc.args[0]}",
+                hint=f"see the candidates with `kgen crawl --explain {class_name!r}`",
+            ) from exc
+        if chunk_text:
+            wanted = chunk_text.strip().lower()
+            if wanted not in chunk_texts:
+                raise InputError(
+                    f"{source}: {class_name!r} has no chunk {chunk_text!r}",
+                    hint="its chunks are " + ", ".join(repr(c) for c in chunk_texts)
+                    + " (or pin one sense for the whole name: `wordnet: <sense>`)",
+                )
+            pin.chunks[chunk_texts.index(wanted)] = synset
+            continue
+        index = _chunk_of(wordnet, phrase, synset)
+        if index is None:
+            pin.whole = synset  # a sense of none of its words: it defines the whole name
+        else:
+            pin.chunks[index] = synset
+    return pin
+
+
+def _chunk_of(wordnet: WordNet, phrase: Phrase, synset: Synset) -> int | None:
+    """The chunk of ``phrase`` that ``synset`` is a sense of."""
+    for index, chunk in enumerate(phrase.chunks):
+        for lemma in wordnet.lemmas_for(chunk.entry, synset.pos):
+            if any(s.id == synset.id for s in wordnet.synsets(lemma, synset.pos)):
+                return index
+    return None
+
+
 async def _crawl(dataset: Dataset, settings: CrawlSettings, cache: ResponseCache) -> CrawlOutcome:
     sources = effective_sources(settings)
+    overrides = dataset_overrides(dataset, settings)
     wordnet = open_wordnet(settings, sources)
     web = [s for s in sources if s in WEB_SOURCES]
     work = []
     for entry in dataset.classes:
         phrase = analyse(entry.name, wordnet)
-        work.append(
-            _ClassWork(
-                entry.id,
-                entry.name,
-                entry.label,
-                phrase,
-                wikipedia_titles(phrase, entry.name, wordnet),
-            )
+        item = _ClassWork(
+            entry.id,
+            entry.name,
+            entry.label,
+            phrase,
+            wikipedia_titles(phrase, entry.name, wordnet),
         )
+        override = overrides.get(entry.name) if overrides is not None else None
+        if override is not None:
+            source = str(overrides.path) if overrides is not None else ""
+            item.pin = resolve_pin(override, source, entry.name, phrase, wordnet)
+            if override.kind == "wikipedia" and override.wikipedia:
+                item.titles = [sanitize_title(override.wikipedia)]
+        work.append(item)
     summaries: dict[str, SourceSummary] = {s: SourceSummary() for s in sources}
     entries: dict[str, WiktionaryEntry] = {}
     http_stats = ClientStats()
@@ -244,20 +341,40 @@ async def _crawl(dataset: Dataset, settings: CrawlSettings, cache: ResponseCache
                 f"the network is closed ({closed_reason}): using cached answers and offline sources "
                 "(WordNet) only; pass --offline to skip the network",
             )
-        classes = _assemble(work, wordnet, entries, advance)
+        classes, choices = _assemble(work, wordnet, entries, advance)
     for source in sources:
         summaries[source].classes_with_text = sum(
             1 for c in classes if any(t.source == source for t in c.texts)
         )
+    parameters = _parameters(settings, sources, wordnet, closed_reason)
+    if overrides is not None:
+        parameters["overrides"] = {"file": str(overrides.path), "classes": len(overrides)}
+    for w in work:
+        if w.pin is not None and w.pin.override.kind == "wikipedia" and (
+            w.article is None or w.article.match != "pinned"
+        ):
+            reason = (
+                "the network is not used (--offline)"
+                if settings.offline or "wikipedia" not in web
+                else "no such article"
+            )
+            for c in classes:
+                if c.class_id == w.entry_id:
+                    c.problems.insert(
+                        0,
+                        f"wikipedia: the pinned title {w.pin.override.wikipedia!r} was not used: {reason}",
+                    )
     provenance = CrawlProvenance(
         sources=list(sources),
         offline=settings.offline,
-        parameters=_parameters(settings, sources, wordnet, closed_reason),
+        parameters=parameters,
     )
     if wordnet is not None:
         wordnet.close()
     file = DescriptionsFile(dataset=dataset.name, provenance=provenance, classes=classes)
-    return CrawlOutcome(file=file, sources=summaries, network_closed=closed_reason, http=http_stats)
+    return CrawlOutcome(
+        file=file, sources=summaries, network_closed=closed_reason, http=http_stats, choices=choices
+    )
 
 
 def _parameters(
@@ -271,6 +388,8 @@ def _parameters(
         "titles_per_request": settings.batch_size,
         "refined_min_words": MIN_WORDS,
         "refined_max_sentences": MAX_SENTENCES,
+        "refined_word_budget": REFINED_WORD_BUDGET,
+        "low_confidence_margin": LOW_CONFIDENCE_MARGIN,
     }
     if "wikipedia" in sources:
         parameters["wikipedia_api"] = wikipedia_api(settings.wikipedia_api)
@@ -302,6 +421,9 @@ async def _wikipedia_rounds(
         for title in w.titles:
             if title in wiki.failures:
                 w.failed("wikipedia", f"title {title!r}", wiki.failures[title])
+        if w.pin is not None and w.pin.override.kind == "wikipedia":
+            w.article = articles.choose_pinned(found[0] if found else None, w.pin.source)
+            continue  # the user chose the article: no disambiguation, no search
         w.article = articles.choose_by_title(found)
         if w.article is None:
             hubs = articles.disambiguation_pages(found)
@@ -352,7 +474,11 @@ async def _wikipedia_rounds(
         return
 
     # Round 3: search for the classes still without an article.
-    searching = [w for w in work if w.article is None]
+    searching = [
+        w
+        for w in work
+        if w.article is None and not (w.pin is not None and w.pin.override.kind == "wikipedia")
+    ]
     if searching:
         queries = [w.name for w in searching]
         wiki.on_progress = advance("wikipedia: search", len(dict.fromkeys(queries)))
@@ -396,7 +522,7 @@ def _lemmas(chunk: Chunk, wordnet: WordNet | None) -> list[str]:
         return []
     lemmas: list[str] = []
     for pos in ("verb", "noun") if chunk.action else ("noun", "verb"):
-        lemmas.extend(wordnet.lemmas_for(chunk.text, pos)[:2])
+        lemmas.extend(wordnet.lemmas_for(chunk.entry, pos)[:2])
     return [lemma for lemma in dict.fromkeys(lemmas) if lemma != chunk.text]
 
 
@@ -427,34 +553,51 @@ async def _wiktionary_rounds(
 # -- Assembly --------------------------------------------------------------------------------------
 
 
+def choose_all_senses(wordnet: WordNet, work: list[_ClassWork]) -> dict[int, list[ChunkChoice]]:
+    """The WordNet senses of every class (``senses.choose_dataset_senses``), by class id."""
+    chosen = choose_dataset_senses(
+        SenseChooser(wordnet),
+        [
+            NameToChoose(
+                w.name,
+                w.phrase,
+                pins=w.pin.chunks if w.pin is not None else None,
+                pinned_from=_pin_source(w),
+            )
+            for w in work
+        ],
+    )
+    return {w.entry_id: chosen[w.name] for w in work}
+
+
+def _pin_source(w: _ClassWork) -> str | None:
+    return w.pin.source if w.pin is not None else None
+
+
 def _assemble(
     work: list[_ClassWork],
     wordnet: WordNet | None,
     entries: dict[str, WiktionaryEntry],
     advance: Callable[..., Callable[[int], None]],
-) -> list[ClassDescription]:
+) -> tuple[list[ClassDescription], dict[int, list[ChunkChoice]]]:
     tick = advance("refining", len(work))
     now = utc_now()
     have_wiktionary = bool(entries)
+    senses = choose_all_senses(wordnet, work) if wordnet is not None else {}
 
     def lookup(headword: str) -> WiktionaryEntry | None:
         return entries.get(headword)
 
     classes = []
     for w in work:
+        pin = w.pin
         chunk_defs: list[ChunkDefinitions] = []
         alone = len(w.phrase.chunks) == 1
-        for chunk in w.phrase.chunks:
+        choices = senses.get(w.entry_id, [])
+        for index, chunk in enumerate(w.phrase.chunks):
             wn_def = (
-                wordnet_definition(
-                    wordnet,
-                    chunk.text,
-                    action=chunk.action,
-                    gerund=chunk.gerund,
-                    alone=alone,
-                    context=sense_context(w.phrase.chunks, chunk),
-                )
-                if wordnet
+                wordnet_definition(wordnet, choices[index])
+                if wordnet is not None and index < len(choices)
                 else None
             )
             wk_def = (
@@ -472,10 +615,17 @@ def _assemble(
             )
             chunk_defs.append(ChunkDefinitions(chunk=chunk, wordnet=wn_def, wiktionary=wk_def))
         phrase_defs: ChunkDefinitions | None = None
-        if w.phrase.whole_is_entry and chunk_defs:
+        whole = " ".join(w.phrase.words)
+        if pin is not None and pin.whole is not None and wordnet is not None:
+            first = w.phrase.chunks[0] if w.phrase.chunks else Chunk(whole, 0, True)
+            phrase_defs = ChunkDefinitions(
+                chunk=Chunk(whole, 0, True, first.gerund),
+                wordnet=pinned_definition(wordnet, pin.whole, whole, pin.source),
+                wiktionary=None,
+            )
+        elif w.phrase.whole_is_entry and chunk_defs:
             phrase_defs = chunk_defs[0]
         elif have_wiktionary and len(w.phrase.words) > 1:
-            whole = " ".join(w.phrase.words)
             first = w.phrase.chunks[0] if w.phrase.chunks else Chunk(whole, 0, True)
             wk_whole = wiktionary_definition(
                 lookup,
@@ -489,9 +639,26 @@ def _assemble(
                 phrase_defs = ChunkDefinitions(
                     chunk=Chunk(whole, 0, True, first.gerund), wordnet=None, wiktionary=wk_whole
                 )
-        refined = refine(w.article, phrase_defs, chunk_defs)
+        pinned_wordnet = pin is not None and pin.override.kind == "wordnet"
+        manual = pin.override.text if pin is not None and pin.override.kind == "text" else None
+        refined = refine(
+            None if pinned_wordnet else w.article, phrase_defs, chunk_defs, manual_text=manual
+        )
 
         texts: list[SourceText] = []
+        if manual is not None and pin is not None:
+            texts.append(
+                SourceText(
+                    source="manual",
+                    query=w.name,
+                    title="hand-written definition",
+                    url=pin.source,
+                    retrieved_at=now,
+                    text=manual.strip(),
+                    note=pin.override.note,
+                    used=True,
+                )
+            )
         if w.article is not None:
             page = w.article.page
             texts.append(
@@ -537,10 +704,26 @@ def _assemble(
                 refined=refined.text,
                 refined_rule=refined.rule,
                 problems=problems,
+                qualifiers=[q.text for q in w.phrase.qualifiers],
+                override=pin.record() if pin is not None else None,
+                low_confidence=[
+                    c.chunk.text
+                    for c in choices
+                    if c.low_confidence and _choice_used(c, refined.used)
+                ],
             )
         )
         tick(1)
-    return classes
+    return classes, senses
+
+
+def _choice_used(choice: ChunkChoice, used: tuple[Definition, ...]) -> bool:
+    """Whether the refined description uses the WordNet sense of ``choice``."""
+    return choice.chosen is not None and any(
+        d.source == "wordnet" and d.choice is not None and d.choice.sense_id == choice.chosen.id
+        and d.query == choice.chunk.text
+        for d in used
+    )
 
 
 def _definition_text(definition: Definition, now: str, used: bool) -> SourceText:
@@ -555,4 +738,5 @@ def _definition_text(definition: Definition, now: str, used: bool) -> SourceText
         note=definition.note,
         sense=definition.sense,
         used=used,
+        choice=definition.choice,
     )

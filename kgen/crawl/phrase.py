@@ -12,6 +12,10 @@
 The first content chunk and every gerund are the *action*; the other chunks are its *objects*
 (what is acted on, where, with what). Dictionaries define the action chunk as a verb when they can
 (or as a noun naming an act, e.g. "fencing"), the objects as nouns.
+
+A bracketed part of a name is a *qualifier*, never a chunk: "hurling (sport)" says which hurling,
+"punching person (boxing)" in which domain; "(not on a tie)", "(not cat)" exclude something. Sense
+choice uses a qualifier as context (``senses.py``); an excluding one is only recorded.
 """
 
 from __future__ import annotations
@@ -29,6 +33,12 @@ STOPWORDS = frozenset(
     about around through across along against between behind before after while as one one's ones
     someone someone's somebody something something's his her their its your my our some any""".split()
 )
+# Particles of phrasal verbs ("blow out", "wake up", "stick out"): a collocation may end with one.
+# Those that are mostly prepositions ("cutting in kitchen", "running on treadmill") only at the
+# end of the name.
+PARTICLES = frozenset("up down out off away back over in on around through".split())
+_PREPOSITION_PARTICLES = frozenset("over in on around through".split())
+_ARTICLES = frozenset("a an the".split())
 # MediaWiki titles may not contain these characters (Manual:Page title).
 _ILLEGAL_TITLE_CHARS = re.compile(r"[#<>\[\]|{}_\x00-\x1f\x7f]")
 
@@ -41,6 +51,21 @@ class Chunk:
     position: int  # index of its first word in the name
     action: bool  # the action (head or gerund) rather than an object
     gerund: bool = False  # its first word is the -ing form of a verb ("brushing", not "swing")
+    lookup: str = ""  # the form WordNet lists, when not the text ("hula hoop" for "hula hooping")
+
+    @property
+    def entry(self) -> str:
+        """What to look up in a dictionary."""
+        return self.lookup or self.text
+
+
+@dataclass(frozen=True)
+class Qualifier:
+    """A bracketed part of a class name: "(sport)", "(in game)", "(not on a tie)"."""
+
+    text: str  # without brackets, lower case: "sport", "not on a tie"
+    words: tuple[str, ...]  # its content words ("tie" for "not on a tie")
+    excludes: bool  # "(not ...)": names what the class is not
 
 
 @dataclass(frozen=True)
@@ -51,6 +76,7 @@ class Phrase:
     words: tuple[str, ...]
     chunks: tuple[Chunk, ...]
     whole_is_entry: bool  # the whole name is one dictionary entry (one chunk)
+    qualifiers: tuple[Qualifier, ...] = ()
 
     @property
     def content_words(self) -> list[str]:
@@ -101,16 +127,39 @@ def gerund(verb: str, wordnet: WordNet | None = None) -> str:
     return v + "ing"
 
 
+_BRACKETED = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
+_NEGATION = frozenset({"not", "no", "non", "except", "excluding", "without"})
+
+
+def split_qualifiers(name: str) -> tuple[str, tuple[Qualifier, ...]]:
+    """``name`` without its bracketed parts, and those parts as qualifiers:
+    "tying knot (not on a tie)" -> ("tying knot", (Qualifier("not on a tie", ("tie",), True),))."""
+    qualifiers: list[Qualifier] = []
+    for match in _BRACKETED.finditer(name):
+        inner = (match.group(1) if match.group(1) is not None else match.group(2)).strip()
+        words = words_of(inner)
+        if not words:
+            continue
+        excludes = words[0] in _NEGATION
+        content = tuple(w for w in words if w not in STOPWORDS and w not in _NEGATION)
+        qualifiers.append(Qualifier(" ".join(words), content, excludes))
+    rest = re.sub(r"\s+", " ", _BRACKETED.sub(" ", name)).strip()
+    return rest, tuple(qualifiers)
+
+
 def analyse(name: str, wordnet: WordNet | None = None) -> Phrase:
     """Split ``name`` into the chunks a dictionary can define (WordNet knows collocations;
-    without it, every content word is a chunk)."""
-    words = tuple(words_of(name))
+    without it, every content word is a chunk); bracketed parts become qualifiers."""
+    bare, qualifiers = split_qualifiers(name)
+    words = tuple(words_of(bare))
     if not words:
-        return Phrase(name=name, words=(), chunks=(), whole_is_entry=False)
+        return Phrase(name=name, words=(), chunks=(), whole_is_entry=False, qualifiers=qualifiers)
     whole = " ".join(words)
     if wordnet is not None and _is_entry(wordnet, whole):
         chunk = Chunk(whole, 0, action=True, gerund=is_gerund(words[0], wordnet))
-        return Phrase(name=name, words=words, chunks=(chunk,), whole_is_entry=True)
+        return Phrase(
+            name=name, words=words, chunks=(chunk,), whole_is_entry=True, qualifiers=qualifiers
+        )
     chunks: list[Chunk] = []
     i = 0
     while i < len(words):
@@ -118,19 +167,43 @@ def analyse(name: str, wordnet: WordNet | None = None) -> Phrase:
             i += 1
             continue
         length = 1
+        lookup = ""
+        gerund_head = False
         if wordnet is not None:
             for span in range(min(4, len(words) - i), 1, -1):
                 piece = words[i : i + span]
+                text = " ".join(piece)
                 if piece[-1] in STOPWORDS:
+                    # a phrasal verb ("blowing out", "waking up") may end with its particle
+                    at_end = i + span == len(words)
+                    before_article = not at_end and words[i + span] in _ARTICLES
+                    if (
+                        piece[-1] in PARTICLES
+                        and (at_end or piece[-1] not in _PREPOSITION_PARTICLES)
+                        and not before_article  # "climbing up the stairs": a preposition
+                        and wordnet.lemmas_for(text, "verb")
+                    ):
+                        length = span
+                        break
                     continue
-                if _is_entry(wordnet, " ".join(piece)):
+                if _is_entry(wordnet, text):
                     length = span
                     break
+                compound = _gerund_compound(wordnet, piece)
+                if compound:
+                    # "hula hooping" is the act of the noun "hula hoop"
+                    length, lookup, gerund_head = span, compound, True
+                    break
         text = " ".join(words[i : i + length])
-        chunks.append(
-            Chunk(text=text, position=i, action=False, gerund=is_gerund(words[i], wordnet))
-        )
+        gerund = gerund_head or is_gerund(words[i], wordnet)
+        chunks.append(Chunk(text=text, position=i, action=False, gerund=gerund, lookup=lookup))
         i += length
+    # A phrasal verb split by its object ("sticking tongue out"): the particle joins the verb.
+    if wordnet is not None and len(chunks) > 1 and words[-1] in PARTICLES:
+        first = chunks[0]
+        joined = f"{first.text} {words[-1]}"
+        if len(first.text.split()) == 1 and wordnet.lemmas_for(joined, "verb"):
+            chunks[0] = Chunk(joined, first.position, False, first.gerund, lookup=joined)
     # The action: the gerunds when there are any ("baby crawling", "horse riding"), else the first
     # chunk ("brush hair", "golf swing").
     has_gerund = any(chunk.gerund for chunk in chunks)
@@ -138,11 +211,23 @@ def analyse(name: str, wordnet: WordNet | None = None) -> Phrase:
     for index, chunk in enumerate(chunks):
         is_action = chunk.gerund if has_gerund else index == 0
         marked.append(
-            Chunk(text=chunk.text, position=chunk.position, action=is_action, gerund=chunk.gerund)
+            Chunk(
+                text=chunk.text,
+                position=chunk.position,
+                action=is_action,
+                gerund=chunk.gerund,
+                lookup=chunk.lookup,
+            )
         )
     # A name whose content is one chunk is a single entry too ("golf", "the golf").
     whole_is_entry = len(marked) == 1
-    return Phrase(name=name, words=words, chunks=tuple(marked), whole_is_entry=whole_is_entry)
+    return Phrase(
+        name=name,
+        words=words,
+        chunks=tuple(marked),
+        whole_is_entry=whole_is_entry,
+        qualifiers=qualifiers,
+    )
 
 
 def is_gerund(word: str, wordnet: WordNet | None = None) -> bool:
@@ -154,6 +239,17 @@ def is_gerund(word: str, wordnet: WordNet | None = None) -> bool:
     if wordnet is not None:
         return any(lemma != word for lemma in wordnet.morphy(word, "verb"))
     return re.search(r"[aeiouy]", word[:-3]) is not None
+
+
+def _gerund_compound(wordnet: WordNet, piece: list[str]) -> str:
+    """"hula hoop" for ("hula", "hooping"): a noun entry whose last word is the gerund's verb."""
+    if len(piece) < 2 or not is_gerund(piece[-1], wordnet):
+        return ""
+    for base in wordnet.morphy(piece[-1], "verb"):
+        candidate = " ".join([*piece[:-1], base])
+        if base != piece[-1] and wordnet.lemmas_for(candidate, "noun"):
+            return wordnet.lemmas_for(candidate, "noun")[0]
+    return ""
 
 
 def _is_entry(wordnet: WordNet, text: str) -> bool:

@@ -18,9 +18,15 @@ three shapes, which kgen reproduces as three rules, tried in order:
    Chunks no dictionary defines are left out (and reported); a definition two chunks share
    ("trimming or shaving": "cut closely") is said once.
 
-Dictionary definitions come from WordNet when it has the headword (its lexicographer files let kgen
-pick the sense that is an act), else from Wiktionary. Definitions keep their own wording and
-grammatical parentheticals ("(one's hair)", as ER-ZSAR's do); each ends with a full stop.
+Dictionary definitions come from WordNet when it has the headword (``senses.py`` chooses the
+sense), else from Wiktionary. Definitions keep their own wording and grammatical parentheticals
+("(one's hair)", as ER-ZSAR's do); each ends with a full stop. A very short WordNet gloss ("exhale
+hard") is followed by its usage example or its hypernym's gloss (``dictionary.py``) while the
+refined description stays within ``REFINED_WORD_BUDGET`` words (CLIP reads 77 tokens of
+"{name}: {refined}"; kgen's choice of budget).
+
+A class the user's overrides file gives a hand-written definition is refined to exactly that text
+(rule ``manual``); one it pins a WordNet sense for is refined from WordNet whatever Wikipedia says.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from kgen.crawl.textclean import as_sentence, clean_encyclopedia_text, split_sen
 
 MIN_WORDS = 8
 MAX_SENTENCES = 3
+REFINED_WORD_BUDGET = 50  # short-gloss additions are made only while the text stays this short
 
 
 def first_sentences(
@@ -72,20 +79,39 @@ def refine(
     article: ArticleChoice | None,
     phrase_definitions: ChunkDefinitions | None,
     chunk_definitions: list[ChunkDefinitions],
+    manual_text: str | None = None,
 ) -> Refined:
-    """Apply the three rules of the module docstring, in order."""
+    """Apply the rules of the module docstring, in order."""
+    if manual_text:
+        return Refined(text=as_sentence(manual_text.strip()), rule="manual")
     if article is not None:
         text = first_sentences(article.page.extract)
         if text:
             return Refined(text=text, rule="wikipedia")
     if phrase_definitions is not None and phrase_definitions.best is not None:
         best = phrase_definitions.best
-        return Refined(text=as_sentence(best.text), rule="dictionary-phrase", used=(best,))
+        return Refined(text=_sentences([best]), rule="dictionary-phrase", used=(best,))
     used = [c.best for c in chunk_definitions if c.best is not None]
     undefined = tuple(c.chunk.text for c in chunk_definitions if c.best is None)
     if used:
-        # Synonyms in one name ("trimming or shaving beard") can share a sense: say it once.
-        sentences = dict.fromkeys(as_sentence(d.text) for d in used)
-        text = " ".join(sentences)
-        return Refined(text=text, rule="dictionary-words", used=tuple(used), undefined=undefined)
+        return Refined(
+            text=_sentences(used), rule="dictionary-words", used=tuple(used), undefined=undefined
+        )
     return Refined(text="", rule=None, undefined=undefined)
+
+
+def _sentences(definitions: list[Definition]) -> str:
+    """One sentence per definition (one per distinct text: "trimming or shaving" share a sense),
+    each very short gloss extended while the whole stays within REFINED_WORD_BUDGET words."""
+    texts = list(dict.fromkeys(d.text for d in definitions))
+    extensions = {d.text: d.extension for d in definitions if d.extension}
+    total = sum(word_count(t) for t in texts)
+    sentences = []
+    for text in texts:
+        extension = extensions.get(text)
+        if extension and total + word_count(extension) <= REFINED_WORD_BUDGET:
+            total += word_count(extension)
+            joiner = ", " if extension.startswith("as in") else "; "
+            text = text.rstrip(" .;,") + joiner + extension
+        sentences.append(as_sentence(text))
+    return " ".join(dict.fromkeys(sentences))

@@ -12,8 +12,10 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import lru_cache
 
 _WHITESPACE = re.compile(r"\s+")
+_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 # Footnote and maintenance marks: [1], [12], [a], [note 3], [citation needed], [clarification needed].
 _FOOTNOTES = re.compile(
     r"\[(?:\d{1,3}|[a-z]|note \d+|[a-z ]*needed|[a-z ]*verification[a-z ]*)\]", re.IGNORECASE
@@ -157,7 +159,7 @@ def split_sentences(text: str) -> list[str]:
 
 
 def word_count(text: str) -> int:
-    return len(re.findall(r"[^\W_]+(?:['’-][^\W_]+)*", text))
+    return len(_WORD.findall(text))
 
 
 def as_sentence(text: str) -> str:
@@ -170,9 +172,10 @@ def as_sentence(text: str) -> str:
 
 def words_of(text: str) -> list[str]:
     """Lower-cased word tokens (letters and digits, inner hyphens and apostrophes kept)."""
-    return [w.lower() for w in re.findall(r"[^\W_]+(?:['’-][^\W_]+)*", text)]
+    return [w.lower() for w in _WORD.findall(text)]
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A crude stem for matching a class name against a title: 'riding'/'ride' -> 'rid',
     'running'/'run' -> 'run', 'stairs'/'stair' -> 'stair'. Only ever compared with another stem."""

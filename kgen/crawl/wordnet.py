@@ -6,6 +6,8 @@ A small reader of the documented file formats (``wndb(5WN)``, ``morphy(7WN)``):
   the offsets in sense order (most frequent sense first);
 * ``data.<pos>``: at byte ``offset``, ``offset lex_filenum ss_type w_cnt word lex_id ... | gloss``;
 * ``<pos>.exc``: irregular inflections (``ran run``);
+* ``cntlist.rev`` (optional): ``sense_key sense_number tag_cnt``, how often each sense of each word
+  was tagged in the semantic concordance (``cntlist(5WN)``, ``senseidx(5WN)`` for the key);
 * the detachment rules of ``morphy`` (``-ies`` -> ``-y``, ``-ing`` -> ``-e`` / ``''`` ...).
 
 Written here rather than taken from nltk because nltk's reader refuses paths outside its own data
@@ -18,7 +20,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import BinaryIO, Literal
 
@@ -116,9 +118,31 @@ _REQUIRED_FILES = tuple(
 )
 
 
+_SS_TYPE_NUMBER = {"n": 1, "v": 2, "a": 3, "r": 4, "s": 5}
+_LETTER_POS: dict[str, Pos] = {"n": "noun", "v": "verb", "a": "adj", "s": "adj", "r": "adv"}
+# Pointer symbols kgen follows (wninput(5WN)): hypernyms, instance hypernyms, topic domains.
+HYPERNYM = "@"
+INSTANCE_HYPERNYM = "@i"
+TOPIC_DOMAIN = ";c"
+TOPIC_MEMBER = "-c"
+# A sense id as users write it: "play.v.07" (the 7th verb sense of "play"), or WordNet's own
+# "01725069-v" (offset and part of speech).
+_SENSE_NAME = re.compile(r"^(?P<lemma>.+)\.(?P<pos>[nvasr])\.(?P<number>\d{1,3})$")
+_SENSE_OFFSET = re.compile(r"^(?P<offset>\d{8})-(?P<pos>[nvasr])$")
+
+
+@dataclass(frozen=True)
+class Pointer:
+    """A relation to another synset (``@`` hypernym, ``;c`` topic domain ...)."""
+
+    symbol: str
+    offset: int
+    pos: Pos
+
+
 @dataclass(frozen=True)
 class Synset:
-    """One WordNet sense: its lemmas, lexicographer file and gloss."""
+    """One WordNet sense: its lemmas, lexicographer file, gloss, relations and (verbs) frames."""
 
     offset: int
     pos: Pos
@@ -127,11 +151,32 @@ class Synset:
     definition: str
     gloss: str
     name: str  # nltk-style "brush.v.01": first lemma, pos letter, sense number of that lemma
+    lex_ids: tuple[int, ...] = ()  # per lemma, for its sense key
+    pointers: tuple[Pointer, ...] = ()
+    frames: tuple[int, ...] = ()  # verb frame numbers (frames(5WN)), "8": "Somebody ----s something"
+
+    @cached_property
+    def id(self) -> str:
+        """WordNet's own id, ``01725069-v``: stable whatever the lemma order."""
+        return f"{self.offset:08d}-{_POS_LETTER[self.pos]}"
+
+    @cached_property
+    def examples(self) -> list[str]:
+        """The quoted usage examples of the gloss ('"She waved to her friends"')."""
+        return [m.strip() for m in _QUOTED.findall(self.gloss)]
+
+    def related(self, *symbols: str) -> list[Pointer]:
+        return [p for p in self.pointers if p.symbol in symbols]
+
+
+_QUOTED = re.compile(r'"([^"]+)"')
+_ADJECTIVE_MARKER = re.compile(r"\([a-z]+\)$")
+_COMPACT = str.maketrans("", "", " \t\n_-'’.")
 
 
 def compact_key(text: str) -> str:
     """'push-up', 'push up', 'pushup' -> 'pushup': the key under which spelling variants meet."""
-    return re.sub(r"[\s_\-'’.]+", "", text.lower())
+    return text.lower().translate(_COMPACT)
 
 
 def locate_wordnet_dir(directory: Path | None = None) -> Path:
@@ -169,6 +214,10 @@ class WordNet:
         self._exceptions: dict[Pos, dict[str, tuple[str, ...]]] = {}
         self._data_files: dict[Pos, BinaryIO] = {}
         self._synsets: dict[tuple[Pos, int], Synset] = {}
+        self._sense_counts: dict[str, int] | None = None
+        self._lemmas_cache: dict[tuple[str, Pos], list[str]] = {}
+        self._morphy_cache: dict[tuple[str, Pos], list[str]] = {}
+        self._ancestors: dict[tuple[Pos, int], dict[tuple[Pos, int], int]] = {}
 
     @cached_property
     def version(self) -> str:
@@ -251,15 +300,125 @@ class WordNet:
         self._index_of(pos)
         return self._tagged[pos].get(_key(lemma), 0)
 
+    def _counts(self) -> dict[str, int]:
+        """``cntlist.rev``: tag count per sense key without its head part (``play%2:36:12``)."""
+        if self._sense_counts is None:
+            counts: dict[str, int] = {}
+            path = self.directory / "cntlist.rev"
+            if path.is_file():
+                with open(path, "rb") as handle:
+                    for raw in handle:
+                        fields = raw.decode("latin-1").split()
+                        if len(fields) == 3 and fields[2].isdigit():
+                            key = ":".join(fields[0].split(":")[:3])
+                            counts[key] = counts.get(key, 0) + int(fields[2])
+            self._sense_counts = counts
+        return self._sense_counts
+
+    def has_sense_counts(self) -> bool:
+        """Whether ``cntlist.rev`` is there (without it, sense order is the only frequency signal)."""
+        return bool(self._counts())
+
+    def sense_count(self, lemma: str, synset: Synset) -> int:
+        """How often ``lemma`` was tagged with ``synset`` in WordNet's semantic concordance."""
+        key = _key(lemma)
+        for word, lex_id in zip(synset.lemmas, synset.lex_ids, strict=False):
+            if _key(word) == key:
+                lexfile_number = (
+                    LEXFILE_NAMES.index(synset.lexfile) if synset.lexfile in LEXFILE_NAMES else 0
+                )
+                ss_type = _SS_TYPE_NUMBER[_POS_LETTER[synset.pos]]
+                counts = self._counts()
+                found = counts.get(f"{key}%{ss_type}:{lexfile_number:02d}:{lex_id:02d}")
+                if found is None and synset.pos == "adj":
+                    found = counts.get(f"{key}%5:{lexfile_number:02d}:{lex_id:02d}", 0)
+                return found or 0
+        return 0
+
+    def sense_number(self, lemma: str, synset: Synset) -> int:
+        """The rank of ``synset`` among ``lemma``'s senses (1: most frequent), 0 if not among them."""
+        offsets = self._index_of(synset.pos).get(_key(lemma), ())
+        return offsets.index(synset.offset) + 1 if synset.offset in offsets else 0
+
+    def sense(self, name: str) -> Synset:
+        """The synset a user names: ``play.v.07`` (7th verb sense of "play") or ``01725069-v``.
+
+        Raises ``KeyError`` with a readable message when there is no such sense."""
+        text = name.strip()
+        by_offset = _SENSE_OFFSET.match(text)
+        if by_offset:
+            pos = _LETTER_POS[by_offset.group("pos")]
+            offset = int(by_offset.group("offset"))
+            try:
+                return self._synset(pos, offset)
+            except (SourceUnavailable, ValueError, IndexError) as exc:
+                raise KeyError(f"WordNet has no {pos} synset at offset {offset}") from exc
+        by_name = _SENSE_NAME.match(text)
+        if not by_name:
+            raise KeyError(
+                f"{name!r} is not a WordNet sense id (write it as lemma.pos.NN, e.g. play.v.07, "
+                "or as offset-pos, e.g. 01725069-v)"
+            )
+        pos = _LETTER_POS[by_name.group("pos")]
+        lemma = by_name.group("lemma")
+        number = int(by_name.group("number"))
+        senses = self.synsets(lemma, pos)
+        if not senses:
+            raise KeyError(f"WordNet has no {pos} {lemma!r}")
+        if not 1 <= number <= len(senses):
+            raise KeyError(f"{lemma!r} has {len(senses)} {pos} sense(s), not {number}")
+        return senses[number - 1]
+
+    def synset_at(self, pos: Pos, offset: int) -> Synset:
+        return self._synset(pos, offset)
+
+    def ancestors(self, synset: Synset) -> dict[tuple[Pos, int], int]:
+        """Every hypernym (and instance hypernym) of ``synset``, transitively, with its distance
+        (1: the direct hypernym); the synset itself at distance 0."""
+        key = (synset.pos, synset.offset)
+        cached = self._ancestors.get(key)
+        if cached is not None:
+            return cached
+        found: dict[tuple[Pos, int], int] = {key: 0}
+        frontier = [synset]
+        depth = 0
+        while frontier and depth < 30:
+            depth += 1
+            following = []
+            for current in frontier:
+                for pointer in current.related(HYPERNYM, INSTANCE_HYPERNYM):
+                    target = (pointer.pos, pointer.offset)
+                    if target not in found:
+                        found[target] = depth
+                        following.append(self._synset(pointer.pos, pointer.offset))
+            frontier = following
+        self._ancestors[key] = found
+        return found
+
+    def hypernym_synsets(self, synset: Synset) -> list[Synset]:
+        """The ancestors of ``synset`` (without itself), nearest first."""
+        ancestors = sorted(self.ancestors(synset).items(), key=lambda item: item[1])
+        return [self._synset(pos, offset) for (pos, offset), depth in ancestors if depth > 0]
+
     def has(self, lemma: str, pos: Pos) -> bool:
         return _key(lemma) in self._index_of(pos)
 
     def morphy(self, word: str, pos: Pos) -> list[str]:
         """Base forms of ``word`` that WordNet lists under ``pos``, the word itself first when listed.
 
-        WordNet's own algorithm: the exception list, else the detachment rules applied repeatedly;
-        a collocation ("shaking hands") is tried with its first word (verbs) or last word (nouns) reduced.
+        WordNet's own algorithm: the exception list first, then the detachment rules ("dying" is
+        "die" by the exception list and "dye" by the rules; the sense chooser weighs both); a
+        collocation ("shaking hands") is tried with its first word (verbs) or last word (nouns)
+        reduced.
         """
+        memo = (word, pos)
+        cached = self._morphy_cache.get(memo)
+        if cached is None:
+            cached = self._morphy(word, pos)
+            self._morphy_cache[memo] = cached
+        return list(cached)
+
+    def _morphy(self, word: str, pos: Pos) -> list[str]:
         key = _key(word)
         index = self._index_of(pos)
         found: list[str] = []
@@ -273,6 +432,8 @@ class WordNet:
         if key in exceptions:
             for base in exceptions[key]:
                 add(base)
+            for candidate in _detach([key], pos):
+                add(candidate)
             return [f.replace("_", " ") for f in found]
         if "_" in key:
             # A collocation: reduce its head (first word of a verb, last of a noun) by the exception
@@ -313,6 +474,14 @@ class WordNet:
         return result
 
     def lemmas_for(self, text: str, pos: Pos) -> list[str]:
+        key = (text, pos)
+        cached = self._lemmas_cache.get(key)
+        if cached is None:
+            cached = self._lemmas_for(text, pos)
+            self._lemmas_cache[key] = cached
+        return list(cached)
+
+    def _lemmas_for(self, text: str, pos: Pos) -> list[str]:
         """Everything ``text`` may be listed as under ``pos``: morphy's forms, then spelling variants.
 
         A word written closed ("pullup") is not taken for a verb written open ("pull up": "come to a
@@ -365,10 +534,29 @@ class WordNet:
         lexfile_number = int(fields[1])
         word_count = int(fields[3], 16)
         lemmas = []
+        lex_ids = []
         for i in range(word_count):
             word = fields[4 + 2 * i]
-            word = re.sub(r"\([a-z]+\)$", "", word)  # adjective markers: (a), (p), (ip)
+            word = _ADJECTIVE_MARKER.sub("", word)  # adjective markers: (a), (p), (ip)
             lemmas.append(word.replace("_", " "))
+            lex_ids.append(int(fields[5 + 2 * i], 16))
+        at = 4 + 2 * word_count
+        pointers: list[Pointer] = []
+        frames: list[int] = []
+        if at < len(fields):
+            pointer_count = int(fields[at])
+            at += 1
+            for _ in range(pointer_count):
+                symbol, target, letter = fields[at], fields[at + 1], fields[at + 2]
+                pointers.append(Pointer(symbol, int(target), _LETTER_POS.get(letter, pos)))
+                at += 4
+            if pos == "verb" and at < len(fields) and fields[at].isdigit():
+                frame_count = int(fields[at])
+                at += 1
+                for _ in range(frame_count):
+                    if at + 2 < len(fields) + 1 and fields[at] == "+":
+                        frames.append(int(fields[at + 1]))
+                    at += 3
         gloss = gloss.strip()
         first = lemmas[0] if lemmas else ""
         senses = self._index_of(pos).get(_key(first), ())
@@ -388,6 +576,9 @@ class WordNet:
             definition=clean_gloss(gloss),
             gloss=gloss,
             name=name,
+            lex_ids=tuple(lex_ids),
+            pointers=tuple(pointers),
+            frames=tuple(dict.fromkeys(frames)),
         )
 
 
@@ -402,5 +593,6 @@ def _detach(forms: list[str], pos: Pos) -> list[str]:
     return result
 
 
+@lru_cache(maxsize=131072)
 def _key(text: str) -> str:
-    return re.sub(r"\s+", "_", text.strip().lower())
+    return "_".join(text.lower().split())

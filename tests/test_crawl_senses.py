@@ -1,0 +1,170 @@
+"""Sense choice (``kgen/crawl/senses.py``): one test per kind of wrong definition issue 13 lists, on a
+WordNet written in the real file formats (``sense_fixture.py``)."""
+
+from __future__ import annotations
+
+import pytest
+from sense_fixture import sense_wordnet
+
+from kgen.crawl.dictionary import short_gloss_extension, wordnet_definition
+from kgen.crawl.discourse import NameToChoose, choose_dataset_senses
+from kgen.crawl.phrase import analyse
+from kgen.crawl.refine import REFINED_WORD_BUDGET, ChunkDefinitions, refine
+from kgen.crawl.senses import ChunkChoice, SenseChooser
+from kgen.crawl.wordnet import WordNet
+
+
+@pytest.fixture(scope="module")
+def wordnet(tmp_path_factory: pytest.TempPathFactory) -> WordNet:
+    return WordNet(sense_wordnet(tmp_path_factory.mktemp("wn")))
+
+
+def choose(wordnet: WordNet, name: str) -> dict[str, ChunkChoice]:
+    return {c.chunk.text: c for c in SenseChooser(wordnet).choose(analyse(name, wordnet), class_name=name)}
+
+
+def definition(choice: ChunkChoice) -> str:
+    assert choice.chosen is not None, f"no sense for {choice.chunk.text!r}"
+    return choice.chosen.definition
+
+
+def test_the_reader_sees_pointers_frames_and_per_sense_counts(wordnet: WordNet) -> None:
+    dive = wordnet.sense("dive.v.02")
+    assert dive.definition == "plunge into water" and dive.frames == (1, 2, 22)
+    assert dive.examples == ["I was afraid to dive from the board into the pool"]
+    assert [wordnet.synset_at(p.pos, p.offset).lemmas[0] for p in dive.related(";c")] == ["water sport"]
+    cello = wordnet.sense("cello.n.01")
+    assert "musical instrument" in [s.lemmas[0] for s in wordnet.hypernym_synsets(cello)]
+    catch = wordnet.synsets("catch", "verb")
+    assert [wordnet.sense_count("catch", s) for s in catch] == [19, 10, 8]
+    assert wordnet.sense(catch[2].id) == catch[2]  # "01234567-v" ids resolve too
+    with pytest.raises(KeyError, match="has 3 verb sense"):
+        wordnet.sense("catch.v.09")
+
+
+def test_the_head_verb_takes_a_human_action_sense(wordnet: WordNet) -> None:
+    # catch: "take hold of", not "reach with a blow" (its example is done by a rock) nor "discover"
+    assert definition(choose(wordnet, "catch")["catch"]).startswith("take hold of")
+    # clap: one's hands (a body part, no object needed), not "put quickly or forcibly"
+    assert definition(choose(wordnet, "clap")["clap"]) == "clap one's hands together"
+    # wave: the most frequent sense, which needs no object, not "brandish"
+    assert definition(choose(wordnet, "wave")["wave"]) == "signal with the hands or nod"
+    # dive: people dive into water; the stock market drops steeply
+    assert definition(choose(wordnet, "dive")["dive"]) == "plunge into water"
+    # dribble: the sport's sense, whose field is the basketball's
+    assert definition(choose(wordnet, "dribbling basketball")["dribbling"]) == "propel"
+
+
+def test_make_takes_the_sense_its_object_calls_for(wordnet: WordNet) -> None:
+    # an example that *is* the class ("make a cake", "make the bed") beats the frequent "engage in"
+    assert definition(choose(wordnet, "making a cake")["making"]).startswith("make by shaping")
+    assert definition(choose(wordnet, "making bed")["making"]) == "put in order or neaten"
+    # a food like the examples' dinner: cooking; and never "reach a goal"
+    sandwich = choose(wordnet, "making a sandwich")["making"]
+    assert definition(sandwich) == "prepare for eating by applying heat"
+    assert "reach a goal" not in [r.definition for r in sandwich.runners_up[:1]]
+
+
+def test_playing_an_instrument_is_music_and_a_game_is_sport(wordnet: WordNet) -> None:
+    cello = choose(wordnet, "playing cello")
+    assert definition(cello["playing"]) == "perform music on (a musical instrument)"
+    hypernym = [e for e in cello["playing"].chosen.evidence if e.kind == "hypernym"]  # type: ignore[union-attr]
+    assert hypernym and "musical instrument" in hypernym[0].why
+    assert definition(choose(wordnet, "playing tennis")["playing"]) == "participate in games or sport"
+    # "dhol" is not in WordNet: the dataset's other "playing <instrument>" classes decide
+    names = ["playing cello", "playing guitar", "playing flute", "playing dhol"]
+    chosen = choose_dataset_senses(
+        SenseChooser(wordnet), [NameToChoose(n, analyse(n, wordnet)) for n in names]
+    )
+    dhol = chosen["playing dhol"][0]
+    assert definition(dhol) == "perform music on (a musical instrument)"
+    assert any(e.kind == "discourse" for e in dhol.chosen.evidence)  # type: ignore[union-attr]
+
+
+def test_nouns_take_the_domain_of_the_name(wordnet: WordNet) -> None:
+    # fruit as food, not the plant: the verb's example cuts bread
+    assert definition(choose(wordnet, "cutting pineapple")["pineapple"]).startswith("large sweet")
+    # a sport played, not its ball
+    basketball = choose(wordnet, "playing basketball")["basketball"]
+    assert definition(basketball).startswith("a game played on a court")
+    # the domain of the bowling sense is cricket the game, so cricket is not the insect
+    cricket = choose(wordnet, "cricket bowling")
+    assert definition(cricket["cricket"]).startswith("a game played with a ball and bat")
+    assert definition(cricket["bowling"]).startswith("hurl a cricket ball")
+    # a proper noun never: "Burger" the judge is an instance
+    assert definition(choose(wordnet, "eating burger")["burger"]).startswith("a sandwich")
+
+
+def test_word_forms_plurals_and_lone_gerunds(wordnet: WordNet) -> None:
+    assert definition(choose(wordnet, "massaging legs")["legs"]).startswith("a human limb")
+    assert definition(choose(wordnet, "cleaning windows")["windows"]).startswith("a framework of wood")
+    # the object of an action is a gift, not the present time (nor the adjective)
+    assert definition(choose(wordnet, "opening present")["present"]) == "something presented as a gift"
+    # a lone -ing word: the verb first ("hugging" is not caressing play)
+    hugging = choose(wordnet, "hugging")["hugging"]
+    assert hugging.chosen is not None and hugging.chosen.pos == "verb"
+    assert definition(hugging).startswith("squeeze (someone) tightly")
+
+
+def test_qualifiers_are_context_never_words_to_define(wordnet: WordNet) -> None:
+    knot = analyse("tying knot (not on a tie)", wordnet)
+    assert [c.text for c in knot.chunks] == ["tying", "knot"]
+    assert [(q.text, q.words, q.excludes) for q in knot.qualifiers] == [("not on a tie", ("tie",), True)]
+    assert set(choose(wordnet, "tying knot (not on a tie)")) == {"tying", "knot"}
+    # "(sport)" picks the game over the far more frequent "throw forcefully"
+    hurling = choose(wordnet, "hurling (sport)")["hurling"]
+    assert definition(hurling).startswith("a traditional Irish game")
+    assert any(e.kind == "qualifier" for e in hurling.chosen.evidence)  # type: ignore[union-attr]
+
+
+def test_a_gloss_that_restates_the_word_is_kept_and_a_short_one_extended(wordnet: WordNet) -> None:
+    # "cover with wax" restates "wax" but is the right sense: scored down, not dropped
+    wax = choose(wordnet, "waxing legs")["waxing"]
+    assert definition(wax) == "cover with wax"
+    assert any(e.kind == "restates" for e in wax.chosen.evidence)  # type: ignore[union-attr]
+    # "play golf" restates golf and loses to the noun of act
+    assert definition(choose(wordnet, "golf")["golf"]).startswith("a game played on a large open course")
+    # very short glosses are followed by their example (or hypernym) while the budget allows
+    made = wordnet_definition(wordnet, wax)
+    assert made is not None and made.extension == 'as in "wax the car"'
+    refined = refine(None, None, [ChunkDefinitions(wax.chunk, made, None)])
+    assert refined.text == 'cover with wax, as in "wax the car".'
+    dribble = wordnet.sense("dribble.v.02")
+    assert short_gloss_extension(wordnet, dribble, "dribbling") == 'as in "dribble the ball"'
+    long_gloss = wordnet.sense("catch.v.03")
+    assert short_gloss_extension(wordnet, long_gloss, "catch") is None
+    # the budget: a description already as long as the budget gets no extension
+    filler = made.__class__(**{**made.__dict__, "text": "word " * REFINED_WORD_BUDGET})
+    assert "as in" not in refine(None, None, [ChunkDefinitions(wax.chunk, filler, None)]).text
+
+
+def test_multiword_entries_before_splitting(wordnet: WordNet) -> None:
+    assert [c.text for c in analyse("shake hands", wordnet).chunks] == ["shake hands"]
+    blowing = choose(wordnet, "blowing out candles")
+    assert definition(blowing["blowing out"]).startswith("put out, as of fires")
+    hula = analyse("hula hooping", wordnet)
+    assert [(c.text, c.entry) for c in hula.chunks] == [("hula hooping", "hula hoop")]
+    assert definition(choose(wordnet, "hula hooping")["hula hooping"]).startswith("plaything")
+    # a particle before an article is a preposition: "climbing up the stairs" is no phrasal verb
+    assert analyse("cutting in kitchen", wordnet).chunks[0].text == "cutting"
+
+
+def test_every_choice_is_explained(wordnet: WordNet) -> None:
+    choice = choose(wordnet, "catch")["catch"]
+    assert choice.chosen is not None and choice.runners_up
+    assert choice.margin is not None and choice.margin == pytest.approx(
+        choice.chosen.score - choice.runners_up[0].score
+    )
+    assert choice.decided_by in {e.kind for e in choice.chosen.evidence}
+    assert choice.candidates == 3
+    kinds = {e.kind for e in choice.chosen.evidence}
+    assert {"frequency", "role", "frames"} <= kinds
+    assert all(e.why for e in choice.chosen.evidence)
+
+
+def test_a_pinned_sense_is_taken_whatever_the_scores(wordnet: WordNet) -> None:
+    phrase = analyse("catch", wordnet)
+    pinned = wordnet.sense("catch.v.01")
+    [choice] = SenseChooser(wordnet).choose(phrase, pins={0: pinned}, pinned_from="overrides.yaml")
+    assert choice.chosen is not None and choice.chosen.id == pinned.id
+    assert choice.pinned == "overrides.yaml" and choice.decided_by == "pinned"
