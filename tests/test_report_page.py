@@ -158,6 +158,7 @@ def browser():
 
 FIGURES = {
     "knowledge": ["#class-search", "#class-list li", ".askg-graph .node", ".attr-tree .prompt", "#k-descriptions .definition",
+                  "#k-descriptions .sense-choice",
                   "#k-attributes .chip", "#k-action-descriptions li"],
     "banks": ["#heatmap", "#pairs-table tbody tr", "#bank-summary tbody tr"],
     "map": ["#class-map circle"],

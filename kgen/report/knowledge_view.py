@@ -71,16 +71,23 @@ def provenance_view(knowledge: KnowledgeFile) -> dict[str, Any]:
     return {"summary": summary, "fields": raw, "steps": steps}
 
 
+_DEFINITION_FIELDS = {"class_id", "class_name", "label", "texts", "refined", "refined_rule", "problems", "qualifiers",
+                      "override", "low_confidence"}
+
+
 def _definition(entry: Any) -> dict[str, Any]:
+    dumped = entry.model_dump(mode="json")
     return {
         "refined": entry.refined,
         "rule": entry.refined_rule,
         "problems": list(entry.problems),
-        # Every field of each source text, so fields a later format adds (the sense's score, its
-        # runner-ups) reach the page without a change here.
-        "texts": [text.model_dump(mode="json") for text in entry.texts],
-        "extra": {k: v for k, v in entry.model_dump(mode="json").items()
-                  if k not in {"class_id", "class_name", "label", "texts", "refined", "refined_rule", "problems"}},
+        # Every field of each source text: the WordNet sense choice (score, margin, what decided it,
+        # runners-up, evidence) and whatever a later format adds.
+        "texts": dumped.get("texts", []),
+        "qualifiers": dumped.get("qualifiers") or [],
+        "override": dumped.get("override"),
+        "low_confidence": dumped.get("low_confidence") or [],
+        "extra": {k: v for k, v in dumped.items() if k not in _DEFINITION_FIELDS},
     }
 
 

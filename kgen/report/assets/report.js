@@ -571,6 +571,7 @@ const KGEN = (() => {
       el("option", { value: "all", text: "All classes" }),
       el("option", { value: "missing", text: "Missing some knowledge" }),
       el("option", { value: "undefined", text: "No crawled definition" }),
+      el("option", { value: "close-call", text: "A WordNet sense was a close call" }),
       el("option", { value: "truncated", text: "A text was cut to fit CLIP" }));
     const count = el("div", { class: "list-count" });
     const list = el("ul", { id: "class-list" });
@@ -597,6 +598,7 @@ const KGEN = (() => {
         if (ok && mode === "missing") ok = item.missing.length > 0;
         if (ok && mode === "undefined") ok = !data.kinds.some((k) => k.view === "definition" && (item.c.knowledge[k.key] || {}).refined);
         if (ok && mode === "truncated") ok = item.truncated;
+        if (ok && mode === "close-call") ok = data.kinds.some((k) => k.view === "definition" && ((item.c.knowledge[k.key] || {}).low_confidence || []).length);
         item.li.hidden = !ok;
         if (ok) shown++;
       }
@@ -735,27 +737,49 @@ const KGEN = (() => {
     }
   }
 
+  function senseChoice(choice) {
+    // Why WordNet's sense won for one chunk of the name (kgen crawl's sense choice).
+    const runner = (choice.runners_up || [])[0];
+    const head = el("div", { class: "meta" }, `sense choice for “${choice.chunk}” (${choice.role}): score ${fmt.num(choice.score, 2)}`,
+      choice.margin !== null && choice.margin !== undefined && runner ? `, ${fmt.num(choice.margin, 2)} ahead of ${runner.sense}` : "",
+      `, decided by ${choice.decided_by}; ${choice.candidates} senses competed`,
+      choice.pinned ? ` (pinned by ${choice.pinned})` : "",
+      choice.low_confidence ? [" ", el("span", { class: "badge warn", text: "close call" })] : null);
+    const runners = (choice.runners_up || []).length ? el("div", { class: "meta" }, "runners-up: ",
+      choice.runners_up.map((r, i) => el("span", null, i ? " · " : "", el("code", { text: r.sense }), ` ${fmt.num(r.score, 2)} “${fmt.trim(r.definition, 70)}”`))) : null;
+    const evidence = (choice.evidence || []).length ? el("details", { class: "provenance" },
+      el("summary", { text: `evidence (${choice.evidence.length})` }), el("pre", { text: choice.evidence.join("\n") })) : null;
+    return el("div", { class: "sense-choice" }, head, runners, evidence);
+  }
+
   function definitionView(d, key, kinds) {
     const out = el("div");
     if (d.refined) {
       out.appendChild(el("p", { class: "definition" }, d.refined, provChip(key, null, kinds)));
       out.appendChild(el("div", { class: "muted", style: "font-size:12px" }, "refined by rule ", el("span", { class: "badge", text: d.rule || "–" }),
-        " from the texts marked ✓ below"));
+        " from the texts marked ✓ below",
+        (d.low_confidence || []).map((chunk) => [" ", el("span", { class: "badge warn", title: "the chosen sense was only a little ahead of the runner-up", text: `close call: ${chunk}` })]),
+        (d.qualifiers || []).map((q) => [" ", el("span", { class: "badge", title: "a bracketed qualifier of the name, used as context", text: `qualifier: ${q}` })])));
     } else {
       out.appendChild(el("p", { class: "empty", text: "The crawl found no definition for this class; its descriptions bank text is the class name alone." }));
     }
+    if (d.override) {
+      out.appendChild(el("div", { class: "note", text: `overridden by ${d.override.file}: ${d.override.kind} ${d.override.value}${d.override.note ? ` (${d.override.note})` : ""}` }));
+    }
+    const shown = new Set(["source", "query", "title", "url", "revision_id", "retrieved_at", "text", "note", "sense", "used", "choice"]);
     for (const t of d.texts) {
       const meta = [t.source, t.sense ? `sense ${t.sense}` : null, t.title && t.title !== t.query ? `“${t.title}”` : null,
         t.query ? `looked up: ${t.query}` : null, t.note, t.revision_id ? `revision ${t.revision_id}` : null, `retrieved ${fmt.date(t.retrieved_at)}`].filter(Boolean);
-      const extra = Object.entries(t).filter(([key, v]) => !["source", "query", "title", "url", "revision_id", "retrieved_at", "text", "note", "sense", "used"].includes(key) && v !== null && v !== undefined);
+      const extra = Object.entries(t).filter(([k, v]) => !shown.has(k) && v !== null && v !== undefined);
       out.appendChild(el("div", { class: `source-text${t.used ? " used" : ""}` },
         el("div", null, t.used ? el("b", { text: "✓ " }) : null, t.text),
         el("div", { class: "meta" }, meta.join(" · "), t.url ? [" · ", el("a", { href: t.url, text: "source", rel: "noreferrer" })] : null),
-        extra.length ? el("div", { class: "meta" }, extra.map(([key, v]) => `${key}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(" · ")) : null));
+        t.choice ? senseChoice(t.choice) : null,
+        extra.length ? el("div", { class: "meta" }, extra.map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(" · ")) : null));
     }
-    for (const [key, v] of Object.entries(d.extra || {})) {
+    for (const [k, v] of Object.entries(d.extra || {})) {
       if (v === null || v === undefined || (Array.isArray(v) && !v.length)) continue;
-      out.appendChild(el("div", { class: "meta muted" }, `${key}: `, typeof v === "object" ? el("code", { text: JSON.stringify(v) }) : String(v)));
+      out.appendChild(el("div", { class: "meta muted" }, `${k}: `, typeof v === "object" ? el("code", { text: JSON.stringify(v) }) : String(v)));
     }
     for (const problem of d.problems) out.appendChild(el("div", { class: "note", text: problem }));
     return out;
