@@ -23,12 +23,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import Field
 
 from kgen import __version__, paths
 from kgen.banks.store import find_banks, latest_per_lineage
 from kgen.console import info, warn
 from kgen.datasets import Dataset
 from kgen.errors import InputError, KgenError
+from kgen.fileformat import VersionedFile
 from kgen.knowledge.base import utc_now
 from kgen.report import figures
 from kgen.report.embedding_map import MapMethod, embed_2d
@@ -40,6 +42,20 @@ from kgen.report.training_view import collect_run, curves_table, find_runs
 ASSET_FILES = ("report.js", "report.css", "index.html")
 # Points (classes x banks) one map may hold; banks beyond it are left out of the map, with a note.
 MAP_POINT_LIMIT = 4000
+
+
+class ReportSummary(VersionedFile):
+    """``report.json``: what went into a report and how long each part took."""
+
+    FORMAT = "kgen.report"
+    VERSION = 1
+
+    dataset: str
+    created_at: str
+    kgen_version: str = __version__
+    counts: dict[str, int] = Field(description="classes, knowledge files, banks, maps, results, runs")
+    timings_s: dict[str, float] = Field(description="seconds per part: knowledge, banks, map, evaluation, training")
+    notes: list[str] = []
 
 
 @dataclass
@@ -401,11 +417,8 @@ def build_report(request: ReportRequest) -> ReportResult:
         _copy_assets(staging, overview["title"])
         counts = {"classes": len(dataset.classes), "kinds": len(knowledge["kinds"]), "banks": len(loaded),
                   "maps": len(maps), "results": len(evaluation["results"]), "runs": len(runs)}
-        figures.write_json(
-            staging / "report.json",
-            {"format": "kgen.report", "format_version": 1, "dataset": dataset.name, "created_at": overview["created_at"],
-             "kgen_version": __version__, "counts": counts, "timings_s": timer.timings, "notes": notes},
-        )
+        ReportSummary(dataset=dataset.name, created_at=overview["created_at"], counts=counts, timings_s=timer.timings,
+                      notes=notes).save(staging / "report.json")
         _swap_in(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
