@@ -1207,7 +1207,7 @@ const KGEN = (() => {
 
   function perResult(section, results) {
     const pick = el("select", { id: "eval-result" }, results.map((r, i) => el("option", { value: String(i), text: `${r.label} — ${r.bank_kind || "?"} bank` })));
-    const head = el("div", { class: "controls" }, el("span", { class: "muted", text: "result:" }), pick);
+    const head = el("div", { class: "controls" }, el("span", { class: "muted", text: "result" }), pick);
     section.appendChild(head);
     const holder = el("div");
     section.appendChild(holder);
