@@ -14,7 +14,8 @@ that a whole kgen build can run against the server without scripting every answe
 Faults are replies: ``Reply.rate_limited(retry_after=...)`` (429 + Retry-After),
 ``Reply.server_error()`` (500), ``Reply.malformed()`` (content that is not JSON),
 ``Reply.refusal(...)``, ``Reply(content=..., finish_reason="length")`` (truncated),
-``Reply(..., delay_s=...)`` (slow). ``reject_formats={"json_schema"}`` makes the server answer 400
+``Reply(..., delay_s=...)`` (slow), ``Reply.html_page()`` (a proxy's or web server's page
+answering 200). ``reject_formats={"json_schema"}`` makes the server answer 400
 to that ``response_format``, as servers without structured output do.
 """
 
@@ -46,7 +47,8 @@ class Reply:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
-    raw_body: bytes | None = None  # sent as is (e.g. a broken HTTP body)
+    raw_body: bytes | None = None  # sent as is (e.g. a broken HTTP body, an HTML page)
+    content_type: str = "application/json"
     error_message: str = ""
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
@@ -62,6 +64,11 @@ class Reply:
     @classmethod
     def malformed(cls) -> Reply:
         return cls(content='{"items": ["rope", "harness",, oops')
+
+    @classmethod
+    def html_page(cls) -> Reply:
+        page = b"<!DOCTYPE html>\n<html><head><title>Sign in - Corporate Proxy</title></head><body>Please sign in</body></html>"
+        return cls(raw_body=page, content_type="text/html; charset=utf-8")
 
     @classmethod
     def refused(cls, text: str = "I'm sorry, but I can't help with that.") -> Reply:
@@ -218,9 +225,9 @@ class FakeOpenAIServer:
             def log_message(self, *args: Any) -> None:  # keep test output clean
                 pass
 
-            def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+            def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None, content_type: str = "application/json") -> None:
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
                 for key, value in (headers or {}).items():
                     self.send_header(key, value)
@@ -266,7 +273,7 @@ class FakeOpenAIServer:
 
             def _answer(self, request: dict[str, Any], reply: Reply) -> None:
                 if reply.raw_body is not None:
-                    self._send(reply.status, reply.raw_body, reply.headers)
+                    self._send(reply.status, reply.raw_body, reply.headers, reply.content_type)
                     return
                 if reply.status != 200:
                     kind = {429: "rate_limit_error", 400: "invalid_request_error"}.get(reply.status, "server_error")

@@ -311,3 +311,23 @@ def test_killed_run_resumes_with_only_the_missing_calls(tmp_path, classes_file, 
         assert server.count - killed_after == len(names) - stored
         assert f"{stored} cached" in rerun.stderr
     assert len(load_knowledge("mini", "action-descriptions").classes) == len(names)
+
+
+def test_build_all_runs_the_kinds_at_once_and_counts_each_kind_apart(run_cli, classes_file) -> None:
+    write_descriptions("mini", classes_file)
+
+    def handler(req):
+        user = req["messages"][-1]["content"]
+        if "most relevant objects" in user:
+            return Reply(content=json.dumps({"items": ["rope", "harness", "helmet", "gloves", "cliff"]}))
+        return Reply(content=json.dumps(answer_from_schema(request_schema(req), user)))
+
+    with FakeOpenAIServer(handler=handler, latency_s=0.3) as server:
+        result = run_cli("build-all", "--classes", str(classes_file), "-j", "64", *llm_args(server))
+        assert result.exit_code == 0, result.stderr
+        # first requests of all four kinds in flight together: 9 prompts + 6 askg + 3 + 3
+        assert server.max_in_flight >= 15, server.max_in_flight
+    text = " ".join(result.stderr.split())
+    for kind, calls in [("prompts", 9), ("askg", 21), ("attributes", 3), ("action-descriptions", 3)]:
+        assert f"{kind} LLM usage: {calls} calls, 0 cached, {len(CLASSES) if kind not in ('prompts', 'askg') else calls} answered" in text
+    assert "LLM usage (all kinds): 36 calls" in text

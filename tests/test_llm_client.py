@@ -198,3 +198,51 @@ def test_bad_credentials_or_model_stop_the_run(tmp_path, status: int) -> None:
         [error] = ask(client, request())
         assert isinstance(error, FatalBackendError) and not error.unavailable
         client.cache.close()
+
+
+def test_servers_that_reject_string_bounds_get_the_schema_without_them(tmp_path) -> None:
+    def handler(req):
+        schema = json.dumps(req.get("response_format", {}))
+        if "maxLength" in schema or "pattern" in schema:
+            return Reply(status=400, error_message="Invalid schema: 'maxLength' is not permitted")
+        return Reply(content=GOOD)
+
+    spec = ListSpec(3, 5, "object", max_words=3)
+    with FakeOpenAIServer(handler=handler) as server:
+        client = make_client(server, tmp_path)
+        [answer] = ask(client, LLMRequest(purpose="t", messages=(Message(role="user", content="Objects?"),), spec=spec))
+        assert answer.value.items == ["rope", "harness", "helmet"]
+        formats = [r["response_format"]["type"] for r in server.requests]
+        assert formats == ["json_schema", "json_schema"]  # still structured output, not JSON mode
+        items = server.requests[1]["response_format"]["json_schema"]["schema"]["properties"]["items"]
+        assert items["maxItems"] == 5 and "pattern" not in items["items"]
+        client.cache.close()
+
+
+def test_repair_rounds_sample_warmer_with_their_own_seed(tmp_path) -> None:
+    with FakeOpenAIServer() as server:
+        server.script(Reply(content='{"items": ["rope"]}'), Reply(content='{"items": ["rope"]}'), Reply(content=GOOD))
+        client = make_client(server, tmp_path)
+        [answer] = ask(client, request())
+        assert answer.attempts == 3
+        assert [(r["temperature"], r["seed"]) for r in server.requests] == [(0.0, 0), (0.7, 1), (0.7, 2)]
+        client.cache.close()
+
+
+def test_a_list_copied_from_the_worked_example_is_asked_again(tmp_path) -> None:
+    from kgen.llm.types import Example
+
+    example = Example(user="Objects of drinking beer?", answer={"items": ["beer", "glass", "bottle", "hand"]})
+    copied = LLMRequest(
+        purpose="t", messages=(Message(role="user", content="Objects of pouring?"),), spec=SPEC, examples=(example,),
+        example_policy="always",
+    )
+    with FakeOpenAIServer() as server:
+        server.script(Reply(content='{"items": ["beer", "glass", "bottle", "jug"]}'), Reply(content='{"items": ["jug", "glass", "water"]}'))
+        client = make_client(server, tmp_path)
+        [answer] = ask(client, copied)
+        assert answer.value.items == ["jug", "glass", "water"] and answer.attempts == 2  # one shared item is fine
+        assert "Objects of drinking beer?" in json.dumps(server.requests[0]["messages"])
+        # asked afresh: without the example and without the copied answer
+        assert server.requests[1]["messages"] == [{"role": "user", "content": "Objects of pouring?"}]
+        client.cache.close()

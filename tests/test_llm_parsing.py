@@ -26,7 +26,7 @@ def test_list_spec_reads_json_fences_trailing_commas_and_dedupes() -> None:
 
 def test_list_spec_reads_numbered_lines_and_drops_preamble() -> None:
     spec = ListSpec(2, 4, "object")
-    value = spec.parse("Here are the objects:\n1. **rope**\n2. harness.\n3) helmet\nHope this helps", prefer_json=False)
+    value = spec.parse("Here are the objects:\n1. **rope**\n2. harness.\n3) helmet\nHope this helps")
     assert value.items == ["rope", "harness", "helmet"]
 
 
@@ -46,7 +46,7 @@ def test_broken_json_is_reported_not_read_as_lines() -> None:
 
 def test_keyed_spec_matches_keys_loosely_and_reports_missing() -> None:
     spec = KeyedSpec(["environment", "clothing"], key_label="attribute", value_label="sentence")
-    value = spec.parse("Environment (the place): A cliff.\n- **clothing**: Climbing gear.", prefer_json=False)
+    value = spec.parse("Environment (the place): A cliff.\n- **clothing**: Climbing gear.")
     assert value.values == {"environment": "A cliff.", "clothing": "Climbing gear."}
     with pytest.raises(AnswerInvalid, match='no sentence for 1 of the 2 attributes: "clothing"'):
         spec.parse('{"environment": "A cliff."}')
@@ -54,7 +54,7 @@ def test_keyed_spec_matches_keys_loosely_and_reports_missing() -> None:
 
 def test_triple_spec_keeps_entities_from_the_list_only() -> None:
     spec = TripleSpec(["rope", "harness", "hand"], 1, 3)
-    value = spec.parse("1. <rope, attached to, harnesses>\n2. <hand, holds, rope>\n3. <moon, lights, rope>", prefer_json=False)
+    value = spec.parse("1. <rope, attached to, harnesses>\n2. <hand, holds, rope>\n3. <moon, lights, rope>")
     assert [(t.subject, t.predicate, t.object) for t in value.triples] == [
         ("rope", "attached to", "harness"),
         ("hand", "holds", "rope"),
@@ -138,3 +138,54 @@ def test_rate_limiter_spaces_requests() -> None:
 
     asyncio.run(main())
     assert waits == pytest.approx([0.5, 0.5, 0.5])
+
+
+def _strings_and_arrays(node, found):
+    if isinstance(node, dict):
+        if node.get("type") in ("string", "array"):
+            found.append(node)
+        for value in node.values():
+            _strings_and_arrays(value, found)
+    return found
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        ListSpec(5, 10, "object", max_words=4),
+        ListSpec(1, 1, "sentence", max_chars=300),
+        KeyedSpec(["environment", "clothing"], max_chars=160),
+        KeyedSpec(["1", "2"], max_words=6),
+        TripleSpec(["rope", "harness", "hand"], 1, 3),
+    ],
+)
+def test_every_list_and_free_string_of_a_schema_is_bounded(spec) -> None:
+    for node in _strings_and_arrays(spec.json_schema(), []):
+        if node["type"] == "array":
+            assert node["minItems"] >= 1 and node["maxItems"] >= node["minItems"]
+        elif "enum" not in node:
+            assert node.get("maxLength") or node.get("pattern"), node
+
+
+def test_phrase_patterns_bound_the_words() -> None:
+    import re
+
+    pattern = ListSpec(5, 10, "object", max_words=4).json_schema()["properties"]["items"]["items"]["pattern"]
+    assert re.fullmatch(pattern, "climbing rope") and re.fullmatch(pattern, "t-shirt of the climber")
+    assert not re.fullmatch(pattern, "a rope that is very long") and not re.fullmatch(pattern, "}] .filter(")
+    assert not re.fullmatch(pattern, "topfivevaluableobjectsfromactionlist")  # words of at most 24 letters
+
+
+def test_counting_clip_tokens_does_not_import_torch() -> None:
+    """torch costs 0.7 GB of memory: kgen build-* with the embedded model must stay under 1 GB."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys; from kgen.text.clip_tokens import count_tokens; n = count_tokens('a video of brush hair.'); "
+        "assert 'torch' not in sys.modules; import torch; assert torch.zeros(1).shape == (1,); print(n)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent.parent, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "6"  # a, video, of, brush, hair, .

@@ -16,7 +16,8 @@
    (``model.couples_batch``, DA-STI) is computed over the whole global batch
    (:mod:`zsar.whole_batch`); a tuned text tower re-encodes the class texts every
    ``model.text_update_every`` steps (:mod:`zsar.text_tower`);
-5. logs to ``metrics.jsonl`` and a progress bar, checkpoints every
+5. logs to ``metrics.jsonl`` (and ``train.logger``: TensorBoard, W&B or CSV, see
+   :mod:`zsar.loggers`) and a progress bar, checkpoints every
    ``train.checkpoint_every_steps`` steps and at each epoch end, so a crash loses at most those
    steps.
 
@@ -45,7 +46,7 @@ from kgen.datasets import Dataset, resolve_dataset
 from kgen.errors import InputError
 from kgen.fileformat import atomic_write_text
 from kgen.knowledge.base import utc_now
-from zsar import distributed
+from zsar import distributed, loggers
 from zsar.checkpoint import (
     capture_rng,
     check_room_for_checkpoints,
@@ -294,8 +295,9 @@ class Trainer:
             return
         self.run_dir.mkdir(parents=True, exist_ok=True)
         # No checkpoint: this is a fresh start, whatever an earlier attempt left before its first checkpoint goes.
-        for stale in ("metrics.jsonl", "skipped.jsonl", *(p.name for p in self.run_dir.glob("skipped.rank*.jsonl"))):
+        for stale in ("skipped.jsonl", *(p.name for p in self.run_dir.glob("skipped.rank*.jsonl"))):
             (self.run_dir / stale).unlink(missing_ok=True)
+        loggers.remove_stale_logs(self.run_dir)
         atomic_write_text(self.run_dir / "config.yaml", self.config.to_yaml())
         meta = {
             "kgen_version": __version__,
@@ -317,11 +319,19 @@ class Trainer:
     # ------------------------------------------------------------------ the loop
     def run(self) -> TrainResult:
         self._setup()
+        self.logger: loggers.RunLogger = loggers.NoLogger()
         try:
             return self._run()
         finally:
             self._loader = None  # stops persistent data-loading workers
+            self.logger.close()
             distributed.shutdown(self.ctx)
+
+    def _open_logger(self) -> None:
+        if self.ctx.is_main:
+            train = self.config.train
+            self.logger = loggers.open_logger(train.logger, self.run_dir, run_name=self.config.name, project=train.wandb_project,
+                                      config=self.config.model_dump(mode="json"))
 
     def _run(self) -> TrainResult:
         distributed.check_shared_folder(
@@ -338,6 +348,7 @@ class Trainer:
             self._restore()
         else:
             self._write_run_files()
+        self._open_logger()
         distributed.barrier(self.ctx)
         stop_at = self.total_steps if self.max_steps is None else min(self.max_steps, self.total_steps)
         if self.finished or self.global_step >= stop_at:
@@ -522,8 +533,8 @@ class Trainer:
         loss_sum, valid_sum, correct_sum, skipped_sum = summed.tolist()
         self._check_skip_rate(int(skipped_sum), int(optim.global_batch_size))
         return {
-            "step": float(self.global_step + 1),
-            "epoch": float(self.epoch + 1),
+            "step": self.global_step + 1,
+            "epoch": self.epoch + 1,
             "loss": loss_sum / max(valid_sum, 1.0),
             "accuracy": correct_sum / max(valid_sum, 1.0),
             "lr": lr,
@@ -560,9 +571,9 @@ class Trainer:
         if not self.ctx.is_main:
             return
         clips = self.config.optim.global_batch_size / max(record["seconds"], 1e-9)
-        line = {**record, "clips_per_second": clips, "skipped_total": self.skipped_total, "time": utc_now()}
-        with open(self.run_dir / "metrics.jsonl", "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(line) + "\n")
+        line = loggers.clean_record({**record, "clips_per_second": clips, "skipped_total": self.skipped_total, "time": utc_now()})
+        loggers.append_jsonl(self.run_dir / loggers.METRICS_FILE, line)
+        self.logger.log_train(int(line["step"]), line)
 
     def _result(self) -> TrainResult:
         return TrainResult(

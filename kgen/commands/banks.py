@@ -305,6 +305,41 @@ def bank_diff(
         console.print(table)
 
 
+@bank_app.command("sim")
+def bank_sim(
+    bank: Annotated[str, typer.Argument(help="Bank directory, bank id (or unique prefix), or LINEAGE@latest.")],
+    top: Annotated[int, typer.Option("--top", "-n", min=1, help="How many pairs to list.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (bank, mean and max cosine, pairs).")] = False,
+) -> None:
+    """The most confusable class pairs of a bank: the highest cosines between its classifier rows.
+
+    A classifier row is the renormalised mean of a class's text embeddings, what a zero-shot model scores
+    videos against; two classes with close rows are the pairs the text side cannot separate.
+
+    Example: kgen bank sim hmdb51-prompts-vit-b-16-openai@latest --top 20
+    """
+    from kgen.banks.bank import load_bank
+    from kgen.report.similarity import bank_similarity
+
+    loaded = load_bank(bank)
+    result = bank_similarity(
+        loaded.bank_id, loaded.kind, loaded.classifier().float().cpu().numpy(), loaded.class_names, loaded.class_ids, top
+    )
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+        return
+    out_console.print(
+        f"[bold]{result.bank_id}[/bold]: the {len(result.pairs)} most similar class pairs of {result.classes} classes "
+        f"(cosine over all pairs: mean {result.mean_cosine:.4f}, max {result.max_cosine:.4f})", highlight=False,
+    )
+    table = Table()
+    for column, justify in (("#", "right"), ("class A", "left"), ("class B", "left"), ("cosine", "right")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for pair in result.pairs:
+        table.add_row(str(pair.rank), pair.a, pair.b, f"{pair.cosine:.4f}")
+    out_console.print(table)
+
+
 def _first(texts: list[str]) -> str:
     if not texts:
         return ""

@@ -18,7 +18,7 @@ from kgen.generate.action_descriptions import ActionDescriptionsBuilder
 from kgen.generate.apclip import PromptsBuilder
 from kgen.generate.askg import ASKGBuilder
 from kgen.generate.attributes import AttributesBuilder
-from kgen.generate.runner import KindBuilder, KindOutcome, raise_for_outcomes, run_kind
+from kgen.generate.runner import KindBuilder, KindOutcome, raise_for_outcomes, run_kinds
 from kgen.llm.settings import LLMSettings, make_client
 
 DatasetOpt = Annotated[str | None, typer.Option("--dataset", "-d", help="Built-in dataset name or alias (see `kgen datasets`).")]
@@ -37,24 +37,35 @@ StructuredOpt = Annotated[
     typer.Option("--structured", help="auto (JSON schema, then JSON mode, then text, as the server allows), json_schema, json_object or text."),
 ]
 ConcurrencyOpt = Annotated[
-    int | None, typer.Option("--concurrency", "-j", help="Requests in flight (default: 8; embedded: twice the batch size).")
+    int | None, typer.Option("--concurrency", "-j", help="Requests in flight (default: 8; embedded: --parallel).")
 ]
 RpmOpt = Annotated[float | None, typer.Option("--rpm", help="Requests-per-minute limit (default: none).")]
 RetriesOpt = Annotated[int, typer.Option("--max-retries", help="Retries of a call after 429/5xx/timeouts.")]
 RepairsOpt = Annotated[int, typer.Option("--max-repairs", help="Times an invalid answer is sent back with the error.")]
-TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Seconds before a call times out (then it is retried).")]
-BatchOpt = Annotated[int, typer.Option("--batch-size", help="Embedded model: requests decoded together.")]
+TimeoutOpt = Annotated[
+    float | None, typer.Option("--timeout", help="Seconds before one try times out (then it is retried; default 120, embedded 1800).")
+]
+DeadlineOpt = Annotated[
+    float | None, typer.Option("--deadline", help="Seconds one call may take, its retries included (default 300, embedded 1800).")
+]
+GgufOpt = Annotated[
+    str | None, typer.Option("--gguf", help="Embedded model: a GGUF chat model file (default: $KGEN_GGUF, else SmolLM2-135M-Instruct).")
+]
+ThreadsOpt = Annotated[int | None, typer.Option("--threads", help="Embedded model: CPU threads (default: the cores free now, at least 1).")]
+ParallelOpt = Annotated[int, typer.Option("--parallel", help="Embedded model: requests decoded together (slots).")]
 RefreshOpt = Annotated[bool, typer.Option("--refresh", help="Ask again even when the cache has an answer (and overwrite it).")]
 
 
 def _settings(
     backend: str, model: str | None, base_url: str | None, structured: str, concurrency: int | None, rpm: float | None,
-    max_retries: int, max_repairs: int, timeout: float, batch_size: int, refresh: bool,
+    max_retries: int, max_repairs: int, timeout: float | None, deadline: float | None, gguf: str | None,
+    threads: int | None, parallel: int, refresh: bool,
 ) -> LLMSettings:
     try:
         return LLMSettings(
             backend=backend.lower(), model=model, base_url=base_url, structured=structured.lower(), concurrency=concurrency,
-            rpm=rpm, max_retries=max_retries, max_repairs=max_repairs, timeout_s=timeout, batch_size=batch_size, refresh=refresh,
+            rpm=rpm, max_retries=max_retries, max_repairs=max_repairs, timeout_s=timeout, deadline_s=deadline, gguf=gguf,
+            threads=threads, parallel=parallel, refresh=refresh,
         )
     except ValidationError as exc:
         err = exc.errors()[0]
@@ -67,23 +78,18 @@ def _dataset(dataset: str | None, classes: Path | None, name: str | None) -> Dat
 
 
 def execute(builders: list[KindBuilder], settings: LLMSettings) -> list[KindOutcome]:
-    """Run the builders in order with one client (one embedded model load, one usage count)."""
+    """Run the builders at once on one client (one embedded model, all its slots busy until the
+    end, one usage count)."""
     for builder in builders:
         builder.check_inputs()
     cache = ResponseCache()
     client = make_client(settings, cache)
 
     async def main() -> list[KindOutcome]:
-        outcomes: list[KindOutcome] = []
         try:
-            for builder in builders:
-                outcome = await run_kind(builder, client)
-                outcomes.append(outcome)
-                if outcome.fatal is not None:
-                    break
+            return await run_kinds(builders, client)
         finally:
             await client.backend.aclose()
-        return outcomes
 
     try:
         outcomes = asyncio.run(main())
@@ -105,7 +111,8 @@ def build_prompts(
     llm_prompts: Annotated[Path | None, typer.Option("--llm-prompts", help="Replace the 3 LLM-prompts (kgen.llm-prompts JSON).")] = None,
     backend: BackendOpt = "auto", model: ModelOpt = None, base_url: BaseUrlOpt = None, structured: StructuredOpt = "auto",
     concurrency: ConcurrencyOpt = None, rpm: RpmOpt = None, max_retries: RetriesOpt = 6, max_repairs: RepairsOpt = 3,
-    timeout: TimeoutOpt = 120.0, batch_size: BatchOpt = 16, refresh: RefreshOpt = False,
+    timeout: TimeoutOpt = None, deadline: DeadlineOpt = None, gguf: GgufOpt = None, threads: ThreadsOpt = None,
+    parallel: ParallelOpt = 16, refresh: RefreshOpt = False,
 ) -> None:
     """AP-CLIP action-conditioned prompts: 3 LLM-prompts x 12 Scene/Actor/Body attributes per class.
 
@@ -113,7 +120,7 @@ def build_prompts(
 
     Example: kgen build-prompts --dataset hmdb51
     """
-    settings = _settings(backend, model, base_url, structured, concurrency, rpm, max_retries, max_repairs, timeout, batch_size, refresh)
+    settings = _settings(backend, model, base_url, structured, concurrency, rpm, max_retries, max_repairs, timeout, deadline, gguf, threads, parallel, refresh)
     builder = PromptsBuilder(_dataset(dataset, classes, name), attributes, propose_attributes, llm_prompts, attributes_per_aspect)
     execute([builder], settings)
 
@@ -126,7 +133,8 @@ def build_askg(
     k_max: Annotated[int, typer.Option("--k-max", help="Most objects / sub-actions per class (STDD: 10).")] = 10,
     backend: BackendOpt = "auto", model: ModelOpt = None, base_url: BaseUrlOpt = None, structured: StructuredOpt = "auto",
     concurrency: ConcurrencyOpt = None, rpm: RpmOpt = None, max_retries: RetriesOpt = 6, max_repairs: RepairsOpt = 3,
-    timeout: TimeoutOpt = 120.0, batch_size: BatchOpt = 16, refresh: RefreshOpt = False,
+    timeout: TimeoutOpt = None, deadline: DeadlineOpt = None, gguf: GgufOpt = None, threads: ThreadsOpt = None,
+    parallel: ParallelOpt = 16, refresh: RefreshOpt = False,
 ) -> None:
     """STDD Action Semantic Knowledge Graph: objects, sub-actions, relation triples, spatial/temporal prompts.
 
@@ -134,7 +142,7 @@ def build_askg(
 
     Example: kgen build-askg --dataset hmdb51
     """
-    settings = _settings(backend, model, base_url, structured, concurrency, rpm, max_retries, max_repairs, timeout, batch_size, refresh)
+    settings = _settings(backend, model, base_url, structured, concurrency, rpm, max_retries, max_repairs, timeout, deadline, gguf, threads, parallel, refresh)
     execute([ASKGBuilder(_dataset(dataset, classes, name), k_min, k_max)], settings)
 
 
@@ -146,7 +154,8 @@ def build_attributes(
     separator: Annotated[str, typer.Option("--separator", help="Joins the class name and the keywords.")] = ", ",
     backend: BackendOpt = "auto", model: ModelOpt = None, base_url: BaseUrlOpt = None, structured: StructuredOpt = "auto",
     concurrency: ConcurrencyOpt = None, rpm: RpmOpt = None, max_retries: RetriesOpt = 6, max_repairs: RepairsOpt = 3,
-    timeout: TimeoutOpt = 120.0, batch_size: BatchOpt = 16, refresh: RefreshOpt = False,
+    timeout: TimeoutOpt = None, deadline: DeadlineOpt = None, gguf: GgufOpt = None, threads: ThreadsOpt = None,
+    parallel: ParallelOpt = 16, refresh: RefreshOpt = False,
 ) -> None:
     """Kim et al. description attributes: 5-10 LLM keywords from each crawled description, top N kept.
 
@@ -154,7 +163,7 @@ def build_attributes(
 
     Example: kgen build-attributes --dataset hmdb51 --top-n 8
     """
-    settings = _settings(backend, model, base_url, structured, concurrency, rpm, max_retries, max_repairs, timeout, batch_size, refresh)
+    settings = _settings(backend, model, base_url, structured, concurrency, rpm, max_retries, max_repairs, timeout, deadline, gguf, threads, parallel, refresh)
     execute([AttributesBuilder(_dataset(dataset, classes, name), top_n, separator)], settings)
 
 
@@ -165,7 +174,8 @@ def build_descriptions(
     count: Annotated[int, typer.Option("--count", help="Sentences per class (FROSTER/SC-CLIP: 1).")] = 1,
     backend: BackendOpt = "auto", model: ModelOpt = None, base_url: BaseUrlOpt = None, structured: StructuredOpt = "auto",
     concurrency: ConcurrencyOpt = None, rpm: RpmOpt = None, max_retries: RetriesOpt = 6, max_repairs: RepairsOpt = 3,
-    timeout: TimeoutOpt = 120.0, batch_size: BatchOpt = 16, refresh: RefreshOpt = False,
+    timeout: TimeoutOpt = None, deadline: DeadlineOpt = None, gguf: GgufOpt = None, threads: ThreadsOpt = None,
+    parallel: ParallelOpt = 16, refresh: RefreshOpt = False,
 ) -> None:
     """SC-CLIP/FROSTER action-name descriptions, encoded as "a video of {name}. {Name}: {sentence}".
 
@@ -173,7 +183,7 @@ def build_descriptions(
 
     Example: kgen build-descriptions --dataset hmdb51
     """
-    settings = _settings(backend, model, base_url, structured, concurrency, rpm, max_retries, max_repairs, timeout, batch_size, refresh)
+    settings = _settings(backend, model, base_url, structured, concurrency, rpm, max_retries, max_repairs, timeout, deadline, gguf, threads, parallel, refresh)
     execute([ActionDescriptionsBuilder(_dataset(dataset, classes, name), count)], settings)
 
 
@@ -189,16 +199,17 @@ def build_all(
     count: Annotated[int, typer.Option("--count", help="build-descriptions: sentences per class.")] = 1,
     backend: BackendOpt = "auto", model: ModelOpt = None, base_url: BaseUrlOpt = None, structured: StructuredOpt = "auto",
     concurrency: ConcurrencyOpt = None, rpm: RpmOpt = None, max_retries: RetriesOpt = 6, max_repairs: RepairsOpt = 3,
-    timeout: TimeoutOpt = 120.0, batch_size: BatchOpt = 16, refresh: RefreshOpt = False,
+    timeout: TimeoutOpt = None, deadline: DeadlineOpt = None, gguf: GgufOpt = None, threads: ThreadsOpt = None,
+    parallel: ParallelOpt = 16, refresh: RefreshOpt = False,
 ) -> None:
-    """All four kinds in order: prompts, askg, attributes, action-descriptions.
+    """All four kinds at once: prompts, askg, attributes, action-descriptions.
 
     Needs knowledge/<dataset>/descriptions.json (`kgen crawl`) for the attributes; stops before any
     call when it is missing.
 
     Example: kgen build-all --dataset hmdb51
     """
-    settings = _settings(backend, model, base_url, structured, concurrency, rpm, max_retries, max_repairs, timeout, batch_size, refresh)
+    settings = _settings(backend, model, base_url, structured, concurrency, rpm, max_retries, max_repairs, timeout, deadline, gguf, threads, parallel, refresh)
     data = _dataset(dataset, classes, name)
     builders: list[KindBuilder] = [
         PromptsBuilder(data, attributes, False, llm_prompts),

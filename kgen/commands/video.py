@@ -153,6 +153,7 @@ def evaluate(
     ctx = distributed.init_distributed(device)
     try:
         eval_models: list[EvalModel] = []
+        logged_checkpoints: list[dict] = []  # for zsar.loggers.log_eval_into_runs
         run_settings: list[dict] = []
         first_config = None
         if checkpoint:
@@ -163,6 +164,8 @@ def evaluate(
                 first_config = first_config or config
                 label = f"s{position + 1}" if protocol == "base-to-novel" and len(checkpoint) > 1 else _label_of(Path(payload["path"]))
                 eval_models.append(EvalModel(label, built, payload["path"]))
+                logged_checkpoints.append({"label": label, "path": payload["path"], "config": payload.get("config"),
+                                           "step": (payload.get("progress") or {}).get("global_step")})
                 run_settings.append({"run": label, **record})
         else:
             assert model is not None
@@ -195,6 +198,9 @@ def evaluate(
         return
     if out is not None:
         report.save(out)
+    from zsar.loggers import log_eval_into_runs
+
+    log_eval_into_runs(report, logged_checkpoints, str(out.resolve()) if out is not None else None)
     if as_json:
         typer.echo(report.to_json(), nl=False)
     else:

@@ -52,7 +52,7 @@ class ActionDescriptionsBuilder(KindBuilder[ClassActionDescriptions]):
         request = LLMRequest(
             purpose=f"{DESCRIBE.step} [{entry.name}]",
             messages=DESCRIBE.messages(action=entry.name, count_phrase=phrase),
-            spec=ListSpec(self.count, self.count, "sentence", item_tokens=64),
+            spec=ListSpec(self.count, self.count, "sentence", max_chars=300),
             sampling=DESCRIBE.sampling,
         )
         answer = await client.ask(request)

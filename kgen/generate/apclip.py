@@ -15,6 +15,7 @@ Steps:
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -180,17 +181,20 @@ class PromptsBuilder(KindBuilder[ClassPrompts]):
     async def build_class(self, client: LLMClient, entry: ClassEntry) -> ClassPrompts:
         assert self.graph is not None
         names = self.attribute_names
-        spec = KeyedSpec([n for _, n in names], key_label="attribute", value_label="sentence", value_tokens=48)
+        spec = KeyedSpec([n for _, n in names], key_label="attribute", value_label="sentence", max_chars=160)
         listing = attribute_list(self.graph.aspects)
-        prompts: list[ConditionedPrompt] = []
-        for index, template in enumerate(self.templates()):
-            request = LLMRequest(
+        requests = [
+            LLMRequest(
                 purpose=f"{template.step} [{entry.name}]",
                 messages=template.messages(action=entry.name, attribute_list=listing),
                 spec=spec,
                 sampling=template.sampling,
             )
-            answer = await client.ask(request)
+            for template in self.templates()
+        ]
+        answers = await asyncio.gather(*(client.ask(request) for request in requests))
+        prompts: list[ConditionedPrompt] = []
+        for index, (template, answer) in enumerate(zip(self.templates(), answers, strict=True)):
             values = answer.value.values  # type: ignore[attr-defined]
             for aspect, name in names:
                 raw = values[name]

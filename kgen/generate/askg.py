@@ -177,9 +177,9 @@ class ASKGBuilder(KindBuilder[ClassASKG]):
         pairs = [(a, b) for a, b in zip(chain, chain[1:], strict=False) if key_form(a) != key_form(b)]
         n = len(objects)
         oo_spec = TripleSpec(objects, min_items=max(1, n // 2), max_items=n, max_predicate_words=MAX_PREDICATE_WORDS)
-        ao_spec = KeyedSpec(objects, key_label="object", value_label="predicate", value_tokens=10)
+        ao_spec = KeyedSpec(objects, key_label="object", value_label="predicate", max_words=MAX_PREDICATE_WORDS)
         # Pairs and triples are keyed by number: short keys keep the embedded model's forced tokens few.
-        aa_spec = KeyedSpec(_numbers(len(pairs)), key_label="pair", value_label="predicate", value_tokens=10)
+        aa_spec = KeyedSpec(_numbers(len(pairs)), key_label="pair", value_label="predicate", max_words=MAX_PREDICATE_WORDS)
         oo, ao, aa = await asyncio.gather(
             client.ask(self._request(OBJECT_RELATIONS, entry, oo_spec, entities=", ".join(objects))),
             client.ask(self._request(ACTION_OBJECT_RELATIONS, entry, ao_spec, entities=", ".join(objects))),
@@ -198,7 +198,7 @@ class ASKGBuilder(KindBuilder[ClassASKG]):
             chosen = [(i, t) for i, t in enumerate(triples) if t.prompt_type == prompt_type]
             if not chosen:
                 return []
-            spec = KeyedSpec(_numbers(len(chosen)), key_label="triple", value_label="completion", value_tokens=40)
+            spec = KeyedSpec(_numbers(len(chosen)), key_label="triple", value_label="completion", max_chars=200)
             answer = await client.ask(self._request(SENTENCES, entry, spec, triples=_numbered(t.render() for _, t in chosen)))
             out = []
             for number, (index, _) in zip(_numbers(len(chosen)), chosen, strict=True):

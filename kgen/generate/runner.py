@@ -4,7 +4,12 @@ a partial file when some classes fail, a report and a usage summary at the end.
 A builder (:class:`KindBuilder`) knows its prompts and how to turn answers into a file; the
 runner knows nothing about either. Answers are cached by the client the moment they are valid, so
 a run killed at any point resumes with only the missing calls; the file itself is written
-(atomically) once all classes have been tried.
+(atomically) once all classes have been tried. Several kinds may run at once on one client (one
+progress display): their requests share the client's slots, which stay busy until the end.
+
+A class that gets no valid answer in this run is a failure, and any failure makes the command
+exit with code 5, even where the file keeps that class's entry from an earlier run made with the
+same prompts and model (e.g. under ``--refresh``): the report says how many were kept.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
+from rich.progress import Progress
 
 from kgen import paths
 from kgen.console import err_console, info, progress, warn
@@ -28,7 +34,7 @@ from kgen.knowledge.llm_provenance import LLMProvenance, PromptRecord
 from kgen.llm.client import AskFailed, LLMClient
 from kgen.llm.errors import FatalBackendError, GenerationIncomplete
 from kgen.llm.types import Message, SamplingParams
-from kgen.llm.usage import Usage
+from kgen.llm.usage import Usage, usage_sink
 
 E = TypeVar("E", bound=BaseModel)
 
@@ -116,12 +122,9 @@ class KindOutcome:
     built: int
     total: int
     failures: dict[str, str] = field(default_factory=dict)  # class name -> reason
+    kept: int = 0  # failed classes whose entry was kept from the previous file
     fatal: FatalBackendError | None = None
     usage: Usage = field(default_factory=Usage)
-
-
-def _usage_delta(before: Usage, after: Usage) -> Usage:
-    return Usage(**{name: getattr(after, name) - getattr(before, name) for name in Usage.model_fields})
 
 
 def content_hash(builder: KindBuilder, client: LLMClient) -> str:
@@ -147,21 +150,35 @@ def _previous_entries(builder: KindBuilder, digest: str) -> dict[int, BaseModel]
     return {builder.entry_class_id(e): e for e in getattr(previous, "classes", [])}
 
 
-async def run_kind(builder: KindBuilder, client: LLMClient) -> KindOutcome:
+async def run_kinds(builders: list[KindBuilder], client: LLMClient) -> list[KindOutcome]:
+    """Build several kinds at once (their requests interleave on the client's slots)."""
+    with progress() as bar:
+        return list(await asyncio.gather(*(run_kind(builder, client, bar) for builder in builders)))
+
+
+async def run_kind(builder: KindBuilder, client: LLMClient, bar: Progress | None = None) -> KindOutcome:
     """Build ``builder``'s kind for every class of its dataset and write the file."""
+    if bar is None:
+        with progress() as own:
+            return await run_kind(builder, client, own)
+    outcome = KindOutcome(kind=builder.kind, path=None, built=0, total=len(builder.dataset.classes))
+    token = usage_sink.set(outcome.usage)  # this task and the class tasks it creates count here
+    try:
+        return await _run_kind(builder, client, bar, outcome)
+    finally:
+        usage_sink.reset(token)
+
+
+async def _run_kind(builder: KindBuilder, client: LLMClient, bar: Progress, outcome: KindOutcome) -> KindOutcome:
     dataset = builder.dataset
-    before = client.usage.model_copy()
-    outcome = KindOutcome(kind=builder.kind, path=None, built=0, total=len(dataset.classes))
     try:
         await builder.prepare(client)
     except AskFailed as exc:
         outcome.failures = {"(all classes)": f"{exc.purpose}: {exc.reason}"}
-        outcome.usage = _usage_delta(before, client.usage)
         _report(outcome)
         return outcome
     except FatalBackendError as exc:
         outcome.fatal = exc
-        outcome.usage = _usage_delta(before, client.usage)
         _report(outcome)
         return outcome
 
@@ -176,40 +193,38 @@ async def run_kind(builder: KindBuilder, client: LLMClient) -> KindOutcome:
         except ClassFailed as exc:
             failures[entry.id] = str(exc)
 
-    with progress() as bar:
-        task_id = bar.add_task(f"{builder.kind} ({dataset.name})", total=len(dataset.classes))
+    task_id = bar.add_task(f"{builder.kind} ({dataset.name})", total=len(dataset.classes))
 
-        async def tracked(entry: ClassEntry) -> None:
-            try:
-                await one(entry)
-            finally:
-                bar.advance(task_id)
-
-        tasks = [asyncio.ensure_future(tracked(entry)) for entry in dataset.classes]
+    async def tracked(entry: ClassEntry) -> None:
         try:
-            await asyncio.gather(*tasks)
-        except FatalBackendError as exc:
-            outcome.fatal = exc
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await one(entry)
+        finally:
+            bar.advance(task_id)
+
+    tasks = [asyncio.ensure_future(tracked(entry)) for entry in dataset.classes]
+    try:
+        await asyncio.gather(*tasks)
+    except FatalBackendError as exc:
+        outcome.fatal = exc
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     digest = content_hash(builder, client)
     if failures:
-        kept = _previous_entries(builder, digest)
-        for class_id in list(failures):
-            if class_id in kept:
-                results[class_id] = kept[class_id]
-                del failures[class_id]
+        previous = _previous_entries(builder, digest)
+        for class_id in failures:
+            if class_id in previous:
+                results[class_id] = previous[class_id]
+                outcome.kept += 1
     names = {e.id: e.name for e in dataset.classes}
     outcome.failures = {names[i]: reason for i, reason in sorted(failures.items())}
     if outcome.fatal is not None:
         for entry in dataset.classes:
             if entry.id not in results and entry.name not in outcome.failures:
                 outcome.failures[entry.name] = "not asked: the run stopped"
-    outcome.usage = _usage_delta(before, client.usage)
     entries = [results[e.id] for e in dataset.classes if e.id in results]
-    outcome.built = len(entries)
+    outcome.built = len(entries) - outcome.kept
     if entries:
         describe = client.backend.describe()
         provenance = LLMProvenance(
@@ -235,7 +250,8 @@ def _report(outcome: KindOutcome) -> None:
     where = f" -> {_shown(outcome.path)}" if outcome.path else ""
     info(f"{outcome.kind}: {outcome.built}/{outcome.total} classes{where}")
     if outcome.failures:
-        warn(f"{outcome.kind}: {len(outcome.failures)} class(es) failed (a rerun asks only for these):")
+        kept = f"; the file keeps the earlier entry of {outcome.kept} of them" if outcome.kept else ""
+        warn(f"{outcome.kind}: {len(outcome.failures)} class(es) failed (a rerun asks only for these){kept}:")
         for name, reason in outcome.failures.items():
             err_console.print(f"  - {name}: {reason}", highlight=False, markup=False)
     info(f"{outcome.kind} LLM usage: {outcome.usage.summary()}")

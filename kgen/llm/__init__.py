@@ -1,7 +1,7 @@
-"""The LLM layer: one client, two backends (an OpenAI-compatible server, the embedded SmolLM2).
+"""The LLM layer: one client, two backends (an OpenAI-compatible server, an embedded GGUF model).
 
 See :mod:`kgen.llm.client` for caching, concurrency, retries and repair; :mod:`kgen.llm.answers`
-for answer specs (JSON schema, line format, grammar); :mod:`kgen.llm.openai_backend` and
+for answer specs (bounded JSON schemas); :mod:`kgen.llm.openai_backend` and
 :mod:`kgen.llm.embedded` for the backends.
 """
 

@@ -1,15 +1,17 @@
-"""Answer specs: what an answer must look like, as a JSON schema, a line format and a grammar.
+"""Answer specs: what an answer must look like, as a bounded JSON schema.
 
 Every request names an :class:`AnswerSpec`. The same spec serves every way of asking:
 
-* ``json_schema()``: the schema sent as ``response_format`` to servers with structured output;
-* ``json_instructions()`` / ``line_instructions()``: what to tell a model that has no structured
-  output (JSON mode, plain text) or that decodes under a grammar (the embedded model);
-* ``grammar()``: the :class:`~kgen.llm.grammar.LineGrammar` of the line format, for constrained
-  decoding;
-* ``parse(text)``: lenient reading (JSON or lines, whichever the text holds) followed by strict
-  validation into a pydantic model; :class:`~kgen.llm.errors.AnswerInvalid` says what is wrong,
-  in words the model reads when it is asked again.
+* ``json_schema()``: the schema sent as ``response_format`` (strict structured output) to every
+  server and to the embedded llama.cpp model, which enforces it while decoding. Every list has
+  ``minItems``/``maxItems`` and every free string a bound: a word ``pattern`` for short phrases
+  (objects, keywords, predicates: letters only, at most N words) or ``maxLength`` for sentences,
+  so that no model writes a 400-token answer into a 4-word field;
+* ``json_instructions()``: the same schema written into the prompt, for servers without
+  structured output (JSON mode, plain text);
+* ``parse(text)``: lenient reading (JSON, or numbered/bulleted lines from a plain-text answer)
+  followed by strict validation into a pydantic model; :class:`~kgen.llm.errors.AnswerInvalid`
+  says what is wrong, in words the model reads when it is asked again.
 
 Three specs cover every kind of knowledge: :class:`ListSpec` (objects, sub-actions, keywords,
 sentences), :class:`KeyedSpec` (one text per given key: a sentence per attribute, a predicate per
@@ -28,7 +30,6 @@ from pydantic import BaseModel, ConfigDict
 
 from kgen.hashing import sha256_json
 from kgen.llm.errors import AnswerInvalid
-from kgen.llm.grammar import Free, LineGrammar, Literal, OneOf
 from kgen.llm.lenient import (
     _LIST_MARKER,
     answer_lines,
@@ -90,18 +91,6 @@ class AnswerSpec(ABC):
     def read_lines(self, text: str, truncated: bool) -> Any:
         """The JSON-like value a line-format answer holds."""
 
-    @abstractmethod
-    def line_instructions(self) -> str:
-        """How to write the answer as lines (the grammar's format), with an example."""
-
-    @abstractmethod
-    def grammar(self) -> LineGrammar:
-        """The line format as a grammar for constrained decoding."""
-
-    @abstractmethod
-    def render_lines(self, value: Any) -> str:
-        """A JSON value of this spec written in the line format (for worked examples)."""
-
     def render_json(self, value: Any) -> str:
         return json.dumps(value, ensure_ascii=False)
 
@@ -113,11 +102,9 @@ class AnswerSpec(ABC):
         """What identifies this spec in a cache key: name, version and the schema's hash."""
         return {"name": self.NAME, "version": self.VERSION, "schema_sha256": sha256_json(self.json_schema())}
 
-    def parse(self, text: str, truncated: bool = False, prefer_json: bool = True) -> BaseModel:
-        """Read ``text`` as JSON or as lines (preferred first) and validate it."""
+    def parse(self, text: str, truncated: bool = False) -> BaseModel:
+        """Read ``text`` as JSON, else as lines, and validate it."""
         readers = [self._from_json, self._from_lines]
-        if not prefer_json:
-            readers.reverse()
         errors: list[_Invalid] = []
         for reader in readers:
             try:
@@ -155,6 +142,17 @@ class AnswerSpec(ABC):
 
 def _strict_object(properties: dict[str, Any]) -> dict[str, Any]:
     return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
+
+
+def _text(max_chars: int) -> dict[str, Any]:
+    return {"type": "string", "minLength": 1, "maxLength": max_chars}
+
+
+def _phrase(max_words: int) -> dict[str, Any]:
+    """A short phrase: 1 to ``max_words`` words of letters (with inner hyphens or apostrophes), each
+    at most 24 characters (a small model otherwise runs words together up to ``max_tokens``)."""
+    word = "[A-Za-z][A-Za-z'-]{0,23}"
+    return {"type": "string", "pattern": f"^{word}( {word}){{0,{max_words - 1}}}$"}
 
 
 def _count_phrase(low: int, high: int, noun: str) -> str:
@@ -201,17 +199,17 @@ class ListSpec(AnswerSpec):
     VERSION = 1
 
     def __init__(
-        self, min_items: int, max_items: int, label: str = "item", max_words: int | None = None, item_tokens: int = 24
+        self, min_items: int, max_items: int, label: str = "item", max_words: int | None = None, max_chars: int | None = None
     ) -> None:
         if not 1 <= min_items <= max_items:
             raise ValueError("need 1 <= min_items <= max_items")
         self.min_items, self.max_items = min_items, max_items
         self.label, self.max_words = label, max_words
-        # A short item needs few tokens: cap the grammar's free-text budget (about 3 tokens a word).
-        self.item_tokens = min(item_tokens, 3 * max_words + 2) if max_words else item_tokens
+        self.max_chars = max_chars or 200
 
     def json_schema(self) -> dict[str, Any]:
-        array = {"type": "array", "items": {"type": "string"}, "minItems": self.min_items, "maxItems": self.max_items}
+        item = _phrase(self.max_words) if self.max_words else _text(self.max_chars)
+        array = {"type": "array", "items": item, "minItems": self.min_items, "maxItems": self.max_items}
         return _strict_object({"items": array})
 
     def check(self, data: Any) -> ItemList:
@@ -248,19 +246,8 @@ class ListSpec(AnswerSpec):
             return _split_inline_list(lines[0])
         return lines
 
-    def render_lines(self, value: Any) -> str:
-        return "\n".join(f"{i}. {item}" for i, item in enumerate(_list_from(value, "items"), start=1))
 
-    def line_instructions(self) -> str:
-        words = f" (at most {self.max_words} words each)" if self.max_words else ""
-        return (
-            f"Answer with a numbered list of {_count_phrase(self.min_items, self.max_items, self.label + 's')}{words}, "
-            f"one per line, and nothing else:\n1. ...\n2. ..."
-        )
 
-    def grammar(self) -> LineGrammar:
-        lines = tuple((Literal(f"{i}."), Free("\n", self.item_tokens)) for i in range(1, self.max_items + 1))
-        return LineGrammar(lines=lines, min_lines=self.min_items)
 
 
 class KeyedSpec(AnswerSpec):
@@ -269,18 +256,21 @@ class KeyedSpec(AnswerSpec):
     NAME = "kgen.keyed"
     VERSION = 2
 
-    def __init__(self, keys: list[str], key_label: str = "key", value_label: str = "text", value_tokens: int = 48) -> None:
+    def __init__(
+        self, keys: list[str], key_label: str = "key", value_label: str = "text", max_chars: int = 200, max_words: int | None = None
+    ) -> None:
         if not keys:
             raise ValueError("a keyed answer needs at least one key")
         forms = [key_form(k) for k in keys]
         if len(set(forms)) != len(forms) or not all(forms):
             raise ValueError(f"keys must be distinct and non-empty: {keys}")
         self.keys = list(keys)
-        self.key_label, self.value_label, self.value_tokens = key_label, value_label, value_tokens
+        self.key_label, self.value_label, self.max_chars, self.max_words = key_label, value_label, max_chars, max_words
         self._lookup = dict(zip(forms, self.keys, strict=True))
 
     def json_schema(self) -> dict[str, Any]:
-        return _strict_object({key: {"type": "string"} for key in self.keys})
+        value = _phrase(self.max_words) if self.max_words else _text(self.max_chars)
+        return _strict_object({key: value for key in self.keys})
 
     def _match(self, candidate: str) -> str | None:
         form = key_form(candidate)
@@ -341,19 +331,8 @@ class KeyedSpec(AnswerSpec):
                 return True
         return False
 
-    def render_lines(self, value: Any) -> str:
-        return "\n".join(f"{key}: {text}" for key, text in dict(value).items())
 
-    def line_instructions(self) -> str:
-        example = "\n".join(f"{key}: ..." for key in self.keys)
-        return (
-            f"Answer with exactly one line per {self.key_label}, in this order, each written as "
-            f"'{self.key_label}: {self.value_label}', and nothing else:\n{example}"
-        )
 
-    def grammar(self) -> LineGrammar:
-        lines = tuple((Literal(f"{key}:"), Free("\n", self.value_tokens)) for key in self.keys)
-        return LineGrammar(lines=lines, min_lines=len(lines))
 
 
 class TripleSpec(AnswerSpec):
@@ -363,22 +342,21 @@ class TripleSpec(AnswerSpec):
     VERSION = 1
 
     def __init__(
-        self, entities: list[str], min_items: int, max_items: int, max_predicate_words: int = 6, predicate_tokens: int = 10
-    ) -> None:
+        self, entities: list[str], min_items: int, max_items: int, max_predicate_words: int = 6) -> None:
         if len(entities) < 2:
             raise ValueError("relation triples need at least two entities")
         if not 1 <= min_items <= max_items:
             raise ValueError("need 1 <= min_items <= max_items")
         self.entities = list(entities)
         self.min_items, self.max_items = min_items, max_items
-        self.max_predicate_words, self.predicate_tokens = max_predicate_words, predicate_tokens
+        self.max_predicate_words = max_predicate_words
         self._lookup: dict[str, str] = {}
         for entity in self.entities:
             self._lookup.setdefault(concept_key(entity), entity)
 
     def json_schema(self) -> dict[str, Any]:
         entity = {"type": "string", "enum": self.entities}
-        triple = _strict_object({"subject": entity, "predicate": {"type": "string"}, "object": entity})
+        triple = _strict_object({"subject": entity, "predicate": _phrase(self.max_predicate_words), "object": entity})
         array = {"type": "array", "items": triple, "minItems": self.min_items, "maxItems": self.max_items}
         return _strict_object({"triples": array})
 
@@ -437,25 +415,5 @@ class TripleSpec(AnswerSpec):
     def read_lines(self, text: str, truncated: bool) -> list[str]:
         return _marked_lines(text, truncated)
 
-    def render_lines(self, value: Any) -> str:
-        lines = []
-        for i, raw in enumerate(_list_from(value, "triples"), start=1):
-            parts = self._parts(raw)
-            if parts is not None:
-                lines.append(f"{i}. <{parts[0]}, {parts[1]}, {parts[2]}>")
-        return "\n".join(lines)
 
-    def line_instructions(self) -> str:
-        return (
-            f"Answer with a numbered list of {_count_phrase(self.min_items, self.max_items, 'relation triples')}, one per "
-            "line, each written as <subject, predicate, object> with subject and object taken from the entity list, "
-            "and nothing else:\n1. <subject, predicate, object>"
-        )
 
-    def grammar(self) -> LineGrammar:
-        subjects = OneOf(tuple(f"{e}," for e in self.entities))
-        objects = OneOf(tuple(f" {e}>\n" for e in self.entities))
-        lines = tuple(
-            (Literal(f"{i}. <"), subjects, Free(",", self.predicate_tokens), objects) for i in range(1, self.max_items + 1)
-        )
-        return LineGrammar(lines=lines, min_lines=self.min_items)

@@ -20,7 +20,7 @@ class Backend(Protocol):
 
     @property
     def structured_mode(self) -> str:
-        """How answers are shaped now: json_schema, json_object, text or grammar."""
+        """How answers are shaped now: json_schema, json_object or text."""
         ...
 
     def describe(self) -> dict[str, str | None]:
@@ -38,7 +38,7 @@ class Backend(Protocol):
 
 def with_instructions(messages: list[Message], instructions: str) -> list[Message]:
     """``messages`` with ``instructions`` appended to the last user message (format instructions for
-    models without structured output)."""
+    servers without structured output)."""
     out = list(messages)
     for i in range(len(out) - 1, -1, -1):
         if out[i].role == "user":
@@ -47,16 +47,12 @@ def with_instructions(messages: list[Message], instructions: str) -> list[Messag
     return out + [Message(role="user", content=instructions)]
 
 
-def conversation(
-    messages: list[Message], examples: tuple[Example, ...], spec: AnswerSpec, answer_format: str
-) -> list[Message]:
+def conversation(messages: list[Message], examples: tuple[Example, ...], spec: AnswerSpec) -> list[Message]:
     """The messages sent for one request: the system message(s), each worked example as a
-    user/assistant pair with the answer written in ``answer_format`` ("json" or "lines"), then the
-    rest of the conversation, with the format instructions (if any) on the last user message."""
+    user/assistant pair with the answer written as JSON, then the rest of the conversation."""
     head = [m for m in messages[: next((i for i, m in enumerate(messages) if m.role != "system"), len(messages))]]
     tail = messages[len(head) :]
     shots: list[Message] = []
     for example in examples:
-        answer = spec.render_json(example.answer) if answer_format == "json" else spec.render_lines(example.answer)
-        shots += [Message(role="user", content=example.user), Message(role="assistant", content=answer)]
+        shots += [Message(role="user", content=example.user), Message(role="assistant", content=spec.render_json(example.answer))]
     return head + shots + tail

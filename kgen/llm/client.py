@@ -7,10 +7,16 @@
    ``refresh=True`` skips the lookup (and overwrites the entry when the new answer is valid).
 2. Each call waits for the requests-per-minute limiter, then for a concurrency slot.
 3. Transient failures (429, 5xx, timeouts, dropped connections) are retried up to ``max_retries``
-   times with exponential backoff and jitter, honouring ``Retry-After``. A server that cannot be
-   reached at all, bad credentials or an unknown model stop the run (:class:`FatalBackendError`).
-4. An answer that does not meet its spec is shown back to the model with the validation error as
-   a new user message, up to ``max_repairs`` times. A refusal is not argued with.
+   times with exponential backoff and jitter, honouring ``Retry-After``, within ``deadline_s``
+   seconds a call (no try runs past it). A server that cannot be reached at all (it never
+   answered this run and ``CONNECT_RETRIES`` more tries fail too), one that answers no try of a
+   call within the deadline (hung), bad credentials or an unknown model stop the run
+   (:class:`FatalBackendError`).
+4. An answer that does not meet its spec (or a list answer that is mostly the worked example's
+   own answer: then the question is asked afresh without the example) is shown back to the model with the validation error as
+   a new user message, up to ``max_repairs`` times; a repair round samples at temperature
+   ``REPAIR_TEMPERATURE`` at least (greedy decoding tends to write the rejected answer again). A
+   refusal is not argued with.
 5. Only a valid answer is stored, at once, in its own transaction: a run killed at any moment
    loses nothing it was answered.
 """
@@ -18,6 +24,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,13 +36,15 @@ from kgen.cache import ResponseCache
 from kgen.llm.answers import AnswerSpec
 from kgen.llm.backend import Backend
 from kgen.llm.errors import AnswerInvalid, FatalBackendError, RequestRejected, TransientBackendError
-from kgen.llm.lenient import looks_like_refusal
+from kgen.llm.lenient import key_form, looks_like_refusal
 from kgen.llm.ratelimit import RateLimiter
 from kgen.llm.retry import Backoff
 from kgen.llm.types import Completion, Example, Message, SamplingParams
-from kgen.llm.usage import Usage
+from kgen.llm.usage import Usage, usage_sink
 
 CACHE_NAMESPACE = "llm"
+CONNECT_RETRIES = 2  # tries after the first when the server has never been reached this run
+REPAIR_TEMPERATURE = 0.7
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,16 @@ class AskFailed(Exception):
         self.reason = reason
 
 
+class CopiedExample(AnswerInvalid):
+    """A list answer that is mostly the worked example's answer; the repair round goes without it."""
+
+
+def repair_sampling(sampling: SamplingParams, attempt: int) -> SamplingParams:
+    """How repair round ``attempt`` (1, 2, ...) samples: warmer, with its own seed."""
+    seed = None if sampling.seed is None else sampling.seed + attempt
+    return sampling.model_copy(update={"temperature": max(sampling.temperature, REPAIR_TEMPERATURE), "seed": seed})
+
+
 def repair_message(error: AnswerInvalid, truncated: bool) -> str:
     cut = " It was also cut off at the length limit: write less." if truncated else ""
     return f"Your answer could not be used: {error}.{cut} Answer the question again, exactly in the required format."
@@ -84,6 +103,7 @@ class LLMClient:
         rpm: float | None = None,
         max_retries: int = 6,
         max_repairs: int = 3,
+        deadline_s: float = 300.0,
         refresh: bool = False,
         backoff: Backoff | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -95,12 +115,15 @@ class LLMClient:
         self.concurrency = concurrency
         self.max_retries = max_retries
         self.max_repairs = max_repairs
+        self.deadline_s = deadline_s
         self.refresh = refresh
         self.backoff = backoff or Backoff()
         self.usage = Usage()
         self.limiter = RateLimiter(rpm, sleep=sleep)
         self._sleep = sleep
         self._semaphore: asyncio.Semaphore | None = None
+        self._reached = False  # some call got an answer from the backend this run
+        self._fatal: FatalBackendError | None = None  # once raised, every later call raises it too
 
     def cache_key(self, request: LLMRequest) -> str:
         return ResponseCache.make_key(
@@ -127,20 +150,30 @@ class LLMClient:
             return None
         try:
             value = request.spec.check(stored["value"])
+            self._check_not_copied(request, value)
         except AnswerInvalid:
             return None
         return Answer(value=value, text=str(stored.get("text", "")), cached=True, attempts=int(stored.get("attempts", 1)))
 
     async def ask(self, request: LLMRequest) -> Answer:
+        try:
+            return await self._ask(request)
+        except FatalBackendError as exc:
+            self._fatal = self._fatal or exc
+            raise
+
+    async def _ask(self, request: LLMRequest) -> Answer:
         if not self.refresh:
             hit = self.cached_answer(request)
             if hit is not None:
-                self.usage.cached += 1
+                self._count("cached")
                 return hit
         messages = list(request.messages)
+        examples = self.examples_for(request)
         last_error: AnswerInvalid | None = None
         for attempt in range(self.max_repairs + 1):
-            completion = await self._call(request, messages)
+            sampling = request.sampling if attempt == 0 else repair_sampling(request.sampling, attempt)
+            completion = await self._call(request, messages, sampling, examples)
             if completion.refusal:
                 self._fail(refused=True)
                 raise AskFailed(request.purpose, f"the model refused: {completion.refusal[:200]}")
@@ -149,31 +182,57 @@ class LLMClient:
                 self._fail(refused=True)
                 raise AskFailed(request.purpose, f"the model refused: {completion.text.strip()[:200]}")
             try:
-                value = request.spec.parse(
-                    completion.text, truncated=completion.truncated, prefer_json=completion.mode != "grammar"
-                )
+                value = request.spec.parse(completion.text, truncated=completion.truncated)
+                self._check_not_copied(request, value)
             except AnswerInvalid as exc:
                 if looks_like_refusal(completion.text):
                     self._fail(refused=True)
                     raise AskFailed(request.purpose, f"the model refused: {completion.text.strip()[:200]}") from exc
                 last_error = exc
+                if isinstance(exc, CopiedExample) and attempt < self.max_repairs:
+                    # The example misled the model, and shown its copy it copies again: ask the
+                    # question afresh, without the example.
+                    self._count("repairs")
+                    examples, messages = (), list(request.messages)
+                    continue
                 if attempt < self.max_repairs:
-                    self.usage.repairs += 1
+                    self._count("repairs")
                     messages = messages + [
                         Message(role="assistant", content=completion.text or "(empty answer)"),
                         Message(role="user", content=repair_message(exc, completion.truncated)),
                     ]
                 continue
             self._store(request, value, completion, attempt + 1)
-            self.usage.answered += 1
+            self._count("answered")
             return Answer(value=value, text=completion.text, cached=False, attempts=attempt + 1)
         self._fail()
         raise AskFailed(request.purpose, f"no valid answer in {self.max_repairs + 1} attempts; last problem: {last_error}")
 
+    def _check_not_copied(self, request: LLMRequest, value: BaseModel) -> None:
+        """A list answer that is mostly the worked example's own answer is invalid: small models
+        copy the example ("beer, glass, bottle" as the objects of *pour*)."""
+        items = getattr(value, "items", None)
+        if not isinstance(items, list) or not items:
+            return
+        mine = {key_form(str(item)) for item in items}
+        for example in self.examples_for(request):
+            theirs = example.answer.get("items") if isinstance(example.answer, dict) else None
+            shared = mine & {key_form(str(item)) for item in theirs or []}
+            if 2 * len(shared) >= len(mine):
+                raise CopiedExample(
+                    f"{len(shared)} of the {len(mine)} items are copied from the worked example, which is about "
+                    f"another question; answer this question with its own items"
+                )
+
+    def _count(self, name: str, amount: int = 1) -> None:
+        for usage in (self.usage, usage_sink.get()):
+            if usage is not None:
+                setattr(usage, name, getattr(usage, name) + amount)
+
     def _fail(self, refused: bool = False) -> None:
-        self.usage.failed += 1
+        self._count("failed")
         if refused:
-            self.usage.refusals += 1
+            self._count("refusals")
 
     def _store(self, request: LLMRequest, value: BaseModel, completion: Completion, attempts: int) -> None:
         record: dict[str, Any] = {
@@ -186,35 +245,63 @@ class LLMClient:
         }
         self.cache.set(self.cache_key(request), record)
 
-    async def _call(self, request: LLMRequest, messages: list[Message]) -> Completion:
+    async def _call(
+        self, request: LLMRequest, messages: list[Message], sampling: SamplingParams, examples: tuple[Example, ...]
+    ) -> Completion:
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(self.concurrency)
         last: TransientBackendError | None = None
+        started: float | None = None  # the deadline runs from the first try (not the queue before it)
+        timeouts = tries = 0
         for attempt in range(self.max_retries + 1):
             await self.limiter.acquire()
             async with self._semaphore:
-                self.usage.calls += 1
+                if self._fatal is not None:  # another request found that the run cannot go on
+                    raise self._fatal
+                started = time.monotonic() if started is None else started
+                left = self.deadline_s - (time.monotonic() - started)
+                if left <= 0:
+                    break
+                self._count("calls")
+                tries += 1
                 if attempt:
-                    self.usage.retries += 1
+                    self._count("retries")
                 try:
-                    completion = await self.backend.complete(messages, self.examples_for(request), request.spec, request.sampling)
-                except TransientBackendError as exc:
-                    last = exc
+                    completion = await asyncio.wait_for(
+                        self.backend.complete(messages, examples, request.spec, sampling), left
+                    )
+                except (TransientBackendError, TimeoutError) as exc:
+                    last = exc if isinstance(exc, TransientBackendError) else TransientBackendError("the request timed out", timeout=True)
+                    timeouts += last.timeout
                 except RequestRejected as exc:
                     self._fail()
                     raise AskFailed(request.purpose, str(exc)) from exc
                 else:
-                    self.usage.prompt_tokens += completion.prompt_tokens
-                    self.usage.completion_tokens += completion.completion_tokens
+                    self._reached = True
+                    self._count("prompt_tokens", completion.prompt_tokens)
+                    self._count("completion_tokens", completion.completion_tokens)
                     return completion
+            if last.connection and not self._reached and attempt >= CONNECT_RETRIES:
+                break
             if attempt < self.max_retries:
-                await self._sleep(self.backoff.delay(attempt, last.retry_after_s))
-        assert last is not None
-        if last.connection:
+                delay = self.backoff.delay(attempt, last.retry_after_s)
+                if time.monotonic() - (started or 0.0) + delay >= self.deadline_s:
+                    break
+                await self._sleep(delay)
+        if last is None:
+            last = TransientBackendError(f"no try could start within the {self.deadline_s:g} s deadline", timeout=True)
+        gave_up = f"gave up after {tries} tr{'y' if tries == 1 else 'ies'} in {time.monotonic() - (started or 0.0):.0f} s"
+        if last.connection and not self._reached:
             raise FatalBackendError(
-                f"{last} (gave up after {self.max_retries + 1} tries)",
+                f"{last} ({gave_up})",
                 hint="check that the server is running and --base-url / OPENAI_BASE_URL points at it",
                 unavailable=True,
             )
+        if tries and timeouts == tries and not self._reached:
+            raise FatalBackendError(
+                f"the server accepted the requests but answered none within --timeout ({gave_up}, --deadline {self.deadline_s:g} s)",
+                hint="check that the server works (it may be hung or overloaded); raise --timeout for a slow model",
+                unavailable=True,
+            )
         self._fail()
-        raise AskFailed(request.purpose, f"{last} (gave up after {self.max_retries + 1} tries)")
+        raise AskFailed(request.purpose, f"{last} ({gave_up})")

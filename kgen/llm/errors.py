@@ -21,12 +21,18 @@ class TransientBackendError(BackendError):
     """Worth retrying after a pause: 429, 5xx, timeouts, dropped connections."""
 
     def __init__(
-        self, message: str, retry_after_s: float | None = None, status: int | None = None, connection: bool = False
+        self,
+        message: str,
+        retry_after_s: float | None = None,
+        status: int | None = None,
+        connection: bool = False,
+        timeout: bool = False,
     ) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
         self.status = status
         self.connection = connection  # the server could not be reached at all
+        self.timeout = timeout  # no answer within the time limit
 
 
 class FatalBackendError(BackendError):

@@ -6,12 +6,19 @@ rejects that (HTTP 400 naming the response format), JSON mode (``{"type": "json_
 schema written into the prompt); if that is rejected too, plain text with the same instructions.
 Whatever comes back is parsed leniently and validated against the same schema by the client.
 
+Every schema bounds its lists and free strings (``maxLength``, or a word ``pattern``); a server that
+rejects those keywords (HTTP 400 naming them) is sent the same schema without them (the client
+still checks the bounds), before any step down to JSON mode.
+
 The client's own retries are off (``max_retries=0``): :class:`~kgen.llm.client.LLMClient` retries,
-so that every retry is counted and its wait honours ``Retry-After``.
+so that every retry is counted and its wait honours ``Retry-After``. Connecting times out after
+``CONNECT_TIMEOUT_S``. A 200 answer whose body is not JSON (an HTML page from a proxy, a wrong
+base URL) stops the run at once: no retry would change it.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -30,7 +37,11 @@ from kgen.llm.retry import retry_after_seconds
 from kgen.llm.types import Completion, Example, Message, SamplingParams
 
 MODES = ("json_schema", "json_object", "text")
+CONNECT_TIMEOUT_S = 5.0
 _FORMAT_WORDS = re.compile(r"response_format|json_schema|json_object|structured|schema|guided|grammar", re.IGNORECASE)
+_BOUND_WORDS = re.compile(r"maxLength|minLength|pattern", re.IGNORECASE)
+_BOUND_KEYS = ("maxLength", "minLength", "pattern")
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _MAX_COMPLETION = re.compile(r"max_completion_tokens", re.IGNORECASE)
 
 
@@ -44,6 +55,7 @@ class OpenAIBackend:
         api_key: str | None = None,
         timeout_s: float = 120.0,
         structured: str = "auto",
+        extra_body: dict[str, Any] | None = None,
     ) -> None:
         if structured not in ("auto", *MODES):
             raise ValueError(f"unknown structured-output mode {structured!r}")
@@ -52,10 +64,12 @@ class OpenAIBackend:
         self.auto = structured == "auto"
         self._mode = "json_schema" if self.auto else structured
         self._token_param = "max_tokens"
+        self._bounded = True  # string bounds in the schema (dropped if the server rejects them)
+        self.extra_body = dict(extra_body or {})
         self._client = openai.AsyncOpenAI(
             api_key=api_key or "not-needed",  # local servers (vLLM, llama.cpp, Ollama) ignore it
             base_url=base_url,
-            timeout=httpx.Timeout(timeout_s, connect=min(10.0, timeout_s)),
+            timeout=httpx.Timeout(timeout_s, connect=min(CONNECT_TIMEOUT_S, timeout_s)),
             max_retries=0,
         )
 
@@ -79,7 +93,7 @@ class OpenAIBackend:
         while True:
             mode = self._mode
             try:
-                return await self._complete_once(conversation(messages, examples, spec, "json"), spec, sampling, mode)
+                return await self._complete_once(conversation(messages, examples, spec), spec, sampling, mode)
             except StructuredOutputUnsupported:
                 if not self.auto or mode == "text":
                     raise
@@ -98,10 +112,14 @@ class OpenAIBackend:
         }
         if sampling.seed is not None:
             kwargs["seed"] = sampling.seed
+        if self.extra_body:
+            kwargs["extra_body"] = self.extra_body
+        bounded = self._bounded
         if mode == "json_schema":
+            schema = spec.json_schema() if bounded else _without_string_bounds(spec.json_schema())
             kwargs["response_format"] = {
                 "type": "json_schema",
-                "json_schema": {"name": spec.NAME.replace(".", "_"), "strict": True, "schema": spec.json_schema()},
+                "json_schema": {"name": spec.NAME.replace(".", "_"), "strict": True, "schema": schema},
             }
         elif mode == "json_object":
             kwargs["response_format"] = {"type": "json_object"}
@@ -111,6 +129,9 @@ class OpenAIBackend:
             text = _error_text(exc)
             if self._token_param == "max_tokens" and _MAX_COMPLETION.search(text):
                 self._token_param = "max_completion_tokens"
+                return await self._complete_once(messages, spec, sampling, mode)
+            if mode == "json_schema" and bounded and _BOUND_WORDS.search(text):
+                self._bounded = False
                 return await self._complete_once(messages, spec, sampling, mode)
             if mode != "text" and _FORMAT_WORDS.search(text):
                 raise StructuredOutputUnsupported(f"the server rejected response_format {mode}: {text}", 400) from exc
@@ -130,7 +151,10 @@ class OpenAIBackend:
         except openai.RateLimitError as exc:
             raise TransientBackendError(f"rate limited (429): {_error_text(exc)}", _retry_after(exc), 429) from exc
         except openai.APITimeoutError as exc:
-            raise TransientBackendError("the request timed out") from exc
+            if type(exc.__cause__).__name__ == "ConnectTimeout":
+                where = _public_url(self.base_url) or "the server"
+                raise TransientBackendError(f"cannot connect to {where}: no answer within {CONNECT_TIMEOUT_S:g} s", connection=True) from exc
+            raise TransientBackendError("the request timed out", timeout=True) from exc
         except openai.APIConnectionError as exc:
             where = _public_url(self.base_url) or "the server"
             raise TransientBackendError(f"cannot connect to {where}: {exc}", connection=True) from exc
@@ -141,7 +165,35 @@ class OpenAIBackend:
             raise RequestRejected(f"the server rejected the request ({status}): {_error_text(exc)}", status) from exc
         except openai.APIResponseValidationError as exc:
             raise TransientBackendError(f"the server sent a response the client cannot read: {exc}") from exc
+        if isinstance(response, str) or getattr(response, "choices", None) is None:
+            # The openai client returns the text of a body that is not JSON; JSON without
+            # "choices" is not a chat-completions answer either.
+            body = response if isinstance(response, str) else json.dumps(response.model_dump(exclude_unset=True), default=str)
+            raise FatalBackendError(
+                f"the server at {_public_url(self.base_url) or 'api.openai.com'} answered with something that is not "
+                f"an OpenAI-compatible chat-completions response: {_glimpse(body)}",
+                hint="check --base-url / OPENAI_BASE_URL: it must point at the chat-completions API "
+                "(usually ending in /v1), not at a web page or a proxy's login page",
+            )
         return _completion(response, mode)
+
+
+def _glimpse(body: str) -> str:
+    """What a body is, on one line: an HTML page's title, else the start of the text."""
+    title = _TITLE.search(body)
+    if title:
+        return f"an HTML page titled {' '.join(title.group(1).split())[:100]!r}"
+    text = " ".join(body.split())
+    return repr(text[:120] + ("..." if len(text) > 120 else "")) if text else "an empty body"
+
+
+def _without_string_bounds(node: Any) -> Any:
+    """A schema without string lengths and patterns (for servers that reject those keywords)."""
+    if isinstance(node, dict):
+        return {k: _without_string_bounds(v) for k, v in node.items() if k not in _BOUND_KEYS}
+    if isinstance(node, list):
+        return [_without_string_bounds(v) for v in node]
+    return node
 
 
 def _completion(response: Any, mode: str) -> Completion:

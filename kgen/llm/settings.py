@@ -1,11 +1,14 @@
 """Choosing and configuring the backend from command-line options and the environment.
 
 * ``--backend auto`` (default): the OpenAI-compatible backend when a base URL is given
-  (``--base-url`` or ``OPENAI_BASE_URL``), the embedded SmolLM2 otherwise.
+  (``--base-url`` or ``OPENAI_BASE_URL``), the embedded llama.cpp model otherwise.
 * The OpenAI-compatible backend needs a model (``--model`` or ``OPENAI_MODEL``) and reads its key
   from ``OPENAI_API_KEY`` (never from the command line, where it would land in shell history).
-* Concurrency defaults to 8 requests in flight for a server and to twice the batch size for the
-  embedded model (so that one batch fills while the other decodes).
+* Concurrency defaults to 8 requests in flight for a server and to the number of slots
+  (``--parallel``) for the embedded model, so that every slot is busy and none waits.
+* Time limits: a server's try times out after 120 s and a call (its retries included) after
+  300 s. The embedded model runs in process and is never "hung": one try may take up to 30 min
+  (a loaded machine), and there is nothing to retry against.
 """
 
 from __future__ import annotations
@@ -19,6 +22,10 @@ from kgen.cache import ResponseCache
 from kgen.errors import InputError
 from kgen.llm.client import LLMClient
 from kgen.llm.retry import Backoff
+
+DEFAULT_PARALLEL = 16
+SERVER_TIMEOUT_S, SERVER_DEADLINE_S = 120.0, 300.0
+EMBEDDED_TIMEOUT_S = 1800.0
 
 BackendName = Literal["auto", "embedded", "openai"]
 StructuredMode = Literal["auto", "json_schema", "json_object", "text"]
@@ -35,8 +42,11 @@ class LLMSettings(BaseModel):
     rpm: float | None = Field(default=None, gt=0)
     max_retries: int = Field(default=6, ge=0, le=50)
     max_repairs: int = Field(default=3, ge=0, le=10)
-    timeout_s: float = Field(default=120.0, gt=0)
-    batch_size: int = Field(default=16, ge=1, le=256)
+    timeout_s: float | None = Field(default=None, gt=0)
+    deadline_s: float | None = Field(default=None, gt=0)
+    gguf: str | None = None
+    threads: int | None = Field(default=None, ge=1, le=512)
+    parallel: int = Field(default=DEFAULT_PARALLEL, ge=1, le=256)
     refresh: bool = False
 
     def effective_base_url(self) -> str | None:
@@ -52,8 +62,9 @@ class LLMSettings(BaseModel):
 
 
 def make_client(settings: LLMSettings, cache: ResponseCache | None = None) -> LLMClient:
-    """The client for ``settings`` (the embedded model is loaded only when a call needs it)."""
+    """The client for ``settings`` (the embedded model is started only when a call needs it)."""
     backend_name = settings.effective_backend()
+    cache = cache or ResponseCache()
     if backend_name == "openai":
         from kgen.llm.openai_backend import OpenAIBackend
 
@@ -67,27 +78,33 @@ def make_client(settings: LLMSettings, cache: ResponseCache | None = None) -> LL
             model=model,
             base_url=settings.effective_base_url(),
             api_key=os.environ.get("OPENAI_API_KEY"),
-            timeout_s=settings.timeout_s,
+            timeout_s=settings.timeout_s or SERVER_TIMEOUT_S,
             structured=settings.structured,
         )
         concurrency = settings.concurrency or 8
+        deadline = settings.deadline_s or SERVER_DEADLINE_S
     else:
         from kgen.llm.embedded import EmbeddedBackend
 
-        if settings.structured not in ("auto",):
+        if settings.structured not in ("auto", "json_schema"):
             raise InputError(
                 f"--structured {settings.structured} applies to OpenAI-compatible servers",
-                hint="the embedded model always decodes under a grammar; drop --structured",
+                hint="the embedded model always answers under the JSON schema; drop --structured",
             )
-        backend = EmbeddedBackend(batch_size=settings.batch_size)
-        concurrency = settings.concurrency or 2 * settings.batch_size
+        timeout = settings.timeout_s or EMBEDDED_TIMEOUT_S
+        backend = EmbeddedBackend(
+            gguf=settings.gguf, cache=cache, threads=settings.threads, parallel=settings.parallel, timeout_s=timeout
+        )
+        concurrency = settings.concurrency or settings.parallel
+        deadline = settings.deadline_s or timeout
     return LLMClient(
         backend,
-        cache or ResponseCache(),
+        cache,
         concurrency=concurrency,
         rpm=settings.rpm,
         max_retries=settings.max_retries,
         max_repairs=settings.max_repairs,
+        deadline_s=deadline,
         refresh=settings.refresh,
         backoff=Backoff(),
     )

@@ -24,8 +24,7 @@ class Message(BaseModel):
 
 class Example(BaseModel):
     """A worked example (one-shot prompting): a question and its answer as a JSON value of the
-    request's answer spec. Each backend writes the answer in the form it asks for (JSON, or the
-    line format for grammar decoding), so the example always shows the format expected."""
+    request's answer spec, shown to the model as a user/assistant exchange."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -36,8 +35,8 @@ class Example(BaseModel):
 class SamplingParams(BaseModel):
     """Sampling parameters of one request (part of its cache key).
 
-    ``temperature == 0`` means greedy decoding on the embedded backend. ``seed`` is passed to
-    servers that honour it; the embedded backend seeds its sampler with it.
+    ``temperature == 0`` means greedy decoding. ``seed`` is passed to servers that honour it
+    (llama.cpp does: the embedded backend's sampled answers are reproducible).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -58,8 +57,7 @@ class Completion(BaseModel):
     refusal: str | None = None
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    # The structured-output mode the backend used for this call ("json_schema", "json_object",
-    # "text" or "grammar"): it tells the client which parser to try first.
+    # The structured-output mode the backend used for this call ("json_schema", "json_object" or "text").
     mode: str = "text"
     raw: dict[str, Any] | None = None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from pydantic import BaseModel, ConfigDict
 
 
@@ -38,3 +40,8 @@ class Usage(BaseModel):
             extra.append(f"{self.refusals} refused")
         tokens = f"tokens: {self.prompt_tokens:,} prompt + {self.completion_tokens:,} completion"
         return ", ".join(parts) + (f" ({', '.join(extra)})" if extra else "") + "; " + tokens
+
+
+# Where a run of several kinds at once counts each kind's usage: the runner sets it in the tasks
+# of one kind (tasks copy the context they are created in); the client counts into it as well.
+usage_sink: ContextVar[Usage | None] = ContextVar("usage_sink", default=None)

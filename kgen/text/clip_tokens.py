@@ -26,9 +26,13 @@ CONTEXT_LENGTH = 77
 def _tokenizer():
     """open_clip's SimpleTokenizer. Importing ``open_clip`` runs its package ``__init__``, which
     imports every model (and transformers): tens of seconds on a small CPU. The tokenizer module
-    needs none of it, so when open_clip is not loaded yet it is loaded on its own from its file."""
+    needs none of it, so when open_clip is not loaded yet it is loaded on its own from its file.
+    That module imports torch only for its tensor-returning helpers (kgen calls ``encode``, which
+    needs no torch): when torch is not loaded yet, a placeholder stands in while the module loads,
+    so that counting tokens (e.g. in ``kgen build-*``) does not cost torch's 0.7 GB of memory."""
     import importlib.util
     import sys
+    import types
 
     module = sys.modules.get("open_clip.tokenizer")
     if module is None:
@@ -39,7 +43,16 @@ def _tokenizer():
         spec = importlib.util.spec_from_file_location("kgen._open_clip_tokenizer", path)
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        placeholder = None
+        if "torch" not in sys.modules:
+            placeholder = types.ModuleType("torch", "kgen placeholder: open_clip's tokenizer annotations only")
+            placeholder.Tensor = placeholder.LongTensor = object  # type: ignore[attr-defined]
+            sys.modules["torch"] = placeholder
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            if placeholder is not None and sys.modules.get("torch") is placeholder:
+                del sys.modules["torch"]
     return module.SimpleTokenizer()
 
 
