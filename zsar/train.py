@@ -68,6 +68,7 @@ from zsar.data import (
 )
 from zsar.data.mixing import ClipMixer, smooth_one_hot
 from zsar.data.transforms import CLIP_MEAN, CLIP_STD
+from zsar.data.unreadable import too_many_unreadable
 from zsar.models import TrainTargets, VideoModel, build_model
 from zsar.optim import build_optimizer, build_scheduler
 from zsar.textside import TextSide, text_side_for
@@ -200,6 +201,8 @@ class Trainer:
         self.skipped_total = 0
         self.read_total = 0
         self._saved_step = -1
+        self._loader: torch.utils.data.DataLoader | None = None
+        self._sampler: TrainBatchSampler | None = None
 
     # ------------------------------------------------------------------ checkpoints
     @property
@@ -320,6 +323,7 @@ class Trainer:
         try:
             return self._run()
         finally:
+            self._loader = None  # stops persistent data-loading workers
             self.logger.close()
             distributed.shutdown(self.ctx)
 
@@ -330,7 +334,12 @@ class Trainer:
                                       config=self.config.model_dump(mode="json"))
 
     def _run(self) -> TrainResult:
-        if self.checkpoint_path.is_file():
+        distributed.check_shared_folder(
+            self.ctx, self.run_dir,
+            why="rank 0 writes the checkpoints there and every process reads checkpoints/last.pt to resume",
+        )
+        # Rank 0 decides whether this is a resumed run; every process then reads the same last.pt.
+        if distributed.broadcast_object(self.ctx, self.checkpoint_path.is_file()):
             if not self.resume:
                 raise InputError(
                     f"{self.run_dir} already holds a run (checkpoints/last.pt)",
@@ -362,18 +371,24 @@ class Trainer:
 
     def _run_epoch(self, stop_at: int, bar: Any, task: Any) -> None:
         optim = self.config.optim
-        sampler = TrainBatchSampler(
-            len(self.clips),
-            global_batch=optim.global_batch_size,
-            accumulation=optim.accumulation_steps,
-            rank=self.ctx.rank,
-            world_size=self.ctx.world_size,
-            seed=self.config.train.seed,
-            epoch=self.epoch,
-            start_step=self.step_in_epoch,
-        )
-        loader = make_loader(self.clips, sampler, workers=self.config.data.workers, pin_memory=self.ctx.device.type == "cuda")
-        batches = iter(loader)
+        if self._loader is None:
+            # One loader for the whole run: with workers, they persist across epochs (no restart of
+            # every worker process at each epoch); the sampler moves to the next epoch instead.
+            self._sampler = TrainBatchSampler(
+                len(self.clips),
+                global_batch=optim.global_batch_size,
+                accumulation=optim.accumulation_steps,
+                rank=self.ctx.rank,
+                world_size=self.ctx.world_size,
+                seed=self.config.train.seed,
+                epoch=self.epoch,
+                start_step=self.step_in_epoch,
+            )
+            self._loader = make_loader(self.clips, self._sampler, workers=self.config.data.workers,
+                                       pin_memory=self.ctx.device.type == "cuda", persistent=True)
+        assert self._sampler is not None
+        self._sampler.set_epoch(self.epoch, start_step=self.step_in_epoch)
+        batches = iter(self._loader)
         self.model.train()
         while self.step_in_epoch < self.steps_per_epoch and self.global_step < stop_at:
             started = time.perf_counter()
@@ -543,11 +558,9 @@ class Trainer:
         self.skipped_total += skipped
         self.read_total += read
         limit = self.config.data.max_skip_fraction
-        # Judged from the first step (a run that could read 1 video in 4 must not end "finished").
-        # Before a whole pass over the data, it takes at least 3 unreadable videos, so that the
-        # first unlucky clip of a tiny batch does not stop a healthy run.
-        evidence = self.skipped_total >= 3 or self.read_total >= len(self.clips)
-        if evidence and self.skipped_total > limit * self.read_total:
+        # Judged from the first step (a run that could read 1 video in 4 must not end "finished"),
+        # by the rule evaluation uses too (zsar/data/unreadable.py).
+        if too_many_unreadable(self.skipped_total, self.read_total, len(self.clips), limit):
             raise InputError(
                 f"{self.skipped_total} of the {self.read_total} videos read so far were unreadable "
                 f"(more than data.max_skip_fraction = {limit})",

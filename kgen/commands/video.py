@@ -14,7 +14,7 @@ import typer
 
 from kgen.errors import InputError
 
-DeviceOption = Annotated[str, typer.Option("--device", help="auto (CUDA when present), cpu, cuda or cuda:N.")]
+DeviceOption = Annotated[str, typer.Option("--device", help="auto (CUDA when present), cpu, cuda or cuda:N; under torchrun each process takes its LOCAL_RANK's GPU (cuda:N is refused).")]
 
 
 def train(
@@ -35,6 +35,8 @@ def train(
     """Train a video model on a video list against a text bank; resumes a run left unfinished.
 
     Several GPUs: torchrun --nproc_per_node=8 -m cli train ... (the same command otherwise).
+
+    Several nodes: one torchrun per node with --nnodes, --rdzv-backend=c10d, --rdzv-endpoint=HOST:PORT and --rdzv-id; --out must be on a filesystem all nodes share (checked); SLURM: docs/video.md.
 
     Example: kgen train --recipe ap-clip-zero-shot-k400 --bank k400-prompts --train-list /data/k400/train.txt --video-root /data/k400
     """

@@ -1,7 +1,9 @@
 """What the report shows of evaluation results (``kgen eval --out``, format ``kgen.zsar.eval``).
 
 Per result and video list: the headline numbers, per-class top-1 and the confusion matrix (format
-version 2 stores both; a version 1 file has only the headline numbers and the page says so). When
+versions 2 and 3 store both; a version 1 file has only the headline numbers and the page says so).
+Above 1,000 classes version 3 stores a list's matrix sparse (``confusion_entries``); the report
+draws no matrix for such a list (the page says it has none). When
 a result holds several models (base-to-novel seeds), per-class top-1 is averaged over them and the
 confusion counts are summed.
 
