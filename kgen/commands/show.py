@@ -15,7 +15,8 @@ from kgen.knowledge.action_descriptions import ActionDescriptionsFile
 from kgen.knowledge.apclip import PromptsFile
 from kgen.knowledge.askg import ASKGFile
 from kgen.knowledge.attributes import AttributesFile
-from kgen.knowledge.base import KnowledgeFile, known_kinds, load_knowledge
+from kgen.knowledge.base import KnowledgeFile, knowledge_path, known_kinds, load_knowledge
+from kgen.knowledge.identity import check_class_identity
 
 
 def _show_prompts(knowledge: PromptsFile, class_id: int, name: str) -> None:
@@ -95,6 +96,7 @@ def show(
     data = resolve_dataset(dataset, classes, name)
     entry = data.find_class(class_name)
     knowledge = load_knowledge(data.name, kind)
+    check_class_identity(knowledge, data.classes, data.name, path=knowledge_path(data.name, kind))
     if isinstance(knowledge, PromptsFile):
         _show_prompts(knowledge, entry.id, entry.name)
     elif isinstance(knowledge, ASKGFile):
