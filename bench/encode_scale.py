@@ -1,0 +1,205 @@
+"""Benchmark: ``kgen encode-bank`` at scale, streaming (this tree) against the eager writer (a baseline commit).
+
+    PYTHONPATH=. /work/main/.venv/bin/python bench/encode_scale.py [--counts 10000,100000] [--baseline-counts 10000]
+
+Workload: a class list of N synthetic action names ("carefully kick a red ball", ...: 8-11 CLIP
+tokens with the template), ``--kind names`` with the default template "a photo of a {}.", so N
+texts; ViT-B-16 with random weights (``--pretrained random``), CPU, fp32. Each run is a separate
+``python -m cli encode-bank`` process (peak RSS = the child's ``ru_maxrss``, which includes
+importing torch and open_clip: about 1 GB on a CUDA build of torch before any model is built).
+
+* ``baseline``: the same command from ``--baseline-commit`` (kgen before streaming: the full CLIP
+  built, every token and vector in memory, texts in manifest.json), extracted with ``git archive``;
+* ``streaming``: this tree.
+
+Printed per run: wall time, the encoder's texts/s (as ``encode-bank`` reports it), peak RSS; then
+the ratio streaming/baseline at equal N, whether the two tensors files are byte for byte equal
+(same SHA-256), and, for the largest streaming bank, ``load_bank`` figures in a fresh process:
+open time and RSS growth without reading the vectors (``verify=False``, and ``verify=True`` once
+the bank's verification is remembered), the first full verification, and reading every vector
+with ``mmap=True``.
+
+This is a benchmark, not a test: nothing is asserted. Wrap it in ``flock /tmp/kgen-bench.lock``
+on a shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from io import BytesIO
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE_COMMIT = "f7af8878a398bad1661f037644a1e217fd38c9d7"  # main before the streaming writer
+
+ADVERBS = """carefully quickly slowly gently firmly loosely proudly calmly boldly lightly""".split()
+VERBS = """kick throw catch push pull lift carry swing climb ride roll spin toss hit punch drag lower raise shake
+wash paint fold cut stack sort open close clean polish stir""".split()
+COLOURS = """red blue green yellow black white wooden metal heavy small""".split()
+NOUNS = """ball rope bar box wheel stone bag pole ring board hoop disc stick bottle chair drum kite net sled block
+bucket ladder basket hammer carpet blanket paddle racket bench barrel""".split()
+
+
+def class_names(count: int) -> list[str]:
+    """``count`` distinct names, deterministic (10 x 30 x 10 x 30 = 90,000 combinations, then numbered)."""
+    assert (len(ADVERBS), len(VERBS), len(COLOURS), len(NOUNS)) == (10, 30, 10, 30)
+    names = []
+    for i in range(count):
+        a, v, c, n = i % 10, (i // 10) % 30, (i // 300) % 10, (i // 3000) % 30
+        round_ = i // 90000
+        names.append(f"{ADVERBS[a]} {VERBS[v]} a {COLOURS[c]} {NOUNS[n]}" + (f" {round_ + 1}" if round_ else ""))
+    return names
+
+
+CHILD_LOAD = r"""
+import json, os, sys, time, resource
+import psutil
+import torch  # imported before measuring: every run pays for it anyway
+from kgen.banks import load_bank
+process = psutil.Process()
+def rss(): return process.memory_info().rss
+path, mode = sys.argv[1], sys.argv[2]
+before = rss(); start = time.perf_counter()
+if mode == "open":
+    bank = load_bank(path, verify=False)
+elif mode == "open-verified":
+    bank = load_bank(path)
+elif mode == "first-verify":
+    from kgen.banks.verify import verify_bank
+    report = verify_bank(__import__("pathlib").Path(path), use_memory=False)
+    assert report.ok, report.problems
+    bank = None
+elif mode == "read-mmap":
+    bank = load_bank(path, verify=False, mmap=True)
+    total = float(bank.embeddings.sum())
+seconds = time.perf_counter() - start
+grown = rss() - before
+print(json.dumps({"seconds": seconds, "rss_growth": grown, "rss": rss(), "maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+                  "loaded": bank.loaded_tensors if bank is not None and hasattr(bank, "loaded_tensors") else None}))
+"""
+
+
+def run_child(argv: list[str], *, pythonpath: Path, env_extra: dict[str, str], cwd: Path) -> tuple[int, float, int, str, str]:
+    """``(exit code, wall seconds, peak RSS bytes, stdout, stderr)`` of one child process."""
+    env = {**os.environ, "PYTHONPATH": str(pythonpath), **env_extra}
+    start = time.perf_counter()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        child = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=err)
+        _pid, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        code = os.waitstatus_to_exitcode(status)
+        return code, seconds, usage.ru_maxrss * 1024, out.read().decode(), err.read().decode()
+
+
+def extract_baseline(commit: str, into: Path) -> Path:
+    data = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "cli.py", "kgen", "knowledge/datasets", "pyproject.toml"],
+                          check=True, capture_output=True).stdout
+    with tarfile.open(fileobj=BytesIO(data)) as archive:
+        archive.extractall(into, filter="data")
+    return into
+
+
+def encode(tree: Path, label: str, names_file: Path, out: Path, work: Path, count: int, batch: int | None) -> dict:
+    argv = [sys.executable, "-m", "cli", "encode-bank", "--classes", str(names_file), "--name", f"scale{count}",
+            "--model", "ViT-B-16", "--pretrained", "random", "--device", "cpu", "--out", str(out), "--json"]
+    if batch:
+        argv += ["--batch-size", str(batch)]
+    workspace = work / f"workspace-{label}-{count}"
+    workspace.mkdir(parents=True, exist_ok=True)
+    code, seconds, peak, stdout, stderr = run_child(
+        argv, pythonpath=tree, env_extra={"KGEN_ROOT": str(workspace), "KGEN_CACHE_DIR": str(work / f"cache-{label}")}, cwd=tree,
+    )
+    if code != 0:
+        raise SystemExit(f"{label} {count}: exit {code}\n{stderr[-3000:]}")
+    path = Path(json.loads(stdout)["path"])
+    rate = re.search(r"\(([\d,]+) texts/s\)", " ".join(stderr.split()))
+    return {"label": label, "count": count, "seconds": seconds, "texts_per_s": float(rate.group(1).replace(",", "")) if rate else None,
+            "peak_rss": peak, "path": path}
+
+
+def sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--counts", default="10000", help="texts of the streaming runs, comma-separated (e.g. 10000,100000)")
+    parser.add_argument("--baseline-counts", default="10000", help="texts of the baseline runs ('' for none)")
+    parser.add_argument("--baseline-commit", default=BASELINE_COMMIT)
+    parser.add_argument("--batch-size", type=int, default=None, help="encode-bank --batch-size (default: kgen's)")
+    parser.add_argument("--keep", type=Path, default=None, help="keep the banks and workspaces in this folder")
+    args = parser.parse_args()
+    counts = [int(c) for c in args.counts.split(",") if c]
+    baseline_counts = [int(c) for c in args.baseline_counts.split(",") if c]
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="kgen-encode-scale-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}; work in {work}")
+    print("model: ViT-B-16 text tower, random weights, CPU fp32; kind names, template 'a photo of a {}.'")
+    baseline_tree = extract_baseline(args.baseline_commit, work / "baseline-tree") if baseline_counts else None
+    runs = []
+    for count in sorted(set(counts) | set(baseline_counts)):
+        names_file = work / f"names-{count}.txt"
+        names_file.write_text("\n".join(class_names(count)) + "\n", encoding="utf-8")
+        if count in baseline_counts and baseline_tree is not None:
+            runs.append(encode(baseline_tree, "baseline", names_file, work / "banks-baseline", work, count, args.batch_size))
+            print(_row(runs[-1]), flush=True)
+        if count in counts:
+            runs.append(encode(ROOT, "streaming", names_file, work / "banks-streaming", work, count, args.batch_size))
+            print(_row(runs[-1]), flush=True)
+
+    print()
+    for count in sorted(set(counts) & set(baseline_counts)):
+        base = next(r for r in runs if r["label"] == "baseline" and r["count"] == count)
+        new = next(r for r in runs if r["label"] == "streaming" and r["count"] == count)
+        same = sha256(base["path"] / "bank.safetensors") == sha256(new["path"] / "bank.safetensors")
+        ratio = f"{new['texts_per_s'] / base['texts_per_s']:.3f}x" if new["texts_per_s"] and base["texts_per_s"] else "-"
+        print(f"N={count:,}: streaming/baseline texts/s {ratio}, wall {base['seconds'] / new['seconds']:.3f}x faster, "
+              f"peak RSS {new['peak_rss'] / 2**20:,.0f} vs {base['peak_rss'] / 2**20:,.0f} MiB; "
+              f"bank.safetensors byte-identical: {'yes' if same else 'NO'}; same bank id: {base['path'].name == new['path'].name}")
+    streaming = sorted((r for r in runs if r["label"] == "streaming"), key=lambda r: r["count"])
+    if len(streaming) > 1:
+        small, large = streaming[0], streaming[-1]
+        print(f"peak RSS streaming: {small['peak_rss'] / 2**20:,.0f} MiB at N={small['count']:,}, "
+              f"{large['peak_rss'] / 2**20:,.0f} MiB at N={large['count']:,} ({large['peak_rss'] / small['peak_rss']:.3f}x)")
+    if streaming:
+        largest = streaming[-1]
+        print(f"\nload_bank of {largest['path'].name} ({largest['count']:,} texts), each in a fresh process after `import torch`:")
+        for mode, label in (("open", "open, verify=False (no vector read)"),
+                            ("first-verify", "first full verification (everything read and hashed)"),
+                            ("open-verified", "open, verify=True, verification remembered"),
+                            ("read-mmap", "open with mmap=True and read every vector")):
+            code, _seconds, _peak, stdout, stderr = run_child([sys.executable, "-c", CHILD_LOAD, str(largest["path"]), mode], pythonpath=ROOT,
+                                                              env_extra={"KGEN_CACHE_DIR": str(work / "cache-load")}, cwd=ROOT)
+            if code != 0:
+                print(f"  {label}: failed\n{stderr[-2000:]}")
+                continue
+            figures = json.loads(stdout.strip().splitlines()[-1])
+            print(f"  {label:58s} {figures['seconds']:7.3f} s, RSS growth {figures['rss_growth'] / 2**20:7.1f} MiB"
+                  + (f", tensors read: {figures['loaded']}" if figures["loaded"] is not None else ""))
+
+
+def _row(run: dict) -> str:
+    rate = f"{run['texts_per_s']:,.0f}" if run["texts_per_s"] else "-"
+    return (f"{run['label']:10s} N={run['count']:>7,}: wall {run['seconds']:8.1f} s, encoder {rate:>6s} texts/s, "
+            f"peak RSS {run['peak_rss'] / 2**20:7,.0f} MiB  ({run['path'].name})")
+
+
+if __name__ == "__main__":
+    main()
