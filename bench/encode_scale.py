@@ -1,12 +1,15 @@
 """Benchmark: ``kgen encode-bank`` at scale, streaming (this tree) against the eager writer (a baseline commit).
 
-    PYTHONPATH=. /work/main/.venv/bin/python bench/encode_scale.py [--counts 10000,100000] [--baseline-counts 10000]
+    PYTHONPATH=. /work/main/.venv/bin/python bench/encode_scale.py [--runs 10000x1,10000x10] [--baseline-runs 10000x1]
 
-Workload: a class list of N synthetic action names ("carefully kick a red ball", ...: 8-11 CLIP
-tokens with the template), ``--kind names`` with the default template "a photo of a {}.", so N
-texts; ViT-B-16 with random weights (``--pretrained random``), CPU, fp32. Each run is a separate
-``python -m cli encode-bank`` process (peak RSS = the child's ``ru_maxrss``, which includes
-importing torch and open_clip: about 1 GB on a CUDA build of torch before any model is built).
+Workload ``CxT``: a class list of C synthetic action names ("carefully kick a red ball", ...)
+and ``--kind names`` with T templates (the first T of the Open-VCLIP set, "a photo of {}.",
+"a photo of a person {}."...; 9-15 CLIP tokens a text), so C x T texts; ViT-B-16 with random
+weights (``--pretrained random``), CPU, fp32. ``10000x1`` and ``10000x10`` are 10k and 100k texts
+of the same class list (what grows is the number of texts only); ``100000x1`` is a 100k-class list.
+Each run is a separate ``python -m cli encode-bank`` process (peak RSS = the child's
+``ru_maxrss``, which includes importing torch and open_clip: about 1 GB on a CUDA build of torch
+before any model is built).
 
 * ``baseline``: the same command from ``--baseline-commit`` (kgen before streaming: the full CLIP
   built, every token and vector in memory, texts in manifest.json), extracted with ``git archive``;
@@ -46,6 +49,13 @@ wash paint fold cut stack sort open close clean polish stir""".split()
 COLOURS = """red blue green yellow black white wooden metal heavy small""".split()
 NOUNS = """ball rope bar box wheel stone bag pole ring board hoop disc stick bottle chair drum kite net sled block
 bucket ladder basket hammer carpet blanket paddle racket bench barrel""".split()
+
+
+# Open-VCLIP's templates in the order kgen.banks.texts lists them (the bench keeps its own copy so
+# that the baseline commit and this tree read the same file).
+TEMPLATES = [f"a {media} of {person}{{}}." for media in ("photo", "video", "example", "demonstration")
+             for person in ("", "a person ", "a person using ", "a person doing ", "a person during ", "a person performing ",
+                            "a person practicing ")]
 
 
 def class_names(count: int) -> list[str]:
@@ -109,12 +119,20 @@ def extract_baseline(commit: str, into: Path) -> Path:
     return into
 
 
-def encode(tree: Path, label: str, names_file: Path, out: Path, work: Path, count: int, batch: int | None) -> dict:
-    argv = [sys.executable, "-m", "cli", "encode-bank", "--classes", str(names_file), "--name", f"scale{count}",
-            "--model", "ViT-B-16", "--pretrained", "random", "--device", "cpu", "--out", str(out), "--json"]
+def _spec(text: str) -> tuple[int, int]:
+    classes, _, templates = text.partition("x")
+    return int(classes), int(templates or 1)
+
+
+def encode(tree: Path, label: str, names_file: Path, templates_file: Path, out: Path, work: Path, count: tuple[int, int],
+           batch: int | None) -> dict:
+    classes, templates = count
+    argv = [sys.executable, "-m", "cli", "encode-bank", "--classes", str(names_file), "--name", f"scale{classes}",
+            "--templates", str(templates_file), "--model", "ViT-B-16", "--pretrained", "random", "--device", "cpu",
+            "--out", str(out), "--json"]
     if batch:
         argv += ["--batch-size", str(batch)]
-    workspace = work / f"workspace-{label}-{count}"
+    workspace = work / f"workspace-{label}-{classes}x{templates}"
     workspace.mkdir(parents=True, exist_ok=True)
     code, seconds, peak, stdout, stderr = run_child(
         argv, pythonpath=tree, env_extra={"KGEN_ROOT": str(workspace), "KGEN_CACHE_DIR": str(work / f"cache-{label}")}, cwd=tree,
@@ -123,7 +141,7 @@ def encode(tree: Path, label: str, names_file: Path, out: Path, work: Path, coun
         raise SystemExit(f"{label} {count}: exit {code}\n{stderr[-3000:]}")
     path = Path(json.loads(stdout)["path"])
     rate = re.search(r"\(([\d,]+) texts/s\)", " ".join(stderr.split()))
-    return {"label": label, "count": count, "seconds": seconds, "texts_per_s": float(rate.group(1).replace(",", "")) if rate else None,
+    return {"label": label, "count": count, "texts": classes * templates, "seconds": seconds, "texts_per_s": float(rate.group(1).replace(",", "")) if rate else None,
             "peak_rss": peak, "path": path}
 
 
@@ -139,29 +157,32 @@ def sha256(path: Path) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--counts", default="10000", help="texts of the streaming runs, comma-separated (e.g. 10000,100000)")
-    parser.add_argument("--baseline-counts", default="10000", help="texts of the baseline runs ('' for none)")
+    parser.add_argument("--runs", default="10000x1", help="streaming runs, CLASSESxTEMPLATES, comma-separated (e.g. 10000x1,10000x10)")
+    parser.add_argument("--baseline-runs", default="10000x1", help="baseline runs, CLASSESxTEMPLATES ('' for none)")
     parser.add_argument("--baseline-commit", default=BASELINE_COMMIT)
     parser.add_argument("--batch-size", type=int, default=None, help="encode-bank --batch-size (default: kgen's)")
     parser.add_argument("--keep", type=Path, default=None, help="keep the banks and workspaces in this folder")
     args = parser.parse_args()
-    counts = [int(c) for c in args.counts.split(",") if c]
-    baseline_counts = [int(c) for c in args.baseline_counts.split(",") if c]
+    counts = [_spec(c) for c in args.runs.split(",") if c]
+    baseline_counts = [_spec(c) for c in args.baseline_runs.split(",") if c]
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="kgen-encode-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}; work in {work}")
-    print("model: ViT-B-16 text tower, random weights, CPU fp32; kind names, template 'a photo of a {}.'")
+    print("model: ViT-B-16 text tower, random weights, CPU fp32; kind names; templates: the first T of openvclip28")
     baseline_tree = extract_baseline(args.baseline_commit, work / "baseline-tree") if baseline_counts else None
     runs = []
     for count in sorted(set(counts) | set(baseline_counts)):
-        names_file = work / f"names-{count}.txt"
-        names_file.write_text("\n".join(class_names(count)) + "\n", encoding="utf-8")
+        classes, templates = count
+        names_file = work / f"names-{classes}.txt"
+        names_file.write_text("\n".join(class_names(classes)) + "\n", encoding="utf-8")
+        templates_file = work / f"templates-{templates}.txt"
+        templates_file.write_text("\n".join(TEMPLATES[:templates]) + "\n", encoding="utf-8")
         if count in baseline_counts and baseline_tree is not None:
-            runs.append(encode(baseline_tree, "baseline", names_file, work / "banks-baseline", work, count, args.batch_size))
+            runs.append(encode(baseline_tree, "baseline", names_file, templates_file, work / "banks-baseline", work, count, args.batch_size))
             print(_row(runs[-1]), flush=True)
         if count in counts:
-            runs.append(encode(ROOT, "streaming", names_file, work / "banks-streaming", work, count, args.batch_size))
+            runs.append(encode(ROOT, "streaming", names_file, templates_file, work / "banks-streaming", work, count, args.batch_size))
             print(_row(runs[-1]), flush=True)
 
     print()
@@ -170,17 +191,17 @@ def main() -> None:
         new = next(r for r in runs if r["label"] == "streaming" and r["count"] == count)
         same = sha256(base["path"] / "bank.safetensors") == sha256(new["path"] / "bank.safetensors")
         ratio = f"{new['texts_per_s'] / base['texts_per_s']:.3f}x" if new["texts_per_s"] and base["texts_per_s"] else "-"
-        print(f"N={count:,}: streaming/baseline texts/s {ratio}, wall {base['seconds'] / new['seconds']:.3f}x faster, "
+        print(f"{count[0]:,}x{count[1]} ({base['texts']:,} texts): streaming/baseline texts/s {ratio}, wall {base['seconds'] / new['seconds']:.3f}x faster, "
               f"peak RSS {new['peak_rss'] / 2**20:,.0f} vs {base['peak_rss'] / 2**20:,.0f} MiB; "
               f"bank.safetensors byte-identical: {'yes' if same else 'NO'}; same bank id: {base['path'].name == new['path'].name}")
-    streaming = sorted((r for r in runs if r["label"] == "streaming"), key=lambda r: r["count"])
+    streaming = sorted((r for r in runs if r["label"] == "streaming"), key=lambda r: (r["texts"], r["count"]))
     if len(streaming) > 1:
-        small, large = streaming[0], streaming[-1]
-        print(f"peak RSS streaming: {small['peak_rss'] / 2**20:,.0f} MiB at N={small['count']:,}, "
-              f"{large['peak_rss'] / 2**20:,.0f} MiB at N={large['count']:,} ({large['peak_rss'] / small['peak_rss']:.3f}x)")
+        print("peak RSS of the streaming runs: " + ", ".join(
+            f"{r['count'][0]:,}x{r['count'][1]} ({r['texts']:,} texts) {r['peak_rss'] / 2**20:,.0f} MiB = {r['peak_rss'] / 1e9:.3f} GB"
+            for r in streaming))
     if streaming:
         largest = streaming[-1]
-        print(f"\nload_bank of {largest['path'].name} ({largest['count']:,} texts), each in a fresh process after `import torch`:")
+        print(f"\nload_bank of {largest['path'].name} ({largest['texts']:,} texts), each in a fresh process after `import torch`:")
         for mode, label in (("open", "open, verify=False (no vector read)"),
                             ("first-verify", "first full verification (everything read and hashed)"),
                             ("open-verified", "open, verify=True, verification remembered"),
@@ -197,7 +218,7 @@ def main() -> None:
 
 def _row(run: dict) -> str:
     rate = f"{run['texts_per_s']:,.0f}" if run["texts_per_s"] else "-"
-    return (f"{run['label']:10s} N={run['count']:>7,}: wall {run['seconds']:8.1f} s, encoder {rate:>6s} texts/s, "
+    return (f"{run['label']:10s} {run['count'][0]:>7,}x{run['count'][1]:<2} = {run['texts']:>7,} texts: wall {run['seconds']:8.1f} s, encoder {rate:>6s} texts/s, "
             f"peak RSS {run['peak_rss'] / 2**20:7,.0f} MiB  ({run['path'].name})")
 
 

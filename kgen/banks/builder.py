@@ -163,6 +163,7 @@ def encode_bank(request: EncodeRequest, *, clip: LoadedClip | None = None, show_
             request.model_name, request.pretrained, device=device, seed=request.seed, cache_dir=request.weights_cache_dir,
             quick_gelu=request.quick_gelu, text_only=True,
         )
+        release_free_memory()
     else:
         clip.model.to(device)
     encoder = TextEncoder(
@@ -216,16 +217,10 @@ def encode_bank(request: EncodeRequest, *, clip: LoadedClip | None = None, show_
 
     started = time.perf_counter()
     plan = encoder.plan(all_texts, chunk_size=request.chunk_size)
+    release_free_memory()
     encoding = settings.model_copy(update={"truncated_texts": len(plan.truncated_indices), "truncated_indices": plan.truncated_indices})
     token_length = plan.length if with_tokens else None
     layout = bank_layout(len(all_texts), clip.embed_dim, len(class_ids), token_length)
-    manifest = BankManifest(
-        bank_id=bank_id, content_hash=content_hash, tensors_sha256="", dataset=texts.dataset.name, kind=texts.kind,
-        split=texts.split, class_ids=class_ids, class_names=class_names, class_offsets=class_offsets, texts=all_texts,
-        text_types=text_types, clip=clip_info, encoding=encoding,
-        token_features=TokenFeaturesInfo(length=token_length) if token_length is not None else None,
-        knowledge=KnowledgeInfo(file=_workspace_relative(texts.knowledge_file), sha256=texts.knowledge_sha256, template=texts.template),
-    )
     with staging_folder(target) as folder:
         writer = TensorFileWriter(folder / TENSORS_FILE, layout)
         try:
@@ -241,10 +236,35 @@ def encode_bank(request: EncodeRequest, *, clip: LoadedClip | None = None, show_
         finally:
             writer.close()
         seconds = time.perf_counter() - started
+        # Built after encoding, so that its copies of the class lists are not held while encoding.
+        manifest = BankManifest(
+            bank_id=bank_id, content_hash=content_hash, tensors_sha256="", dataset=texts.dataset.name, kind=texts.kind,
+            split=texts.split, class_ids=class_ids, class_names=class_names, class_offsets=class_offsets, texts=all_texts,
+            text_types=text_types, clip=clip_info, encoding=encoding,
+            token_features=TokenFeaturesInfo(length=token_length) if token_length is not None else None,
+            knowledge=KnowledgeInfo(file=_workspace_relative(texts.knowledge_file), sha256=texts.knowledge_sha256, template=texts.template),
+        )
         outcome = finish_bank(folder, target, manifest, writer)
     if not outcome.created:
         return EncodeResult(path=target, manifest=outcome.manifest, created=False, concurrent=True)
     return EncodeResult(path=target, manifest=outcome.manifest, created=True, encode_seconds=seconds)
+
+
+def release_free_memory() -> None:
+    """Give the allocator's free pages back to the system (glibc's ``malloc_trim``; nothing elsewhere).
+
+    Loading the model and planning free a lot of small and mid-sized blocks that glibc keeps in its
+    heaps; returning them before encoding keeps the peak memory to what encoding itself needs.
+    """
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)
 
 
 def _workspace_relative(path: Path | None) -> str | None:

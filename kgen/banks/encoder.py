@@ -42,6 +42,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -249,9 +250,8 @@ class TextEncoder:
             raise InputError(f"chunk size must be at least 1, not {chunk_size}")
         count = len(texts)
         end_index = torch.empty(count, dtype=torch.long)
-        first_of = torch.empty(count, dtype=torch.long)
+        digests = np.empty((count, 16), dtype=np.uint8)  # 16 bytes a text, not a Python object
         truncated: list[int] = []
-        seen: dict[bytes, int] = {}
         for start in range(0, count, chunk_size):
             chunk = list(texts[start : start + chunk_size])
             ids = self.tokenizer(chunk, context_length=self.context_length).long()
@@ -260,8 +260,10 @@ class TextEncoder:
             truncated.extend(start + i for i, n in enumerate(counts) if n > self.context_length)
             rows = ids.contiguous().numpy()
             for i in range(rows.shape[0]):
-                key = hashlib.blake2b(rows[i].tobytes(), digest_size=16).digest()
-                first_of[start + i] = seen.setdefault(key, start + i)
+                digests[start + i] = np.frombuffer(hashlib.blake2b(rows[i].tobytes(), digest_size=16).digest(), dtype=np.uint8)
+        # The first text with each digest: np.unique returns the first index of every distinct row.
+        _unique, first_index, inverse = np.unique(digests.view(np.dtype((np.void, 16))).ravel(), return_index=True, return_inverse=True)
+        first_of = torch.from_numpy(first_index[inverse.ravel()].astype(np.int64))
         return TextPlan(end_index=end_index, first_of=first_of, truncated_indices=truncated)
 
     def _end_index(self, ids: torch.Tensor) -> torch.Tensor:

@@ -171,7 +171,7 @@ def finish_bank(folder: Path, target: Path, manifest: BankManifest, writer: Tens
         shutil.rmtree(folder, ignore_errors=True)
         return WriteOutcome(path=target, manifest=existing, created=False)
     _fsync_dir(target.parent)
-    return WriteOutcome(path=target, manifest=BankManifest.load(target / MANIFEST_FILE), created=True)
+    return WriteOutcome(path=target, manifest=final, created=True)
 
 
 def identical_bank(target: Path, content_hash: str, *, verify: bool = False) -> BankManifest | None:
