@@ -68,30 +68,58 @@ def write_texts_file(
     return TextsFileInfo(file=path.name, sha256=digest.hexdigest(), bytes=size, count=count, has_types=text_types is not None)
 
 
-def read_texts_file(path: Path, info: TextsFileInfo) -> tuple[list[str], list[str] | None, list[int], str]:
+def read_texts_file(path: Path, info: TextsFileInfo, lines_per_parse: int = 65536) -> tuple[list[str], list[str] | None, list[int], str]:
     """``(texts, text_types or None, class id of each line, sha256 of the bytes read)``.
 
     Raises FormatError when the file is missing, is not JSON lines of the expected shape, or has
-    another number of lines than the manifest says. The caller compares the hash.
+    another number of lines than the manifest says. The caller compares the hash. Lines are parsed
+    ``lines_per_parse`` at a time as one JSON array (one call into the C parser, not one per line).
     """
     digest = hashlib.sha256()
     texts: list[str] = []
     types: list[str] = []
     class_ids: list[int] = []
+
+    def parse(block: list[bytes], first_line: int) -> None:
+        try:
+            records = json.loads(b"[" + b",".join(block) + b"]")
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            records = None
+        if records is None or len(records) != len(block):
+            for offset, line in enumerate(block):  # find the line that is wrong
+                try:
+                    json.loads(line)
+                except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                    raise FormatError(f"{path} line {first_line + offset} is not a bank text record ({exc})", hint="encode the bank again") from exc
+            raise FormatError(f"{path} near line {first_line} is not one JSON object a line", hint="encode the bank again")
+        for offset, record in enumerate(records):
+            try:
+                text, class_id = record["text"], record["class_id"]
+                kind = record["type"] if info.has_types else ""
+            except (KeyError, TypeError) as exc:
+                raise FormatError(f"{path} line {first_line + offset} is not a bank text record (no {exc})", hint="encode the bank again") from exc
+            if not isinstance(text, str) or not isinstance(class_id, int) or not isinstance(kind, str):
+                raise FormatError(f"{path} line {first_line + offset} holds a text, class id or type of the wrong type", hint="encode the bank again")
+            texts.append(text)
+            class_ids.append(class_id)
+            if info.has_types:
+                types.append(kind)
+
     try:
         with open(path, "rb") as handle:
-            for number, line in enumerate(handle, start=1):
+            block: list[bytes] = []
+            first_line = 1
+            for line in handle:
                 digest.update(line)
-                try:
-                    record = json.loads(line)
-                    texts.append(record["text"])
-                    class_ids.append(int(record["class_id"]))
-                    if info.has_types:
-                        types.append(record["type"])
-                except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError) as exc:
-                    raise FormatError(f"{path} line {number} is not a bank text record ({exc})", hint="encode the bank again") from exc
-                if not isinstance(texts[-1], str) or (info.has_types and not isinstance(types[-1], str)):
-                    raise FormatError(f"{path} line {number} holds a text that is not a string", hint="encode the bank again")
+                if line.strip():
+                    block.append(line)
+                else:
+                    raise FormatError(f"{path} line {first_line + len(block)} is empty", hint="encode the bank again")
+                if len(block) >= lines_per_parse:
+                    parse(block, first_line)
+                    first_line += len(block)
+                    block = []
+            parse(block, first_line)
     except FileNotFoundError as exc:
         raise FormatError(f"the bank's texts file {path} is missing", hint="the bank is incomplete: encode it again") from exc
     except OSError as exc:

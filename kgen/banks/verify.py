@@ -250,11 +250,16 @@ def _tensor_value_problems(path: Path, manifest: BankManifest, header: ParsedHea
         finite = True
         for start in range(0, manifest.num_texts, ROWS_PER_CHUNK):
             rows = slice_[start : start + ROWS_PER_CHUNK].float()
-            if not bool(torch.isfinite(rows).all()):
-                finite = False
-                break
-            if rows.numel():
-                worst = max(worst, float((rows.norm(dim=-1) - 1).abs().max()))
+            if not rows.numel():
+                continue
+            norms = rows.norm(dim=-1)  # NaN or inf anywhere in a row makes its norm NaN or inf
+            if not bool(torch.isfinite(norms).all()):
+                if not bool(torch.isfinite(rows).all()):
+                    finite = False
+                    break
+                worst = float("inf")  # finite values too large to square: certainly not unit length
+                continue
+            worst = max(worst, float((norms - 1).abs().max()))
         if not finite:
             problems.append("embeddings hold NaN or infinite values")
         elif worst > UNIT_NORM_TOLERANCE:
