@@ -11,7 +11,8 @@ import typer
 
 from kgen import __version__, paths
 from kgen.console import err_console
-from kgen.errors import KgenError
+from kgen.errors import KgenError, StorageError
+from kgen.storage import describe_os_error
 
 app = typer.Typer(
     name="kgen",
@@ -32,6 +33,7 @@ COMMAND_MODULES = [
     "kgen.commands.banks",
     "kgen.commands.video",
     "kgen.commands.build",
+    "kgen.commands.importing",
     "kgen.commands.show",
 ]
 
@@ -56,6 +58,8 @@ def _global_options(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
+    if root is not None and root.exists() and not root.is_dir():
+        raise StorageError(f"--root {root} is a file, not a folder", hint="give the workspace folder (it holds knowledge/ and banks/)")
     paths.set_workspace_root(root)
     paths.set_cache_dir(cache_dir)
 
@@ -72,10 +76,11 @@ def run(argv: list[str] | None = None) -> int:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
     except KgenError as exc:
-        err_console.print(f"[bold red]error:[/bold red] {exc.message}", highlight=False)
-        if exc.hint:
-            err_console.print(f"[bold]hint:[/bold] {exc.hint}", highlight=False)
-        return exc.exit_code
+        return _report(exc)
+    except OSError as exc:
+        # Any file-system failure that no command turned into a message itself (a full disk in
+        # the middle of a write, a folder made read-only during a run): one line, no traceback.
+        return _report(describe_os_error(exc))
     except KeyboardInterrupt:
         err_console.print("interrupted: everything already paid for is in the cache; rerun to resume")
         return 130
@@ -83,6 +88,13 @@ def run(argv: list[str] | None = None) -> int:
         paths.set_workspace_root(None)
         paths.set_cache_dir(None)
     return 0
+
+
+def _report(exc: KgenError) -> int:
+    err_console.print(f"[bold red]error:[/bold red] {exc.message}", highlight=False)
+    if exc.hint:
+        err_console.print(f"[bold]hint:[/bold] {exc.hint}", highlight=False)
+    return exc.exit_code
 
 
 def main() -> None:

@@ -37,3 +37,9 @@ class SourceUnavailable(KgenError):
     """A data source (network service, offline dictionary, model file) is not reachable here."""
 
     exit_code = 4
+
+
+class StorageError(KgenError):
+    """The file system refused: a read-only or full disk, a path that is a file, a name too long."""
+
+    exit_code = 6

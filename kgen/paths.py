@@ -33,9 +33,22 @@ def set_cache_dir(path: Path | None) -> None:
 
 def workspace_root() -> Path:
     if _root_override is not None:
-        return _root_override
+        return _warn_if_new(_root_override, "--root")
     env = os.environ.get("KGEN_ROOT")
-    return Path(env).resolve() if env else Path.cwd()
+    return _warn_if_new(Path(env).resolve(), "$KGEN_ROOT") if env else Path.cwd()
+
+
+def _warn_if_new(root: Path, given_by: str) -> Path:
+    """A workspace that does not exist yet is most often a mistyped path: say so (once)."""
+    if not root.exists():
+        from kgen.console import warn_once
+
+        warn_once(
+            f"new-workspace:{root}",
+            f"the workspace {root} ({given_by}) does not exist yet: a new, empty one is started there "
+            "(check the path for a typo if you meant an existing workspace)",
+        )
+    return root
 
 
 def knowledge_dir(dataset: str | None = None) -> Path:

@@ -174,20 +174,8 @@ def test_kgen_profile_reports_da_sti(run_cli) -> None:
     result = run_cli("profile", "--model", "da-sti", "--backbone", TINY, "--frames", "4", "--classes", "5", "--json")
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
-    assert report["model"] == "da-sti" and 0 < report["tunable_params"] < report["total_params"]
+    assert report["model"] == "da-sti" and 0 < report["tunable_params"] < report["inference_params"] + report["training_only_params"]
     vifi = profile_model("vifi-clip", backbone=TINY, frames=4, num_classes=5)
     more_classes = profile_model("da-sti", backbone=TINY, frames=4, num_classes=50)
     # The head costs extra and grows with the number of classes (each class conditions the video feature).
     assert vifi.gflops_per_view < report["gflops_per_view"] < more_classes.gflops_per_view
-
-
-@pytest.mark.parametrize("recipe", ["da-sti-zero-shot-k400", "da-sti-few-shot"])
-def test_recipes_follow_the_paper(recipe: str) -> None:
-    from zsar.config import load_recipe
-
-    config = load_recipe(recipe)
-    assert config.model.name == "da-sti" and config.model.tuned_blocks == 6 and config.model.backbone == "ViT-B-16"
-    assert (config.optim.lr, config.optim.weight_decay, config.optim.global_batch_size) == (5e-5, 0.05, 64)
-    assert config.optim.epochs == (30 if recipe.endswith("k400") else 50)
-    # The symmetric loss needs hard labels.
-    assert config.optim.label_smoothing == config.optim.mixup_alpha == config.optim.cutmix_alpha == 0.0

@@ -15,6 +15,7 @@ from kgen.banks import load_bank
 from kgen.crawl.descriptions import ClassDescription, CrawlProvenance, DescriptionsFile
 from kgen.datasets import load_user_list
 from kgen.datasets.spec import ClassEntry
+from kgen.datasets.workspace import claim_workspace
 from kgen.errors import InputError
 from kgen.generate.action_descriptions import ActionDescriptionsBuilder
 from kgen.generate.runner import _previous_entries
@@ -50,6 +51,7 @@ def _crawled(classes_file: Path, *, stamp: bool = True, names: dict[str, str] | 
     ]
     file = DescriptionsFile(dataset=dataset.name, class_list=class_list_info(dataset.classes) if stamp else None,
                             provenance=CrawlProvenance(sources=["wordnet"], offline=True), classes=entries)
+    claim_workspace(dataset)  # as kgen crawl does: knowledge/<name>/ records the list it was made from
     return file.save(paths.knowledge_dir(dataset.name) / "descriptions.json")
 
 

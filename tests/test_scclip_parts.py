@@ -9,6 +9,7 @@ from open_clip.transformer import ResidualAttentionBlock
 
 from zsar.semantic_attention import region_bias, semantic_cross_attention
 from zsar.semantic_masks import (
+    cap_regions,
     connected_components,
     fuse_clusters,
     kmeans_refine,
@@ -206,3 +207,32 @@ def test_adapter_sees_only_frames_within_its_radius() -> None:
         a, b = adapter(x, num_frames=6), adapter(changed, num_frames=6)
     assert torch.allclose(a[:3], b[:3], atol=1e-6)  # frames 0..2 do not see frame 5
     assert not torch.allclose(a[3:], b[3:], atol=1e-4)  # frames 3..5 do
+
+
+def test_region_cap_keeps_the_largest_regions_by_hand() -> None:
+    # one video of 10 tokens in 4 regions of sizes 3, 1, 4, 2; a cap of 2 keeps regions 0 and 2 (sizes 3 and 4)
+    region = torch.tensor([[0, 0, 0, 1, 2, 2, 2, 2, 3, 3]])
+    capped, count = cap_regions(region, torch.tensor([4]), 2)
+    assert capped.tolist() == [[0, 0, 0, -1, 1, 1, 1, 1, -1, -1]] and count.tolist() == [2]
+    # ties go to the lower region index: sizes 2, 2, 2 with a cap of 2 keep regions 0 and 1
+    tied, count = cap_regions(torch.tensor([[0, 0, 1, 1, 2, 2]]), torch.tensor([3]), 2)
+    assert tied.tolist() == [[0, 0, 1, 1, -1, -1]] and count.tolist() == [2]
+    # at or under the cap nothing changes; each video of a batch is capped on its own
+    batch = torch.tensor([[0, 1, 1, 2, 2, 2], [0, 0, 0, 0, 1, 1]])
+    capped, count = cap_regions(batch, torch.tensor([3, 2]), 2)
+    assert capped.tolist() == [[-1, 0, 0, 1, 1, 1], [0, 0, 0, 0, 1, 1]] and count.tolist() == [2, 2]
+
+
+def test_semantic_masks_respect_the_cap() -> None:
+    torch.manual_seed(2)
+    tokens = torch.randn(2, 2, 6, 6, 16)
+    free = semantic_masks(tokens, window_sizes=[3], iterations=1, threshold=0.99, max_regions=None)
+    assert int(free.count.max()) > 5
+    capped = semantic_masks(tokens, window_sizes=[3], iterations=1, threshold=0.99, max_regions=5)
+    assert capped.count.tolist() == [5, 5] and capped.num_queries == 5
+    for g in range(2):
+        sizes = torch.bincount(free.region[g], minlength=int(free.count[g]))
+        kept = set(sizes.argsort(descending=True, stable=True)[:5].tolist())  # the five largest regions
+        kept_tokens = torch.isin(free.region[g], torch.tensor(sorted(kept)))
+        assert torch.equal(capped.region[g] >= 0, kept_tokens)
+        assert capped.masks[g].sum().item() == int(kept_tokens.sum())  # dropped tokens belong to no query

@@ -10,7 +10,7 @@ from zsar_helpers import tiny_clip
 from kgen.errors import InputError
 from zsar.channel_mixing import mix_channels
 from zsar.spacetime_attention import SpaceTimeCrossAttentionBlock, SpaceTimeOptions
-from zsar.window_shift_mask import frame_shifts, keep_indices, window_keep_table
+from zsar.window_shift_mask import dropped_per_window, keep_indices, mask_rolls, window_keep_table
 
 GRID = (4, 6)  # 24 patches, 6 windows of 2x2
 
@@ -41,23 +41,55 @@ def test_mask_keeps_half_of_every_window_and_rolls_one_position_per_frame() -> N
 
 def test_every_position_is_kept_within_one_period_and_test_masks_are_fixed() -> None:
     table = window_keep_table(GRID, (2, 2), 0.5)
-    shifts = frame_shifts(3, 8, 4, random_start=False, shuffle=False)
-    assert shifts.tolist() == [[t % 4 for t in range(8)]] * 3  # test: roll t mod 4, no shuffle
-    index = keep_indices(table, shifts)
+    rolls = mask_rolls(3, 8, 4, 6, start="zero", shuffle=False)
+    assert rolls.shape == (3, 8, 6)
+    assert rolls[..., 0].tolist() == [[t % 4 for t in range(8)]] * 3  # test: roll t mod 4, no shuffle
+    index = keep_indices(table, rolls)
     assert index.shape == (3, 8, 12)
     for start in range(0, 5):  # any 4 consecutive frames see every patch, each exactly twice
         seen = torch.cat([index[0, t] for t in range(start, start + 4)])
         assert torch.bincount(seen, minlength=24).tolist() == [2] * 24
 
 
-def test_training_shifts_are_a_random_start_plus_a_permutation() -> None:
+def test_training_rolls_are_a_random_start_plus_a_permutation() -> None:
     generator = torch.Generator().manual_seed(0)
-    shifts = frame_shifts(16, 4, 4, random_start=True, shuffle=True, generator=generator)
-    # with 4 frames and period 4, each video's rolls are a permutation of 0..3
-    assert all(sorted(row) == [0, 1, 2, 3] for row in shifts.tolist())
-    assert len({tuple(row) for row in shifts.tolist()}) > 1
-    plain = frame_shifts(16, 4, 4, random_start=True, shuffle=False, generator=generator)
+    rolls = mask_rolls(16, 4, 4, 6, start="per-video", shuffle=True, generator=generator)
+    # with 4 frames and period 4, each video's rolls are a permutation of 0..3, the same in every window
+    assert all(sorted(row) == [0, 1, 2, 3] for row in rolls[..., 0].tolist())
+    assert torch.equal(rolls, rolls[..., :1].expand_as(rolls))
+    assert len({tuple(row) for row in rolls[..., 0].tolist()}) > 1
+    plain = mask_rolls(16, 4, 4, 6, start="per-video", shuffle=False, generator=generator)[..., 0]
     assert all(row == [(row[0] + t) % 4 for t in range(4)] for row in plain.tolist())
+
+
+def test_random_draws_follow_the_authors_order() -> None:
+    # The start first (one per video, or one per window), then the frame permutation: the same
+    # numbers the release draws from the same seed.
+    torch.manual_seed(7)
+    rolls = mask_rolls(2, 8, 4, 6, start="per-window", shuffle=True)
+    torch.manual_seed(7)
+    starts = torch.randint(4, (2, 6))
+    order = torch.rand(2, 8).argsort(dim=-1)
+    for b in range(2):
+        for t in range(8):
+            assert rolls[b, t].tolist() == [(int(order[b, t]) + int(starts[b, w])) % 4 for w in range(6)]
+    # per-window starts: the windows of one frame may use different rolls
+    assert any(len(set(rolls[b, t].tolist())) > 1 for b in range(2) for t in range(8))
+
+
+def test_per_window_rolls_pick_each_windows_own_pattern() -> None:
+    table = window_keep_table(GRID, (2, 2), 0.5)
+    rolls = torch.tensor([[[0, 1, 2, 3, 0, 1]]])  # one video, one frame, six windows
+    kept = keep_indices(table, rolls)[0, 0].tolist()
+    for w in range(6):
+        pair = kept[2 * w : 2 * w + 2]
+        assert {_window_of(p, GRID[1]) for p in pair} == {divmod(w, 3)}
+        assert {_position_in_window(p, GRID[1]) for p in pair} == {(2 + rolls[0, 0, w].item()) % 4, (3 + rolls[0, 0, w].item()) % 4}
+
+
+def test_dropped_positions_are_floor_of_ratio_times_window() -> None:
+    # the authors' count: int(r * T * H * W) // (T * cells) = floor(r * 4) on 2x2 windows
+    assert [dropped_per_window(r, (2, 2)) for r in (0.25, 0.4, 0.5, 0.6, 0.75)] == [1, 1, 2, 2, 3]
 
 
 def test_masking_refuses_grids_and_ratios_it_cannot_cut() -> None:
@@ -82,10 +114,14 @@ def _coded(frames: int = 5, tokens: int = 3, width: int = 64) -> torch.Tensor:
     # eq. (6), d = 8, δ = 2: [0,4) t-2, [4,8) t-1, [8,12) t+1, [12,16) t+2
     ("continual", 2, [(0, 4, -2), (4, 8, -1), (8, 12, 1), (12, 16, 2)]),
     ("continual", 1, [(0, 8, -1), (8, 16, 1)]),
+    # δ = 3, the authors' halving bands: [0,2) t-3, [2,4) t-2, [4,8) t-1, [8,12) t+1, [12,14) t+2, [14,16) t+3
+    ("continual", 3, [(0, 2, -3), (2, 4, -2), (4, 8, -1), (8, 12, 1), (12, 14, 2), (14, 16, 3)]),
 ])
-def test_channel_mixing_takes_exactly_the_channels_the_equations_name(mode: str, scale: int, bands: list) -> None:
-    x = _coded()
-    mixed = mix_channels(x, scale, 8, mode)  # type: ignore[arg-type]
+def test_channel_mixing_with_zero_padding_takes_exactly_the_channels_the_equations_name(
+    mode: str, scale: int, bands: list
+) -> None:
+    x = _coded(frames=7)
+    mixed = mix_channels(x, scale, 8, mode, border="zeros")  # type: ignore[arg-type]
     assert mixed.shape == x.shape
     frames, tokens, width = x.shape[1:]
     expected_offset = {c: 0 for c in range(width)}
@@ -103,13 +139,33 @@ def test_channel_mixing_takes_exactly_the_channels_the_equations_name(mode: str,
                     assert value == 0.0, (t, j, c)
 
 
-def test_channel_mixing_matches_the_authors_values_for_vit_b() -> None:
-    # ViT-B, fold 32: d = 24; scale 2 continual: [0,12) t-2, [12,24) t-1, [24,36) t+1, [36,48) t+2, >= 48 untouched
-    x = _coded(frames=5, tokens=1, width=768)
-    mixed = mix_channels(x, 2, 768 // 32, "continual")
-    t = 2
-    for c, source in [(0, 0), (11, 0), (12, 1), (23, 1), (24, 3), (35, 3), (36, 4), (47, 4), (48, 2), (767, 2)]:
-        assert float(mixed[0, t, 0, c]) == pytest.approx(1000 * (source + 1) + c)
+def _frame_of(value: float) -> int | None:
+    """The frame a coded value came from (None for a zero)."""
+    return None if value == 0.0 else int(value // 1000) - 1
+
+
+def test_continual_shift_2_at_the_clip_borders_as_the_authors_code_by_hand() -> None:
+    # T = 6, d = 8, δ = 2: bands [0,4) t-2, [4,8) t-1, [8,12) t+1, [12,16) t+2. The authors write
+    # the t±1 bands first (16 channels) and then overwrite the outer halves with t±2 only where
+    # that frame exists, so frame 1 keeps frame 0 in its t-2 band and frame T-2 = 4 keeps frame
+    # T-1 = 5 in its t+2 band.
+    x = _coded(frames=6, tokens=1, width=20)
+    mixed = mix_channels(x, 2, 8, "continual")  # the default border: the authors' code
+    by_band = {t: [_frame_of(float(mixed[0, t, 0, c])) for c in (0, 3, 4, 7, 8, 11, 12, 15, 16, 19)] for t in range(6)}
+    #              t-2 band    t-1 band    t+1 band    t+2 band    own
+    assert by_band[0] == [None, None, None, None, 1, 1, 2, 2, 0, 0]
+    assert by_band[1] == [0, 0, 0, 0, 2, 2, 3, 3, 1, 1]  # t-2 band: frame 0 (the t-1 pass), not zero
+    assert by_band[2] == [0, 0, 1, 1, 3, 3, 4, 4, 2, 2]
+    assert by_band[3] == [1, 1, 2, 2, 4, 4, 5, 5, 3, 3]
+    assert by_band[4] == [2, 2, 3, 3, 5, 5, 5, 5, 4, 4]  # t+2 band: frame 5 = T-1 (the t+1 pass), not zero
+    assert by_band[5] == [3, 3, 4, 4, None, None, None, None, 5, 5]
+    # the values are the source frames' own channels
+    assert float(mixed[0, 1, 0, 2]) == 1000 * 1 + 2 and float(mixed[0, 4, 0, 13]) == 1000 * 6 + 13
+    # zero padding (the named option) empties exactly those two bands and nothing else
+    zeros = mix_channels(x, 2, 8, "continual", border="zeros")
+    assert float(zeros[0, 1, 0, :4].abs().sum()) == 0.0 and float(zeros[0, 4, 0, 12:16].abs().sum()) == 0.0
+    differ = (zeros != mixed).nonzero()[:, 1:].tolist()
+    assert sorted({(t, c // 4) for t, _, c in differ}) == [(1, 0), (4, 3)]
 
 
 def _plain_and_stdd(options: SpaceTimeOptions) -> tuple[ResidualAttentionBlock, SpaceTimeCrossAttentionBlock]:

@@ -71,6 +71,16 @@ def test_list_files_in_both_formats(tmp_path: Path) -> None:
     assert index.num_classes == 51 and index.label_space is None
 
 
+def test_hmdb51_file_names_that_start_with_a_hash_are_videos(tmp_path: Path) -> None:
+    hmdb = load_builtin("hmdb51")
+    (tmp_path / "list.txt").write_text("#2_Gum_chew_h_nm_np1_fr_med_0.avi 5\n# a comment\n#note\nb.avi 1\n")
+    index = read_video_list(tmp_path / "list.txt", dataset=hmdb)
+    assert [(r.path.name, r.label) for r in index.records] == [("#2_Gum_chew_h_nm_np1_fr_med_0.avi", 5), ("b.avi", 1)]
+    # HMDB51's official test split 2 holds 10 such videos: all 1,530 rows are read
+    for name in ("test1", "test2", "test3"):
+        assert len(read_video_list(hmdb.video_list_path(name), dataset=hmdb)) == 1530
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [("a.avi x\n", "label 'x' is not an integer"), ("a.avi 51\n", "label 51 is outside 0..50"),

@@ -144,5 +144,12 @@ def test_registry_names_and_errors() -> None:
         register_model("ap-clip")(type("Other", (APClip,), {}))
 
 
-def test_model_config_base_is_shared() -> None:
-    assert issubclass(APClip.CONFIG, ModelConfig) and issubclass(ViFiClip.CONFIG, ModelConfig)
+@pytest.mark.parametrize("name", ["vifi-clip", "ap-clip", "stdd", "sc-clip", "da-sti"])
+def test_every_model_shares_the_common_options_and_their_defaults(name: str) -> None:
+    config = make_config(name)
+    assert isinstance(config, ModelConfig)
+    # Without a recipe: ViT-B/16 with OpenAI's weights, 8 frames, frozen text side and logit scale.
+    assert (config.backbone, config.pretrained, config.frames) == ("ViT-B-16", "openai", 8)
+    assert (config.text_tower, config.text_update_every, config.train_logit_scale) == ("frozen", 1, False)
+    with pytest.raises(Exception, match="text_update_every"):
+        make_config(name, {"text_update_every": 0})

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from zsar_helpers import names_bank, synthetic, synthetic_bank, tiny_run_config  # noqa: F401
+from zsar_helpers import TINY, names_bank, synthetic, synthetic_bank, tiny_run_config  # noqa: F401
 
 from kgen.errors import FormatError, InputError
 from zsar.checkpoint import load_checkpoint, rebuild_model
@@ -196,12 +196,30 @@ def test_kill_and_resume_gives_the_same_next_step(tmp_path: Path, synthetic) -> 
     _assert_same(load_checkpoint(run)["model"], load_checkpoint(tmp_path / "straight")["model"], atol=1e-6)
 
 
+DDP_VARIANTS = {
+    # the plain trainer
+    "ap-clip": ({}, 2),
+    # a tuned text tower (outside DDP, averaged by the trainer) and a trained logit scale
+    "ap-clip-text": ({"text_tower": "tuned", "train_logit_scale": True}, 1),
+    # DA-STI's whole-batch loss: logits gathered across the two processes with gradient
+    "da-sti": ({"name": "da-sti", "frames": 2}, 1),
+}
+
+
 @pytest.mark.slow
-def test_two_process_ddp_matches_one_process(tmp_path: Path, synthetic) -> None:  # noqa: F811
-    config = tiny_run_config(synthetic, optim={"epochs": 2, "global_batch_size": 4, "eps": 1e-3})
+@pytest.mark.parametrize("variant", list(DDP_VARIANTS))
+def test_two_process_ddp_matches_one_process(tmp_path: Path, synthetic, variant: str) -> None:  # noqa: F811
+    options, epochs = DDP_VARIANTS[variant]
+    model = {"name": "ap-clip", "backbone": TINY, "pretrained": "random", "frames": 4, **options}
+    config = tiny_run_config(synthetic, model=model, optim={"epochs": epochs, "global_batch_size": 4, "eps": 1e-3})
     recipe = tmp_path / "recipe.yaml"
     recipe.write_text(config.to_yaml())
-    bank = synthetic_bank(synthetic)
+    if model["name"] == "da-sti":
+        from dasti_helpers import attributes_bank
+
+        bank = attributes_bank(synthetic.class_names, dataset=Path(synthetic.classes_file).stem)
+    else:
+        bank = synthetic_bank(synthetic)
     bank_dir = bank.save(tmp_path / "bank")
     completed = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", "-m", "cli", "train",
@@ -211,7 +229,7 @@ def test_two_process_ddp_matches_one_process(tmp_path: Path, synthetic) -> None:
     assert completed.returncode == 0, completed.stderr[-3000:]
     single = Trainer(config, bank=bank, run_dir=tmp_path / "single", show_progress=False).run()
     ddp = load_checkpoint(tmp_path / "ddp")
-    assert ddp["progress"]["world_size"] == 2 and ddp["progress"]["global_step"] == single.global_step == 4
+    assert ddp["progress"]["world_size"] == 2 and ddp["progress"]["global_step"] == single.global_step == 2 * epochs
     _assert_same(ddp["model"], load_checkpoint(single.checkpoint)["model"], atol=2e-5)
     ddp_losses = [json.loads(line)["loss"] for line in (tmp_path / "ddp" / "metrics.jsonl").read_text().splitlines()]
     assert ddp_losses == pytest.approx([h["loss"] for h in single.history], abs=1e-4)

@@ -51,6 +51,16 @@ class ModelConfig(BaseModel):
     train_logit_scale: bool = Field(
         False, description="let CLIP's logit scale train (default: frozen at the pretrained value, 100 for OpenAI weights)"
     )
+    text_tower: Literal["frozen", "tuned"] = Field(
+        "frozen",
+        description="frozen: the bank's vectors are the text side; tuned: CLIP's text tower is part of the model and "
+        "fine-tuned from the bank's texts (ViFi-CLIP's default 'both'), see zsar/text_tower.py",
+    )
+    text_update_every: int = Field(
+        1, ge=1,
+        description="with text_tower=tuned: re-encode the class texts with gradient every N optimizer steps (1: every "
+        "step, as ViFi-CLIP); in between the last embeddings are reused and the text tower gets no gradient",
+    )
     grad_checkpointing: bool = Field(False, description="recompute block activations in backward (less memory)")
     init_checkpoint: str | None = Field(
         None, description="start from the weights of an earlier kgen run (e.g. a K400 model for few-shot/base-to-novel)"

@@ -9,6 +9,13 @@ chosen aggregation:
 * ``joint-frames``: frame-level models score the frames of all views as one clip (AP-CLIP's
   multi-view late interaction).
 
+How clips are read comes from the run's config (:func:`settings_from_config`): the recipe's test
+views, aggregation and test short side, and its frame sampling and stride, input size and
+precision; ``kgen eval --set`` changes any of them, and a model's per-dataset paper settings are
+applied for the evaluated dataset (:func:`config_for_evaluation`, SC-CLIP's Table 1). Every list's
+result holds top-1, top-5 (left out with 5 classes or fewer), per-class accuracy, the confusion
+matrix and every video's top-k predictions (``docs/formats/eval-results.md``).
+
 The aggregation can change top-1; it is part of every report. Unreadable videos are skipped,
 listed in the report, and left out of the accuracy. Under torchrun each process evaluates every
 ``world_size``-th video and the predictions are gathered on rank 0.
@@ -17,8 +24,10 @@ listed in the report, and left out of the accuracy. Under torchrun each process 
 from __future__ import annotations
 
 import contextlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -27,6 +36,7 @@ from kgen.banks import Bank
 from kgen.console import progress, warn
 from kgen.datasets import Dataset
 from zsar import distributed
+from zsar.config import RunConfig, apply_overrides
 from zsar.data import (
     ClipDataset,
     EvalTransform,
@@ -39,8 +49,8 @@ from zsar.data import (
 from zsar.data.index import VideoIndex, check_videos_exist
 from zsar.data.transforms import CLIP_MEAN, CLIP_STD
 from zsar.models import VideoModel
-from zsar.protocols import EvalTarget, protocol_targets, summarize
-from zsar.results import EvalReport, ListResult, RunResult, SkippedVideo
+from zsar.protocols import protocol_plan, summarize
+from zsar.results import TOP_K, EvalReport, ListResult, RunResult, SkippedVideo, VideoPrediction
 from zsar.textside import TextSide, text_side_for
 from zsar.train import autocast_dtype
 
@@ -75,11 +85,62 @@ class EvalModel:
 
 @dataclass(frozen=True)
 class Prediction:
+    """One video's outcome: its best labels (best first) and their scores; empty when unreadable."""
+
     position: int
     label: int
     valid: bool
     error: str
-    top5: tuple[int, ...]
+    top: tuple[int, ...]
+    scores: tuple[float, ...] = ()
+
+
+def settings_from_config(config: RunConfig, *, limit: int | None = None) -> EvalSettings:
+    """The test settings a run's config gives: its ``eval`` section and its frame sampling, size and precision."""
+    return EvalSettings(
+        temporal_views=config.eval.temporal_views,
+        spatial_crops=config.eval.spatial_crops,
+        aggregation=config.eval.aggregation,
+        test_short_side=config.eval.test_short_side,
+        batch_size=config.eval.batch_size,
+        workers=config.eval.workers,
+        input_size=config.data.input_size,
+        sampling=config.data.sampling,
+        sampling_stride=config.data.sampling_stride,
+        precision=config.train.precision,
+        limit=limit,
+        decode_threads=config.data.decode_threads,
+    )
+
+
+def config_for_evaluation(config: RunConfig, dataset: str, assignments: list[str]) -> tuple[RunConfig, dict[str, Any]]:
+    """A run's config as evaluated on ``dataset``: the model's per-dataset paper defaults, then ``--set`` assignments.
+
+    Returns the config and a record of what changed (``{"paper_defaults": {key: [old, new]}, "set": [...]}``);
+    a default that ``--set`` also names is left to ``--set``.
+    """
+    from zsar.models import model_class
+
+    named = {assignment.partition("=")[0].strip() for assignment in assignments}
+    defaults = model_class(config.model.name).DATASET_DEFAULTS.get(dataset, {})
+    changed: dict[str, list[Any]] = {}
+    automatic = []
+    for key, value in defaults.items():
+        dotted = f"model.{key}"
+        if dotted in named:
+            continue
+        old = getattr(config.model, key)
+        if old != value:
+            changed[dotted] = [old, value]
+            automatic.append(f"{dotted}={json.dumps(value)}")
+    updated = apply_overrides(config, automatic + list(assignments)) if (automatic or assignments) else config
+    record: dict[str, Any] = {}
+    if changed:
+        record["paper_defaults"] = changed
+        record["paper_defaults_reason"] = f"{config.model.name}'s paper sets these options per dataset ({dataset})"
+    if assignments:
+        record["set"] = list(assignments)
+    return updated, record
 
 
 def score_index(
@@ -107,7 +168,7 @@ def score_index(
     batches = ShardBatchSampler(len(clips), batch_size=settings.batch_size, rank=ctx.rank, world_size=ctx.world_size)
     loader = make_loader(clips, batches, workers=settings.workers, pin_memory=ctx.device.type == "cuda")
     amp_dtype = autocast_dtype(settings.precision, ctx.device)
-    top = min(5, text.num_classes)
+    top = min(TOP_K, text.num_classes)
     mine: list[Prediction] = []
     model.eval()
     bar = progress() if (ctx.is_main and show_progress) else None
@@ -117,11 +178,15 @@ def score_index(
             video = batch.video.to(ctx.device, non_blocking=True)
             with torch.autocast(ctx.device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
                 scores = model.view_scores(video, text, settings.aggregation)
-            best = scores.float().topk(top, dim=-1).indices.cpu().tolist()
+            values, best = scores.float().topk(top, dim=-1)
+            values, best = values.cpu().tolist(), best.cpu().tolist()
             errors = dict(batch.errors)
             for k, position in enumerate(batch.indices.tolist()):
                 valid = bool(batch.valid[k])
-                mine.append(Prediction(position, int(batch.labels[k]), valid, errors.get(position, ""), tuple(best[k]) if valid else ()))
+                mine.append(Prediction(
+                    position, int(batch.labels[k]), valid, errors.get(position, ""),
+                    tuple(best[k]) if valid else (), tuple(round(v, 5) for v in values[k]) if valid else (),
+                ))
             if bar is not None:
                 bar.update(task, advance=len(batch))
     gathered = distributed.all_gather_objects(ctx, mine)
@@ -129,14 +194,30 @@ def score_index(
 
 
 def list_result(
-    predictions: list[Prediction], index: VideoIndex, *, name: str, role: str, num_classes: int
+    predictions: list[Prediction],
+    index: VideoIndex,
+    *,
+    name: str,
+    role: str,
+    num_classes: int,
+    class_ids: list[int] | None = None,
+    class_names: list[str] | None = None,
 ) -> ListResult:
+    """Accuracy, per-class accuracy, confusion matrix and predictions of one list (unreadable videos left out)."""
     valid = [p for p in predictions if p.valid]
     skipped = [SkippedVideo(video=str(index.records[p.position].path), error=p.error) for p in predictions if not p.valid]
-    hits1 = np.array([p.top5[0] == p.label for p in valid], dtype=bool)
-    hits5 = np.array([p.label in p.top5 for p in valid], dtype=bool)
     labels = np.array([p.label for p in valid], dtype=np.int64)
-    per_class = [hits1[labels == c].mean() for c in np.unique(labels)] if len(valid) else []
+    predicted = np.array([p.top[0] for p in valid], dtype=np.int64)
+    hits1 = predicted == labels
+    confusion = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(confusion, (labels, predicted), 1)
+    per_class_videos = confusion.sum(axis=1)
+    per_class_top1 = [100.0 * float(confusion[c, c]) / float(n) if n else None for c, n in enumerate(per_class_videos)]
+    present = [v for v in per_class_top1 if v is not None]
+    # top-5 says nothing when there are 5 classes or fewer (it is always 100 %): left out.
+    top5 = None
+    if num_classes > TOP_K:
+        top5 = 100.0 * float(np.mean([p.label in p.top for p in valid])) if valid else 0.0
     return ListResult(
         name=name,
         role=role,
@@ -147,9 +228,30 @@ def list_result(
         evaluated=len(valid),
         skipped=skipped,
         top1=100.0 * float(hits1.mean()) if len(valid) else 0.0,
-        top5=100.0 * float(hits5.mean()) if len(valid) else 0.0,
-        mean_class_accuracy=100.0 * float(np.mean(per_class)) if per_class else 0.0,
+        top5=top5,
+        mean_class_accuracy=float(np.mean(present)) if present else 0.0,
+        class_ids=list(class_ids or []),
+        class_names=list(class_names or []),
+        per_class_videos=[int(n) for n in per_class_videos],
+        per_class_top1=per_class_top1,
+        confusion=confusion.tolist(),
+        top_k=min(TOP_K, num_classes),
+        predictions=[
+            VideoPrediction(video=_listed_path(index, p.position), label=p.label, top=list(p.top), scores=list(p.scores))
+            for p in valid
+        ],
     )
+
+
+def _listed_path(index: VideoIndex, position: int) -> str:
+    """A video's path as its list gives it (relative to the video root when there is one)."""
+    path = index.records[position].path
+    if index.video_root is not None:
+        try:
+            return str(path.relative_to(index.video_root))
+        except ValueError:
+            pass
+    return str(path)
 
 
 def evaluate(
@@ -164,12 +266,17 @@ def evaluate(
     lists: list[str] | None = None,
     label_space: str | None = None,
     full_list: str | None = None,
+    pool: str | None = None,
+    run_settings: list[dict] | None = None,
     show_progress: bool = True,
 ) -> EvalReport:
-    """Run ``protocol`` on ``dataset`` for every model; the report (complete on every process)."""
-    targets: list[EvalTarget] = protocol_targets(protocol, dataset, lists=lists, label_space=label_space, full_list=full_list)
+    """Run ``protocol`` on ``dataset`` for every model; the report (complete on every process).
+
+    ``run_settings``: what was changed in each model's options for this evaluation (recorded).
+    """
+    plan = protocol_plan(protocol, dataset, lists=lists, label_space=label_space, full_list=full_list, pool=pool)
     prepared = []
-    for target in targets:
+    for target in plan.targets:
         path, space = resolve_list(dataset, target.list_name, target.label_space)
         index = read_video_list(path, dataset=dataset, label_space=space, video_root=video_root)
         if settings.limit is not None:
@@ -183,11 +290,13 @@ def evaluate(
         results = []
         for target, index, text in prepared:
             entry.model.check_text(text)
+            scored_text = entry.model.text_for_evaluation(text)
             predictions = score_index(
-                entry.model, text, index, settings, ctx,
+                entry.model, scored_text, index, settings, ctx,
                 description=f"{entry.label} {target.list_name}", show_progress=show_progress,
             )
-            result = list_result(predictions, index, name=target.list_name, role=target.role, num_classes=text.num_classes)
+            result = list_result(predictions, index, name=target.list_name, role=target.role, num_classes=text.num_classes,
+                                 class_ids=text.class_ids, class_names=text.class_names)
             if result.skipped and ctx.is_main:
                 warn(f"{target.list_name}: skipped {len(result.skipped)} unreadable video(s), e.g. {result.skipped[0].video}: "
                      f"{result.skipped[0].error}")
@@ -198,26 +307,26 @@ def evaluate(
         ))
     summary, harmonic = summarize(protocol, runs)
     first = models[0].model
-    notes = []
-    if dataset.name == "k600" and protocol == "zero-shot":
-        notes.append("K600 video pool: ViFi-CLIP's ER-ZSAR lists (~14k videos per split), not comparable with "
-                     "Open-VCLIP/FROSTER/STDD's val-only pool (~7.3k)")
     return EvalReport(
         protocol=protocol,
         dataset=dataset.name,
+        video_pool={"name": plan.pool.name, "description": plan.pool.description},
         bank={"bank_id": bank.bank_id, "kind": bank.kind, "content_hash": bank.manifest.content_hash,
               "clip": bank.manifest.clip.model_name},
         views={
             "frames": first.config.frames,
             "input_size": settings.input_size or first.backbone.image_size,
+            "sampling": settings.sampling,
+            "sampling_stride": settings.sampling_stride if settings.sampling == "dense" else None,
+            "test_short_side": settings.test_short_side,
             "temporal_views": settings.temporal_views,
             "spatial_crops": settings.spatial_crops,
             "aggregation": settings.aggregation,
-            "sampling": settings.sampling,
+            "precision": settings.precision,
             "limit": settings.limit,
         },
+        settings=run_settings or [],
         runs=runs,
         summary=summary,
         harmonic_mean=harmonic,
-        notes=notes,
     )

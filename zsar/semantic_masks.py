@@ -20,6 +20,12 @@ Input: the dense tokens ``O`` of the frozen CLIP for a group of frames (one vide
    propagation). ``delta = 1`` keeps distinct clusters apart, ``delta = -1`` merges all.
    (Table 1: 0.9 UCF101, 0.85 HMDB51/SSv2, 0.8 K600; §5.3.2: a larger ``delta`` keeps more masks.)
 
+4. **Cap** (the authors' call passes ``patch_num=64``; ``mask_generate.py``, which would say what
+   it does, is not in the release): kgen reads it as the most regions a video may have. When
+   fusion leaves more than ``max_regions``, the largest regions (most tokens; ties: the lower
+   region index) are kept, in their original order, and the tokens of the others belong to no
+   region (they are pooled into no query and biased towards no query). ``None``: no cap.
+
 The number of merged regions differs per group, so masks are padded to the largest count ``Q``
 with a validity mask. Everything runs batched on the tokens' device; there is no Python loop
 over videos.
@@ -38,7 +44,8 @@ import torch.nn.functional as F
 class SemanticMasks:
     """Semantic regions of ``G`` groups of ``N = T*H*W`` tokens.
 
-    ``region [G, N]``: each token's region index (``0..count[g]-1``); ``masks [G, Q, N]`` bool
+    ``region [G, N]``: each token's region index (``0..count[g]-1``, ``-1`` for a token of a region
+    dropped by the cap); ``masks [G, Q, N]`` bool
     (``masks[g, q, n] == (region[g, n] == q)``); ``valid [G, Q]``: which of the ``Q`` padded
     regions exist; ``count [G]``.
     """
@@ -133,12 +140,37 @@ def fuse_clusters(centres: torch.Tensor, alive: torch.Tensor, threshold: float) 
     return compact, is_root.sum(dim=1)
 
 
+def cap_regions(region: torch.Tensor, count: torch.Tensor, max_regions: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Keep at most ``max_regions`` regions per group, the largest (module docstring, step 4).
+
+    ``region [G, N]`` (indices ``0..count-1``) -> ``(region [G, N]`` renumbered ``0..kept-1``, ``-1``
+    for tokens of dropped regions, ``count [G])``.
+    """
+    if int(count.max()) <= max_regions:
+        return region, count
+    groups = region.shape[0]
+    slots = int(count.max())
+    sizes = torch.zeros(groups, slots, dtype=torch.long, device=region.device)
+    sizes.scatter_add_(1, region.clamp(min=0), (region >= 0).long())
+    # Rank regions by size, ties by the lower index: sort key size * slots - index, descending.
+    index = torch.arange(slots, device=region.device)
+    key = sizes * slots - index
+    key = key.masked_fill(index.unsqueeze(0) >= count.unsqueeze(1), -1)  # padding slots never win
+    chosen = torch.zeros(groups, slots, dtype=torch.bool, device=region.device)
+    chosen.scatter_(1, key.topk(min(max_regions, slots), dim=1).indices, True)
+    chosen &= index.unsqueeze(0) < count.unsqueeze(1)
+    renumber = torch.where(chosen, torch.cumsum(chosen.long(), dim=1) - 1, torch.full_like(sizes, -1))
+    capped = torch.where(region >= 0, torch.gather(renumber, 1, region.clamp(min=0)), region)
+    return capped, chosen.sum(dim=1)
+
+
 def semantic_masks(
     tokens: torch.Tensor,
     *,
     window_sizes: Sequence[int] = (3, 7),
     iterations: int = 1,
     threshold: float = 0.9,
+    max_regions: int | None = 64,
 ) -> SemanticMasks:
     """SQG's masks for dense tokens ``[G, T, H, W, D]`` (see the module docstring)."""
     groups, frames, height, width, dim = tokens.shape
@@ -148,6 +180,8 @@ def semantic_masks(
         centres, alive, assignment = kmeans_refine(points, seeds, iterations)
         compact, count = fuse_clusters(centres, alive, threshold)
         region = torch.gather(compact, 1, assignment)  # [G, N], every assigned centre is alive
+        if max_regions is not None:
+            region, count = cap_regions(region, count, max_regions)
         num_queries = max(1, int(count.max()))
         query_index = torch.arange(num_queries, device=tokens.device)
         masks = region.unsqueeze(1) == query_index.view(1, -1, 1)

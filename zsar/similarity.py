@@ -12,12 +12,34 @@ Classes have a ragged number of prompts: ``prompts`` is padded to the largest cl
 ``prompt_mask`` marks the real ones; padding never wins a max and never enters a mean.
 With one prompt the result is ``(mean_t s + max_t s) / 2``; with one frame it is
 ``(max_n s + mean_n s) / 2``; with one of each, the cosine.
+
+**Precision.** Every similarity here is computed in float32 with autocast switched off, whatever
+the caller's autocast: the embeddings may arrive in bf16, but the normalisation, the cosines and
+everything after them are fp32 (:func:`fp32_scores`). In bf16 a 400-class row of logits of
+scale 100 keeps only a few dozen distinct values (8 bits of mantissa), which ties close classes.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import torch
 import torch.nn.functional as F
+
+
+@contextlib.contextmanager
+def fp32_scores(*tensors: torch.Tensor) -> Iterator[None]:
+    """Switch autocast off on the device of ``tensors`` (callers then cast their inputs to float32)."""
+    device = next((t.device.type for t in tensors if isinstance(t, torch.Tensor)), "cpu")
+    with torch.autocast(device_type=device, enabled=False):
+        yield
+
+
+def cosine_logits(embeddings: torch.Tensor, classifier: torch.Tensor, scale: torch.Tensor | float) -> torch.Tensor:
+    """``scale * cos(embeddings[..., :], classifier[c])`` over the last dimension, in float32: ``[..., C]``."""
+    with fp32_scores(embeddings):
+        return scale * (F.normalize(embeddings.float(), dim=-1) @ F.normalize(classifier.float(), dim=-1).t())
 
 
 def mean_pooled_cosine(frames: torch.Tensor, classifier: torch.Tensor) -> torch.Tensor:
@@ -26,8 +48,9 @@ def mean_pooled_cosine(frames: torch.Tensor, classifier: torch.Tensor) -> torch.
     ``frames`` ``[B, T, D]`` (not necessarily normalised: ViFi-CLIP averages the raw frame
     embeddings, then normalises), ``classifier`` ``[C, D]`` -> ``[B, C]``.
     """
-    video = F.normalize(frames.mean(dim=1), dim=-1)
-    return video @ F.normalize(classifier, dim=-1).to(video.dtype).t()
+    with fp32_scores(frames):
+        video = F.normalize(frames.float().mean(dim=1), dim=-1)
+        return video @ F.normalize(classifier.float(), dim=-1).t()
 
 
 def late_interaction_parts(
@@ -45,10 +68,16 @@ def late_interaction_parts(
     """
     if frames.ndim != 3 or prompts.ndim != 3 or frames.shape[-1] != prompts.shape[-1]:
         raise ValueError(f"expected frames [B,T,D] and prompts [C,N,D], got {tuple(frames.shape)} and {tuple(prompts.shape)}")
+    with fp32_scores(frames):
+        return _late_interaction_parts(frames.float(), prompts.float(), prompt_mask, normalize)
+
+
+def _late_interaction_parts(
+    frames: torch.Tensor, prompts: torch.Tensor, prompt_mask: torch.Tensor | None, normalize: bool
+) -> tuple[torch.Tensor, torch.Tensor]:
     if normalize:
         frames = F.normalize(frames, dim=-1)
         prompts = F.normalize(prompts, dim=-1)
-    prompts = prompts.to(frames.dtype)
     batch, num_frames, dim = frames.shape
     num_classes, width, _ = prompts.shape
     # One matmul for every (frame, prompt) pair: [B*T, D] x [D, C*N] -> [B, T, C, N].

@@ -6,7 +6,8 @@ For a clip of ``T`` frames, block input ``x`` ``[B*T, N+1, D]`` (class token fir
 2. eq. (3)-(4), Window Shift Masking (:mod:`zsar.window_shift_mask`): each frame keeps ``N'``
    patch tokens (``z_t``), the class token always;
 3. eq. (5)/(6), Multi-scale Channel Mixing (:mod:`zsar.channel_mixing`) of the kept tokens for
-   every temporal scale δ (the class token is not mixed);
+   every temporal scale δ (the class token is not mixed; clip borders as the authors' code by
+   default, ``mixing_border``);
 4. eq. (7), the same ``attn`` on each scale's ``[cls; z_{t(δ)}]`` with a shortcut, then the mean
    over scales ``ẑ_t``. The shortcut is the mixed tokens (``shortcut: mixed``, the authors'
    code: ``x_mix + attn(ln_1(x_mix))``) or, as eq. (7) writes it, the unmixed kept tokens
@@ -30,8 +31,8 @@ from open_clip.transformer import ResidualAttentionBlock
 from torch import nn
 
 from zsar.backbone import FrameAwareBlock
-from zsar.channel_mixing import check_mixing, mix_channels
-from zsar.window_shift_mask import frame_shifts, keep_indices, window_keep_table
+from zsar.channel_mixing import Border, check_mixing, mix_channels
+from zsar.window_shift_mask import MaskStart, keep_indices, mask_rolls, window_keep_table
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,8 @@ class SpaceTimeOptions:
     temporal_scales: tuple[int, ...] = (1, 2)
     channel_fold: int = 32
     shortcut: Literal["mixed", "unmixed"] = "mixed"
-    random_start_in_training: bool = True
+    mixing_border: Border = "release"
+    mask_start_in_training: MaskStart = "per-video"
     shuffle_in_training: bool = True
     shuffle_at_test: bool = False
 
@@ -94,11 +96,13 @@ class SpaceTimeCrossAttentionBlock(FrameAwareBlock, ResidualAttentionBlock):
             return None
         options = self.options
         shuffle = options.shuffle_in_training if self.training else options.shuffle_at_test
-        shifts = frame_shifts(
-            batch, num_frames, self.keep_table.shape[0],
-            random_start=self.training and options.random_start_in_training, shuffle=shuffle, device=device,
+        period = self.keep_table.shape[0]
+        windows = (self.grid[0] // options.window[0]) * (self.grid[1] // options.window[1])
+        rolls = mask_rolls(
+            batch, num_frames, period, windows,
+            start=options.mask_start_in_training if self.training else "zero", shuffle=shuffle, device=device,
         )
-        return keep_indices(self.keep_table, shifts)
+        return keep_indices(self.keep_table, rolls)
 
     # -------------------------------------------------------------- forward
     def forward(self, x: torch.Tensor, *, num_frames: int = 1, attn_mask: torch.Tensor | None = None) -> torch.Tensor:
@@ -129,7 +133,10 @@ class SpaceTimeCrossAttentionBlock(FrameAwareBlock, ResidualAttentionBlock):
         if options.channel_mixing == "off":
             mixed = [kept_clips]  # every scale would see the same tokens: one pass
         else:  # eq. (5)/(6) per scale
-            mixed = [mix_channels(kept_clips, scale, self.mixed_channels, options.channel_mixing) for scale in options.temporal_scales]
+            mixed = [
+                mix_channels(kept_clips, scale, self.mixed_channels, options.channel_mixing, options.mixing_border)
+                for scale in options.temporal_scales
+            ]
         scales = len(mixed)
         sequences = torch.cat([torch.cat([cls, m.flatten(0, 1)], dim=1) for m in mixed], dim=0)  # [S*B*T, N'+1, D]
         attended = self._attend(sequences)

@@ -29,7 +29,7 @@ from kgen.errors import InputError
 class TextSide:
     """A bank in a label space's order, with cached model views (see the module docstring)."""
 
-    def __init__(self, bank: Bank, label_space: str | None = None) -> None:
+    def __init__(self, bank: Bank, label_space: str | None = None, embeddings: torch.Tensor | None = None) -> None:
         counts = bank.texts_per_class
         empty = [bank.class_names[k] for k, count in enumerate(counts) if count == 0]
         if empty:
@@ -37,8 +37,27 @@ class TextSide:
                 f"bank {bank.bank_id} has no texts for {len(empty)} class(es): {', '.join(empty[:5])}",
                 hint="rebuild the knowledge for those classes and encode the bank again",
             )
+        if embeddings is not None and tuple(embeddings.shape[:1]) != (bank.num_texts,):
+            raise ValueError(f"{tuple(embeddings.shape)} embeddings for the {bank.num_texts} texts of bank {bank.bank_id}")
         self.bank = bank
         self.label_space = label_space
+        # Re-encoded texts (a model with a tuned text tower): they replace the bank's vectors in
+        # every view below; gradients flow through them.
+        self.reencoded = embeddings
+
+    @property
+    def texts(self) -> list[str]:
+        """The bank's texts, in its row order (what a tuned text tower re-encodes)."""
+        return self.bank.texts
+
+    @property
+    def embeddings(self) -> torch.Tensor:
+        """``[P, D]``: one unit vector per text (re-encoded ones when present, else the bank's)."""
+        return self.bank.embeddings if self.reencoded is None else self.reencoded
+
+    def with_embeddings(self, embeddings: torch.Tensor) -> TextSide:
+        """The same classes and texts scored with other (e.g. re-encoded, differentiable) text vectors."""
+        return TextSide(self.bank, self.label_space, embeddings)
 
     @property
     def class_ids(self) -> list[int]:
@@ -54,19 +73,23 @@ class TextSide:
 
     @property
     def dim(self) -> int:
-        return self.bank.dim
+        return self.bank.dim if self.reencoded is None else int(self.reencoded.shape[-1])
 
     @property
     def device(self) -> torch.device:
-        return self.bank.embeddings.device
+        return self.embeddings.device
 
     @cached_property
     def classifier(self) -> torch.Tensor:
-        return self.bank.classifier()
+        if self.reencoded is None:
+            return self.bank.classifier()
+        return _class_means(self.reencoded, self.bank.texts_per_class)
 
     @cached_property
     def _padded(self) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.bank.padded()
+        if self.reencoded is None:
+            return self.bank.padded()
+        return _padded_rows(self.reencoded, self.bank.texts_per_class)
 
     @property
     def prompts(self) -> torch.Tensor:
@@ -81,13 +104,35 @@ class TextSide:
         return max(self.bank.texts_per_class)
 
     def to(self, device: str | torch.device | None = None, dtype: torch.dtype | None = None) -> TextSide:
-        return TextSide(self.bank.to(device=device, dtype=dtype), self.label_space)
+        moved = None if self.reencoded is None else self.reencoded.to(device=device, dtype=dtype)
+        return TextSide(self.bank.to(device=device, dtype=dtype), self.label_space, moved)
 
     def __repr__(self) -> str:
         return (
             f"TextSide(bank={self.bank.bank_id!r}, label_space={self.label_space!r}, classes={self.num_classes}, "
             f"texts={self.bank.num_texts}, dim={self.dim})"
         )
+
+
+def _class_means(embeddings: torch.Tensor, counts: list[int]) -> torch.Tensor:
+    """``[C, D]``: each class's mean text vector, renormalised (as ``Bank.classifier``), differentiably."""
+    index = torch.repeat_interleave(torch.arange(len(counts), device=embeddings.device),
+                                    torch.tensor(counts, device=embeddings.device))
+    sums = torch.zeros(len(counts), embeddings.shape[-1], dtype=torch.float32, device=embeddings.device)
+    sums = sums.index_add(0, index, embeddings.float())
+    means = sums / torch.tensor(counts, device=embeddings.device, dtype=torch.float32).unsqueeze(1)
+    return torch.nn.functional.normalize(means, dim=-1)
+
+
+def _padded_rows(embeddings: torch.Tensor, counts: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """``([C, N, D], [C, N])``: each class's texts padded to the largest class (as ``Bank.padded``), differentiably."""
+    width = max(counts)
+    device = embeddings.device
+    starts = torch.tensor([0, *counts[:-1]], device=device).cumsum(0)
+    slots = torch.arange(width, device=device)
+    mask = slots.unsqueeze(0) < torch.tensor(counts, device=device).unsqueeze(1)
+    rows = torch.where(mask, starts.unsqueeze(1) + slots.unsqueeze(0), torch.zeros_like(mask, dtype=torch.long))
+    return embeddings[rows] * mask.unsqueeze(-1).to(embeddings.dtype), mask
 
 
 def synthetic_bank(
@@ -155,7 +200,7 @@ def text_side_for(bank: Bank, dataset: Dataset, label_space: str | None = None) 
     """
     ids, names = label_space_classes(dataset, label_space)
     where = f"{dataset.name}" + (f" (class split {label_space!r}, {len(ids)} classes)" if label_space else f" ({len(ids)} classes)")
-    encode_hint = f"encode a bank for it: kgen encode-bank --dataset {dataset.name} --kind KIND --model ..."
+    encode_hint = f"encode a bank for it: kgen encode-bank {dataset.selector} --kind KIND --model ..."
 
     if bank.dataset != dataset.name:
         if [name_key(n) for n in bank.class_names] == [name_key(n) for n in names]:

@@ -12,7 +12,10 @@
    different config), then trains: each optimizer step takes one global batch (split over
    processes and accumulation steps, see :mod:`zsar.data.loader`), soft targets (label
    smoothing, mixup/cutmix), the model's loss, gradient clipping; unreadable videos are masked
-   out of the loss and written to ``skipped.jsonl``;
+   out of the loss and written to ``skipped.jsonl``. A loss that compares the clips of a batch
+   (``model.couples_batch``, DA-STI) is computed over the whole global batch
+   (:mod:`zsar.whole_batch`); a tuned text tower re-encodes the class texts every
+   ``model.text_update_every`` steps (:mod:`zsar.text_tower`);
 5. logs to ``metrics.jsonl`` and a progress bar, checkpoints every
    ``train.checkpoint_every_steps`` steps and at each epoch end, so a crash loses at most those
    steps.
@@ -43,7 +46,13 @@ from kgen.errors import InputError
 from kgen.fileformat import atomic_write_text
 from kgen.knowledge.base import utc_now
 from zsar import distributed
-from zsar.checkpoint import capture_rng, load_checkpoint, restore_rng, save_checkpoint
+from zsar.checkpoint import (
+    capture_rng,
+    check_room_for_checkpoints,
+    load_checkpoint,
+    restore_rng,
+    save_checkpoint,
+)
 from zsar.config import RunConfig
 from zsar.data import (
     ClipBatch,
@@ -159,13 +168,26 @@ class Trainer:
                 hint="choose a global batch that splits evenly",
             )
         self.total_steps = optim.epochs * self.steps_per_epoch
+        if self.ctx.is_main:  # before any work: the run folder can take the checkpoints this run writes
+            check_room_for_checkpoints(self.run_dir, self.model, epoch_weights=optim.epochs if config.train.save_epoch_weights else 0)
         self.optimizer = build_optimizer(self.model, optim, device)
         self.scheduler = build_scheduler(self.optimizer, optim, self.steps_per_epoch)
         self.amp_dtype = autocast_dtype(config.train.precision, device)
         self.scaler = torch.amp.GradScaler(device.type, enabled=self.amp_dtype == torch.float16)
         self.mixer = ClipMixer(mixup_alpha=optim.mixup_alpha, cutmix_alpha=optim.cutmix_alpha, switch_prob=optim.mixup_switch_prob)
+        if self.model.text_tower is not None and self.model.couples_batch:
+            raise InputError(f"{config.model.name}'s whole-batch loss cannot be combined with a tuned text tower",
+                             hint="set model.text_tower=frozen")
+        self.text_tokens = self.model.text_tower.tokenize(self.text.texts) if self.model.text_tower is not None else None
+        self.text_cache: torch.Tensor | None = None  # the last re-encoded class texts (tuned text tower)
         self.net: torch.nn.Module = self.model
         if self.ctx.distributed:
+            if self.model.text_tower is not None:
+                # The text tower runs outside the model's forward (once per step, zsar/text_tower.py):
+                # DDP leaves it alone and the trainer averages its gradients itself.
+                ignored = [f"text_tower.{name}" for name, _ in self.model.text_tower.named_parameters()]
+                ignored += [f"text_tower.{name}" for name, _ in self.model.text_tower.named_buffers()]
+                DistributedDataParallel._set_params_and_buffers_to_ignore_for_model(self.model, ignored)
             self.net = DistributedDataParallel(
                 self.model,
                 device_ids=[device.index] if device.type == "cuda" else None,
@@ -219,6 +241,7 @@ class Trainer:
                     "world_size": self.ctx.world_size,
                 },
                 "text": self._text_info(),
+                "text_embeddings": None if self.text_cache is None else self.text_cache.detach().cpu(),
                 "saved_at": utc_now(),
             },
         )
@@ -252,6 +275,8 @@ class Trainer:
         self.step_in_epoch = int(progress_state["step_in_epoch"])
         self.global_step = int(progress_state["global_step"])
         self.finished = bool(progress_state["finished"])
+        cached_text = payload.get("text_embeddings")
+        self.text_cache = None if cached_text is None else cached_text.to(self.ctx.device)
         states = payload["rng"]
         if len(states) == self.ctx.world_size:
             restore_rng(states[self.ctx.rank])
@@ -363,30 +388,109 @@ class Trainer:
             if self.config.train.save_epoch_weights:
                 self._save_epoch_weights(finished_epoch + 1)
 
+    def _step_text(self) -> TextSide:
+        """The text side of this optimizer step: the bank, or its texts re-encoded by the tuned text tower.
+
+        On a re-encoding step the embeddings are a leaf that collects ``dL/dE`` over the
+        micro-batches (:meth:`_text_tower_backward` then runs the tower with gradient).
+        """
+        tower = self.model.text_tower
+        if tower is None:
+            return self.text
+        assert self.text_tokens is not None
+        if self.global_step % self.config.model.text_update_every == 0 or self.text_cache is None:
+            with self._autocast():
+                embeddings = tower.encode(self.text_tokens)
+            self.text_cache = embeddings
+            return self.text.with_embeddings(embeddings.detach().requires_grad_(True))
+        return self.text.with_embeddings(self.text_cache.detach())
+
+    def _text_tower_backward(self, text: TextSide) -> None:
+        """Back-propagate the collected ``dL/dE`` through the text tower; average its gradients over processes."""
+        tower = self.model.text_tower
+        if tower is None or text.reencoded is None or not text.reencoded.requires_grad:
+            return
+        assert self.text_tokens is not None
+        grad = text.reencoded.grad
+        if grad is not None:
+            with self._autocast():
+                tower.backward_from(self.text_tokens, grad)
+        if self.ctx.distributed:
+            params = [p for p in tower.parameters() if p.requires_grad]
+            for param in params:
+                if param.grad is None:
+                    param.grad = torch.zeros_like(param)
+            flat = torch.cat([p.grad.flatten() for p in params])
+            torch.distributed.all_reduce(flat, op=torch.distributed.ReduceOp.SUM)
+            flat /= self.ctx.world_size
+            offset = 0
+            for param in params:
+                count = param.numel()
+                param.grad.copy_(flat[offset : offset + count].view_as(param))
+                offset += count
+
+    def _autocast(self) -> contextlib.AbstractContextManager:
+        device = self.ctx.device
+        return torch.autocast(device.type, dtype=self.amp_dtype or torch.float32, enabled=self.amp_dtype is not None)
+
+    def _micro_batch(self, batches: Any, micro: int) -> tuple[ClipBatch, torch.Tensor, TrainTargets]:
+        """The next micro-batch on the device, with its (mixed) video and targets."""
+        optim = self.config.optim
+        batch: ClipBatch = next(batches)
+        batch = batch.to(self.ctx.device)
+        targets = smooth_one_hot(batch.labels, self.text.num_classes, optim.label_smoothing)
+        rng = np.random.default_rng([self.config.train.seed, self.global_step, self.ctx.rank, micro])
+        video, soft, valid = self.mixer(batch.video, targets, batch.valid, rng)
+        return batch, video, TrainTargets(batch.labels, soft, valid)
+
     def _train_step(self, batches: Any) -> dict[str, float]:
         optim = self.config.optim
-        device = self.ctx.device
         self.optimizer.zero_grad(set_to_none=True)
         totals = torch.zeros(4, dtype=torch.float64)  # loss x valid, valid, correct, read
         skipped: list[tuple[int, str]] = []
-        for micro in range(optim.accumulation_steps):
-            batch: ClipBatch = next(batches)
-            skipped.extend(batch.errors)
-            batch = batch.to(device)
-            targets = smooth_one_hot(batch.labels, self.text.num_classes, optim.label_smoothing)
-            rng = np.random.default_rng([self.config.train.seed, self.global_step, self.ctx.rank, micro])
-            video, soft, valid = self.mixer(batch.video, targets, batch.valid, rng)
-            last = micro == optim.accumulation_steps - 1
-            sync = contextlib.nullcontext() if (last or not self.ctx.distributed) else self.net.no_sync()
-            with sync:
-                with torch.autocast(device.type, dtype=self.amp_dtype or torch.float32, enabled=self.amp_dtype is not None):
-                    output = self.net(video, self.text)
-                loss = self.model.loss(output, TrainTargets(batch.labels, soft, valid), self.text).loss
-                self.scaler.scale(loss / optim.accumulation_steps).backward()
+        step_text = self._step_text()
+
+        def count(batch: ClipBatch, logits: torch.Tensor, loss_value: float) -> None:
+            valid = float(batch.valid.sum())
+            correct = float(((logits.argmax(dim=-1) == batch.labels) & batch.valid).sum())
+            totals.add_(torch.tensor([loss_value * valid, valid, correct, len(batch)], dtype=torch.float64))
+
+        if self.model.couples_batch:
+            # The loss of the whole global batch (zsar/whole_batch.py): gathered across processes,
+            # accumulation steps cached (GradCache).
+            from zsar.whole_batch import MicroBatch, whole_batch_step
+
+            micro_batches, read = [], []
+            for micro in range(optim.accumulation_steps):
+                batch, video, targets = self._micro_batch(batches, micro)
+                skipped.extend(batch.errors)
+                micro_batches.append(MicroBatch(video, targets))
+                read.append(batch)
+            no_sync = self.net.no_sync if self.ctx.distributed else contextlib.nullcontext
+            loss, logits = whole_batch_step(
+                self.net, self.model, micro_batches, step_text, self.ctx,
+                autocast=self._autocast, scale_loss=self.scaler.scale, no_sync=no_sync,
+            )
             with torch.no_grad():
-                count = float(batch.valid.sum())
-                correct = float(((output.logits.argmax(dim=-1) == batch.labels) & batch.valid).sum())
-                totals += torch.tensor([float(loss.detach()) * count, count, correct, len(batch)], dtype=torch.float64)
+                for batch, micro_logits in zip(read, logits, strict=True):
+                    count(batch, micro_logits, float(loss.loss.detach()))
+        else:
+            for micro in range(optim.accumulation_steps):
+                batch, video, targets = self._micro_batch(batches, micro)
+                skipped.extend(batch.errors)
+                # A fresh view of the step's text per micro-batch: its graph to the text
+                # embeddings is used by this micro-batch's backward only.
+                text = step_text if step_text.reencoded is None else step_text.with_embeddings(step_text.reencoded)
+                last = micro == optim.accumulation_steps - 1
+                sync = contextlib.nullcontext() if (last or not self.ctx.distributed) else self.net.no_sync()
+                with sync:
+                    with self._autocast():
+                        output = self.net(video, text)
+                    loss = self.model.loss(output, targets, text).loss
+                    self.scaler.scale(loss / optim.accumulation_steps).backward()
+                with torch.no_grad():
+                    count(batch, output.logits, float(loss.detach()))
+        self._text_tower_backward(step_text)
         if optim.grad_clip is not None:
             self.scaler.unscale_(self.optimizer)
             grad_norm = float(torch.nn.utils.clip_grad_norm_(
@@ -410,6 +514,7 @@ class Trainer:
             "lr": lr,
             "grad_norm": grad_norm,
             "valid": valid_sum,
+            "logit_scale": float(self.model.scale().detach()),
         }
 
     def _report_skipped(self, skipped: list[tuple[int, str]]) -> None:
@@ -427,7 +532,11 @@ class Trainer:
         self.skipped_total += skipped
         self.read_total += read
         limit = self.config.data.max_skip_fraction
-        if self.read_total >= 32 and self.skipped_total > limit * self.read_total:
+        # Judged from the first step (a run that could read 1 video in 4 must not end "finished").
+        # Before a whole pass over the data, it takes at least 3 unreadable videos, so that the
+        # first unlucky clip of a tiny batch does not stop a healthy run.
+        evidence = self.skipped_total >= 3 or self.read_total >= len(self.clips)
+        if evidence and self.skipped_total > limit * self.read_total:
             raise InputError(
                 f"{self.skipped_total} of the {self.read_total} videos read so far were unreadable "
                 f"(more than data.max_skip_fraction = {limit})",

@@ -2,7 +2,7 @@
 
 Bank ids and versions
 ---------------------
-A bank's id is ``<dataset>[-<split>]-<kind>[-<templates>][-tok]-<model>[-<pretrained>]-<hash10>``,
+A bank's id is ``<dataset>[-<split>]-<kind>[-<variant>][-<templates>][-tok]-<model>[-<pretrained>]-<hash10>``,
 slugified, where ``hash10`` is the first 10 hex digits of the content hash (the SHA-256 of every
 input the vectors depend on, :func:`kgen.banks.manifest.inputs_for_hash`). Everything before the
 hash is the bank's *lineage*: its versions share it, and ``<lineage>@latest`` names the newest one
@@ -79,6 +79,7 @@ class EncodeRequest:
     template: list[str] | None = None
     templates: str | None = None
     split: str | None = None
+    variant: str | None = None  # an imported variant of the kind (kgen import); None: kgen's own, else the only one
     token_features: bool = False  # always on for TOKEN_FEATURE_KINDS
     device: str = "auto"
     precision: Precision = "auto"
@@ -141,6 +142,8 @@ def bank_id_for(texts: BankTexts, model_name: str, pretrained: str, token_featur
     if texts.split:
         parts.append(texts.split)
     parts.append(texts.kind)
+    if texts.variant:
+        parts.append(texts.variant)  # an imported variant: the name says whose knowledge it encodes
     if texts.kind == NAMES_KIND and texts.template_label:
         parts.append(texts.template_label)
     if token_features and texts.kind not in TOKEN_FEATURE_KINDS:
@@ -153,7 +156,10 @@ def bank_id_for(texts: BankTexts, model_name: str, pretrained: str, token_featur
 
 def encode_bank(request: EncodeRequest, *, clip: LoadedClip | None = None, show_progress: bool = True) -> EncodeResult:
     """Encode a bank, or find the identical one already on disk. ``clip`` reuses a loaded model."""
-    texts = collect_texts(request.dataset, request.kind, template=request.template, templates=request.templates, split=request.split)
+    texts = collect_texts(
+        request.dataset, request.kind, template=request.template, templates=request.templates, split=request.split,
+        variant=request.variant,
+    )
     all_texts = texts.texts
     if not all_texts:
         raise InputError(f"no texts to encode for {request.dataset.name} ({request.kind})")
@@ -242,7 +248,10 @@ def encode_bank(request: EncodeRequest, *, clip: LoadedClip | None = None, show_
             split=texts.split, class_ids=class_ids, class_names=class_names, class_offsets=class_offsets, texts=all_texts,
             text_types=text_types, clip=clip_info, encoding=encoding,
             token_features=TokenFeaturesInfo(length=token_length) if token_length is not None else None,
-            knowledge=KnowledgeInfo(file=_workspace_relative(texts.knowledge_file), sha256=texts.knowledge_sha256, template=texts.template),
+            knowledge=KnowledgeInfo(
+                file=_workspace_relative(texts.knowledge_file), sha256=texts.knowledge_sha256, template=texts.template,
+                variant=texts.variant, source=texts.knowledge_source,
+            ),
         )
         outcome = finish_bank(folder, target, manifest, writer)
     if not outcome.created:

@@ -81,6 +81,8 @@ class KnowledgeInfo(BaseModel):
     file: str | None = Field(default=None, description="knowledge file the texts came from (None for names)")
     sha256: str | None = None
     template: str | None = Field(default=None, description="template applied by the bank builder, if any")
+    variant: str | None = Field(default=None, description="imported variant of the kind (e.g. 'stdd-askg'); None: kgen's own")
+    source: str | None = Field(default=None, description="'generated' (kgen's own knowledge) or 'imported' (a paper's released knowledge)")
 
 
 def _v1_to_v2(raw: dict[str, Any]) -> dict[str, Any]:
@@ -239,6 +241,7 @@ class BankSummary(VersionedFile):
     dataset: str
     split: str | None
     kind: str
+    variant: str | None = None  # an imported variant of the kind (manifest knowledge.variant)
     classes: int
     texts: int
     embed_dim: int
@@ -258,7 +261,8 @@ class BankSummary(VersionedFile):
     def of(cls, manifest: BankManifest, bank_format: int | None = None) -> BankSummary:
         return cls(
             bank_id=manifest.bank_id, lineage=manifest.lineage, bank_format=bank_format or manifest.stored_format_version,
-            dataset=manifest.dataset, split=manifest.split, kind=manifest.kind, classes=len(manifest.class_names),
+            dataset=manifest.dataset, split=manifest.split, kind=manifest.kind, variant=manifest.knowledge.variant,
+            classes=len(manifest.class_names),
             texts=manifest.num_texts, embed_dim=manifest.clip.embed_dim, model=manifest.clip.model_name,
             pretrained=manifest.clip.pretrained, is_random=manifest.clip.is_random,
             token_features=manifest.token_features is not None, truncated_texts=manifest.encoding.truncated_texts,
@@ -271,7 +275,7 @@ class BankSummary(VersionedFile):
         """The row ``kgen bank list --json`` prints (the keys it always printed, and the format)."""
         return {
             "bank_id": self.bank_id, "lineage": self.lineage, "dataset": self.dataset, "split": self.split,
-            "kind": self.kind, "classes": self.classes, "texts": self.texts, "embed_dim": self.embed_dim,
+            "kind": self.kind, "variant": self.variant, "classes": self.classes, "texts": self.texts, "embed_dim": self.embed_dim,
             "model": self.model, "pretrained": self.pretrained, "is_random": self.is_random,
             "token_features": self.token_features, "truncated_texts": self.truncated_texts,
             "compute_dtype": self.compute_dtype, "content_hash": self.content_hash, "created_at": self.created_at,

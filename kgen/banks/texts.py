@@ -24,7 +24,13 @@ from pathlib import Path
 from kgen.datasets import Dataset
 from kgen.errors import FormatError, InputError
 from kgen.hashing import sha256_file
-from kgen.knowledge.base import ClassTexts, kind_info, knowledge_path, load_knowledge
+from kgen.knowledge.base import (
+    ClassTexts,
+    kind_info,
+    knowledge_path,
+    load_knowledge,
+    resolve_variant,
+)
 from kgen.knowledge.identity import check_class_identity
 
 NAMES_KIND = "names"
@@ -62,6 +68,8 @@ class BankTexts:
     knowledge_sha256: str | None = None
     template: str | None = None  # "a photo of a {}.", a template set's name, or "file:<name>"
     template_label: str | None = None  # short name of the templates for the bank id ("openvclip28", "custom")
+    variant: str | None = None  # an imported variant of the kind ("stdd-askg"); None: kgen's own knowledge
+    knowledge_source: str | None = None  # "generated" (kgen's own), "imported", None for names banks
 
     @classmethod
     def from_classes(cls, dataset: Dataset, kind: str, classes: list[ClassTexts], **fields: object) -> BankTexts:
@@ -135,8 +143,13 @@ def collect_texts(
     template: list[str] | None = None,
     templates: str | None = None,
     split: str | None = None,
+    variant: str | None = None,
 ) -> BankTexts:
-    """Every class's texts for a bank of ``kind``, in label order (the split's, with ``split``)."""
+    """Every class's texts for a bank of ``kind``, in label order (the split's, with ``split``).
+
+    ``variant`` names an imported variant of the kind (``kgen import``); without it kgen's own
+    file is used, or the only imported variant when kgen has none of its own.
+    """
     scope = split_dataset(dataset, split)
     if kind == NAMES_KIND:
         chosen, description, label = resolve_templates(template, templates)
@@ -147,19 +160,24 @@ def collect_texts(
             class_offsets=offsets, texts=texts, split=split, template=description, template_label=label,
         )
 
+    if variant is not None and kind == NAMES_KIND:
+        raise InputError("--variant applies to knowledge kinds, not to --kind names")
     if template or templates:
         raise InputError(
             f"--template/--templates apply to --kind names only; {kind} texts come templated from the knowledge file",
         )
     kind_info(kind)  # unknown kind -> InputError listing the known ones
-    knowledge = load_knowledge(dataset.name, kind)
-    path = knowledge_path(dataset.name, kind)
+    chosen = resolve_variant(dataset.name, kind, variant)
+    knowledge = load_knowledge(dataset.name, kind, chosen)
+    path = knowledge_path(dataset.name, kind, chosen)
     # The whole list (the file was built for it), whatever the split.
     check_class_identity(knowledge, dataset.classes, dataset.name, path=path)
     classes = knowledge.bank_texts(scope)
     _check_class_texts(classes, scope, kind, path)
+    source = getattr(knowledge, "provenance", None)
     return BankTexts.from_classes(
         dataset, kind, classes, split=split, knowledge_file=path, knowledge_sha256=sha256_file(path),
+        variant=chosen, knowledge_source="imported" if getattr(source, "source", None) == "imported" else "generated",
     )
 
 

@@ -29,12 +29,13 @@ bank_app = typer.Typer(
 
 def encode_bank_command(
     dataset: Annotated[str | None, typer.Option("--dataset", "-d", help="Built-in dataset (see `kgen datasets`).")] = None,
-    kind: Annotated[str, typer.Option("--kind", "-k", help="names, or a knowledge kind: descriptions, prompts, askg, attributes, action-descriptions...")] = NAMES_KIND,
+    kind: Annotated[str, typer.Option("--kind", "-k", help="names, or a knowledge kind: descriptions, prompts, askg, attributes, action-descriptions, descriptors...")] = NAMES_KIND,
     model: Annotated[str, typer.Option("--model", "-m", help="open_clip architecture (ViT-B-16...) or hf-hub:ORG/REPO.")] = "ViT-B-16",
     pretrained: Annotated[str, typer.Option("--pretrained", "-p", help="Pretrained tag (openai...), a checkpoint file or folder, or 'random'.")] = "openai",
     template: Annotated[list[str] | None, typer.Option("--template", help="Template for --kind names, with {} for the class name (repeatable). Default: 'a photo of a {}.'.")] = None,
     templates: Annotated[str | None, typer.Option("--templates", help=f"Template set for --kind names ({', '.join(TEMPLATE_SETS)}) or a file with one template a line.")] = None,
     split: Annotated[str | None, typer.Option("--split", help="Only the classes of this class split, in its label order.")] = None,
+    variant: Annotated[str | None, typer.Option("--variant", help="An imported variant of the kind (`kgen import`), e.g. stdd-askg; default: kgen's own.")] = None,
     classes: Annotated[Path | None, typer.Option("--classes", help="Your own class list instead of --dataset.")] = None,
     name: Annotated[str | None, typer.Option("--name", help="Dataset name for --classes (default: the file name).")] = None,
     token_features: Annotated[bool, typer.Option("--token-features", help="Also store per-token features (always on for --kind attributes).")] = False,
@@ -59,9 +60,13 @@ def encode_bank_command(
     if kind not in kinds:
         raise InputError(f"unknown kind {kind!r}", hint=f"kinds: {', '.join(kinds)}")
     from kgen.banks.builder import EncodeRequest, encode_bank, report_truncation
+    from kgen.storage import check_writable_dir
+
+    chosen = resolve_dataset(dataset, classes, name, workspace="ignore" if kind == NAMES_KIND else "check")
+    check_writable_dir(out if out is not None else paths.banks_dir(), "the banks folder")
     request = EncodeRequest(
-        dataset=resolve_dataset(dataset, classes, name), kind=kind, model_name=model, pretrained=pretrained,
-        template=template or None, templates=templates, split=split, token_features=token_features, device=device,
+        dataset=chosen, kind=kind, model_name=model, pretrained=pretrained,
+        template=template or None, templates=templates, split=split, variant=variant, token_features=token_features, device=device,
         precision=precision,  # type: ignore[arg-type]
         batch_size=batch_size, seed=seed, out_dir=out, weights_cache_dir=str(weights_cache) if weights_cache else None,
         quick_gelu=True if quick_gelu else None,
@@ -203,6 +208,7 @@ def bank_info(
         ("state", f"DAMAGED: {'; '.join(damage)}" if damage else "files complete (contents: `kgen bank verify`)"),
         ("dataset", manifest.dataset + (f", split {manifest.split}" if manifest.split else "")),
         ("kind", manifest.kind + (f" (template: {manifest.knowledge.template})" if manifest.knowledge.template else "")),
+        ("knowledge", f"{manifest.knowledge.source or '-'}" + (f", variant {manifest.knowledge.variant}" if manifest.knowledge.variant else "")),
         ("knowledge file", f"{manifest.knowledge.file} (sha256 {manifest.knowledge.sha256[:16]}...)" if manifest.knowledge.file and manifest.knowledge.sha256 else "-"),
         ("classes", str(len(manifest.class_names))),
         ("texts", f"{manifest.num_texts} ({min(counts, default=0)}-{max(counts, default=0)} per class)"),

@@ -63,7 +63,7 @@ def _settings(
 
 
 def _dataset(dataset: str | None, classes: Path | None, name: str | None) -> Dataset:
-    return resolve_dataset(dataset, classes, name)
+    return resolve_dataset(dataset, classes, name, workspace="claim")
 
 
 def execute(builders: list[KindBuilder], settings: LLMSettings) -> list[KindOutcome]:

@@ -27,6 +27,7 @@ from kgen.crawl.wordnet import WORDNET_DIR_ENV
 from kgen.datasets import resolve_dataset
 from kgen.errors import InputError
 from kgen.knowledge.base import knowledge_path
+from kgen.storage import check_writable_dir
 
 PROBLEMS_SHOWN = 15
 
@@ -147,7 +148,9 @@ def crawl_command(
 
     Example: kgen crawl --dataset hmdb51
     """
-    data = resolve_dataset(dataset, classes, name)
+    data = resolve_dataset(dataset, classes, name, workspace="claim" if output is None else "check")
+    if output is not None:
+        check_writable_dir(output.absolute().parent, "the output folder")
     settings = CrawlSettings(
         sources=parse_sources(sources),
         offline=offline,

@@ -15,7 +15,13 @@ from kgen.knowledge.action_descriptions import ActionDescriptionsFile
 from kgen.knowledge.apclip import PromptsFile
 from kgen.knowledge.askg import ASKGFile
 from kgen.knowledge.attributes import AttributesFile
-from kgen.knowledge.base import KnowledgeFile, knowledge_path, known_kinds, load_knowledge
+from kgen.knowledge.base import (
+    KnowledgeFile,
+    knowledge_path,
+    known_kinds,
+    load_knowledge,
+    resolve_variant,
+)
 from kgen.knowledge.identity import check_class_identity
 
 
@@ -83,6 +89,7 @@ def show(
     classes: Annotated[Path | None, typer.Option("--classes", help="Your own class list instead of --dataset.")] = None,
     name: Annotated[str | None, typer.Option("--name", help="Dataset name for --classes.")] = None,
     class_name: Annotated[str, typer.Option("--class", "-c", help="Class name, raw label or id.")] = "",
+    variant: Annotated[str | None, typer.Option("--variant", help="An imported variant of the kind (`kgen import`), e.g. stdd-askg.")] = None,
 ) -> None:
     """Print what was generated for one class.
 
@@ -93,10 +100,11 @@ def show(
         raise InputError(f"unknown knowledge kind {kind!r}", hint=f"known kinds: {', '.join(sorted(kinds))}")
     if not class_name:
         raise InputError("which class? pass --class NAME", hint='e.g. --class "brush hair"')
-    data = resolve_dataset(dataset, classes, name)
+    data = resolve_dataset(dataset, classes, name, workspace="check")
     entry = data.find_class(class_name)
-    knowledge = load_knowledge(data.name, kind)
-    check_class_identity(knowledge, data.classes, data.name, path=knowledge_path(data.name, kind))
+    chosen = resolve_variant(data.name, kind, variant)
+    knowledge = load_knowledge(data.name, kind, chosen)
+    check_class_identity(knowledge, data.classes, data.name, path=knowledge_path(data.name, kind, chosen))
     if isinstance(knowledge, PromptsFile):
         _show_prompts(knowledge, entry.id, entry.name)
     elif isinstance(knowledge, ASKGFile):

@@ -59,7 +59,10 @@ def train(
         typer.echo(config.to_yaml(), nl=False)
         return
     run_dir = out if out is not None else paths.workspace_root() / "runs" / config.name
+    from kgen.storage import check_writable_dir
     from zsar.train import Trainer
+
+    check_writable_dir(run_dir, "the run folder")
 
     result = Trainer(config, bank=bank, run_dir=run_dir, device=device, resume=not no_resume, max_steps=max_steps).run()
     last = result.history[-1] if result.history else None
@@ -89,11 +92,13 @@ def evaluate(
     frames: Annotated[int, typer.Option("--frames", min=1, help="With --model: frames per clip.")] = 8,
     dataset: Annotated[str | None, typer.Option("--dataset", help="Built-in dataset to evaluate on.")] = None,
     classes: Annotated[Path | None, typer.Option("--classes", help="Your own class list instead of --dataset.")] = None,
-    protocol: Annotated[str, typer.Option("--protocol", "-p", help="zero-shot, base-to-novel, few-shot or list.")] = "zero-shot",
+    protocol: Annotated[str, typer.Option("--protocol", "-p", help="zero-shot, half-class, base-to-novel, few-shot or list.")] = "zero-shot",
+    pool: Annotated[str | None, typer.Option("--pool", help="Kinetics-600 zero-shot videos: er-zsar (ViFi-CLIP's ~14k per split) or val-only (~7.3k, Open-VCLIP/FROSTER); default: the model's paper's.")] = None,
     lists: Annotated[list[str] | None, typer.Option("--list", help="Video list (built-in name or file) for --protocol list (repeatable).")] = None,
     label_space: Annotated[str | None, typer.Option("--label-space", help="Class split the --list labels index.")] = None,
     full_list: Annotated[str | None, typer.Option("--full-list", help="Zero-shot: also report the full set from this list (UCF*/HMDB*).")] = None,
     video_root: Annotated[Path | None, typer.Option("--video-root", help="Folder the lists' video paths are relative to.")] = None,
+    overrides: Annotated[list[str] | None, typer.Option("--set", help="Override a value of the run's config for this evaluation: KEY=VALUE, e.g. eval.temporal_views=1 or model.fusion_threshold=0.85 (repeatable).")] = None,
     views: Annotated[str | None, typer.Option("--views", help="TEMPORALxSPATIAL test views, e.g. 2x2 (default: the checkpoint's recipe, else 1x1).")] = None,
     aggregation: Annotated[str | None, typer.Option("--aggregation", help="mean-logits, mean-softmax or joint-frames (default: the recipe's).")] = None,
     batch_size: Annotated[int | None, typer.Option("--batch-size", min=1, help="Videos per batch.")] = None,
@@ -105,55 +110,82 @@ def evaluate(
 ) -> None:
     """Evaluate trained checkpoints (or frozen CLIP) with a paper protocol; prints a table, writes JSON.
 
+    Test settings come from the checkpoint's recipe (views, aggregation, frame sampling and its
+    stride, input size, precision); --set changes any of them, or a model option. Options a
+    model's paper sets per dataset (SC-CLIP's Table 1: delta and 1/tau) are applied for the
+    evaluated dataset unless --set names them; the result file records every change.
+
     Example: kgen eval --checkpoint runs/ap-clip-k400 --bank ucf101-prompts --dataset ucf101 --protocol zero-shot --video-root /data/ucf101
     """
     from kgen.banks import load_bank
-    from kgen.console import out_console
+    from kgen.console import info, out_console
     from kgen.datasets import resolve_dataset
     from zsar import distributed
-    from zsar.checkpoint import load_checkpoint, rebuild_model
-    from zsar.evaluate import EvalModel, EvalSettings
+    from zsar.checkpoint import checkpoint_config, load_checkpoint, rebuild_model
+    from zsar.config import config_from_dict
+    from zsar.evaluate import EvalModel, config_for_evaluation, settings_from_config
     from zsar.evaluate import evaluate as run_evaluation
-    from zsar.models import build_model
+    from zsar.models import build_model, model_class
     from zsar.results import report_table
 
     if bool(checkpoint) == bool(model):
         raise InputError("give --checkpoint (trained models) or --model (pretrained CLIP), not both and not neither",
                          hint="e.g. --checkpoint runs/ap-clip-k400, or --model vifi-clip --pretrained openai")
+    assignments = list(overrides or [])
+    if views:
+        temporal, spatial = _parse_views(views)
+        assignments += [f"eval.temporal_views={temporal}", f"eval.spatial_crops={spatial}"]
+    if aggregation:
+        if aggregation not in ("mean-logits", "mean-softmax", "joint-frames"):
+            raise InputError(f"unknown --aggregation {aggregation!r}", hint="mean-logits, mean-softmax or joint-frames")
+        assignments.append(f"eval.aggregation={aggregation}")
+    if batch_size:
+        assignments.append(f"eval.batch_size={batch_size}")
+    if workers is not None:
+        assignments.append(f"eval.workers={workers}")
+    data = resolve_dataset(dataset, classes)
+    if out is not None:
+        from kgen.storage import check_writable_dir
+
+        check_writable_dir(out.absolute().parent, "the results folder")
     ctx = distributed.init_distributed(device)
     try:
         eval_models: list[EvalModel] = []
-        recipe_eval = None
+        run_settings: list[dict] = []
+        first_config = None
         if checkpoint:
             for position, path in enumerate(checkpoint):
                 payload = load_checkpoint(path)
-                built, config = rebuild_model(payload)
-                recipe_eval = recipe_eval or config.eval
+                config, record = config_for_evaluation(checkpoint_config(payload), data.name, assignments)
+                built, config = rebuild_model(payload, config=config)
+                first_config = first_config or config
                 label = f"s{position + 1}" if protocol == "base-to-novel" and len(checkpoint) > 1 else _label_of(Path(payload["path"]))
                 eval_models.append(EvalModel(label, built, payload["path"]))
+                run_settings.append({"run": label, **record})
         else:
             assert model is not None
-            built = build_model(model, backbone=backbone, pretrained=pretrained, frames=frames)
-            eval_models.append(EvalModel(f"{model} ({pretrained})", built.eval(), None, pretrained))
-        temporal, spatial = _parse_views(views) if views else (
-            (recipe_eval.temporal_views, recipe_eval.spatial_crops) if recipe_eval else (1, 1))
-        settings = EvalSettings(
-            temporal_views=temporal,
-            spatial_crops=spatial,
-            aggregation=aggregation or (recipe_eval.aggregation if recipe_eval else "mean-logits"),
-            test_short_side=recipe_eval.test_short_side if recipe_eval else None,
-            batch_size=batch_size or (recipe_eval.batch_size if recipe_eval else 8),
-            workers=workers if workers is not None else (recipe_eval.workers if recipe_eval else 4),
-            limit=limit,
-        )
-        if settings.aggregation not in ("mean-logits", "mean-softmax", "joint-frames"):
-            raise InputError(f"unknown --aggregation {settings.aggregation!r}", hint="mean-logits, mean-softmax or joint-frames")
-        data = resolve_dataset(dataset, classes)
+            base = config_from_dict({"name": model, "model": {"name": model, "backbone": backbone, "pretrained": pretrained,
+                                                            "frames": frames}}, origin=f"--model {model}")
+            config, record = config_for_evaluation(base, data.name, assignments)
+            built = build_model(model, config.model)
+            first_config = config
+            label = f"{model} ({pretrained})"
+            eval_models.append(EvalModel(label, built.eval(), None, pretrained))
+            run_settings.append({"run": label, **record})
+        assert first_config is not None
+        settings = settings_from_config(first_config, limit=limit)
+        if ctx.is_main:
+            for entry in run_settings:
+                for key, (old, new) in entry.get("paper_defaults", {}).items():
+                    info(f"{entry['run']}: {key} = {new} for {data.name} (the paper's setting; the run used {old})")
+        chosen_pool = pool
+        if chosen_pool is None and protocol == "zero-shot" and not lists and data.name == "k600":
+            chosen_pool = model_class(first_config.model.name).K600_POOL
         text_bank = load_bank(bank)
         report = run_evaluation(
             protocol, data, eval_models, text_bank, settings, ctx,
             video_root=video_root.expanduser().resolve() if video_root else None,
-            lists=lists, label_space=label_space, full_list=full_list,
+            lists=lists, label_space=label_space, full_list=full_list, pool=chosen_pool, run_settings=run_settings,
         )
     finally:
         distributed.shutdown(ctx)
@@ -165,6 +197,7 @@ def evaluate(
         typer.echo(report.to_json(), nl=False)
     else:
         out_console.print(report_table(report))
+        out_console.print(f"video pool: {report.video_pool['name']} ({report.video_pool['description']})", highlight=False)
         for note in report.notes:
             out_console.print(f"note: {note}", highlight=False)
         if out is not None:
@@ -184,36 +217,51 @@ def profile(
     backbone: Annotated[str, typer.Option("--backbone", help="open_clip ViT architecture.")] = "ViT-B-16",
     num_classes: Annotated[int, typer.Option("--classes", min=1, help="Classes in the text side the clip is scored against.")] = 400,
     texts_per_class: Annotated[int | None, typer.Option("--texts-per-class", min=1, help="Texts per class (default: the model's usual, 36 for AP-CLIP).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print {model, backbone, frames, views, total_params, tunable_params, gflops_per_view}.")] = False,
+    overrides: Annotated[list[str] | None, typer.Option("--set", help="A model option: model.KEY=VALUE, e.g. model.temporal_scales=[1] (repeatable).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print {model, backbone, frames, views, inference_params, training_only_params, tunable_params, gflops_per_view, regions_per_video, max_regions}.")] = False,
 ) -> None:
-    """Parameters (video side; the frozen text encoder is replaced by banks) and GFLOPs per view, on CPU with random weights.
+    """Parameters (at inference, training-only, tunable) and GFLOPs per view, on CPU with random weights.
 
     GFLOPs count one multiply-add as one flop (fvcore's convention, the papers' tables):
-    torch's FlopCounterMode count divided by 2.
+    torch's FlopCounterMode count divided by 2. The text encoder is not counted unless the model
+    fine-tunes it (model.text_tower=tuned): banks replace it.
 
-    Example: kgen profile --model ap-clip --frames 8 --views 1 --json
+    Example: kgen profile --model stdd --frames 8 --views 3 --set model.temporal_scales=[1] --json
     """
+    import yaml
     from rich.table import Table
 
     from kgen.console import out_console
     from zsar.profile import profile_model
 
-    report = profile_model(model, backbone=backbone, frames=frames, views=views, num_classes=num_classes,
-                           texts_per_class=texts_per_class)
+    options = {}
+    for assignment in overrides or []:
+        key, sep, text = assignment.partition("=")
+        if not sep or not key.startswith("model.") or key.count(".") != 1:
+            raise InputError(f"cannot read --set {assignment!r}", hint="write model.KEY=VALUE, e.g. model.temporal_scales=[1]")
+        options[key.removeprefix("model.")] = yaml.safe_load(text) if text.strip() else None
+    try:
+        report = profile_model(model, backbone=backbone, frames=frames, views=views, num_classes=num_classes,
+                               texts_per_class=texts_per_class, options=options)
+    except ValueError as exc:  # a model option the model's config class refuses
+        raise InputError(f"--set: {exc}".splitlines()[0], hint="see the model's options in docs/papers/") from exc
     if as_json:
         typer.echo(json.dumps(report.model_dump()))
         return
     table = Table(title=f"{model} on {backbone}, {frames} frames (random weights, CPU)")
     table.add_column("measure")
     table.add_column("value", justify="right")
-    table.add_row("total parameters (video side)", f"{report.total_params:,} ({report.total_params / 1e6:.2f} M)")
+    table.add_row("parameters at inference", f"{report.inference_params:,} ({report.inference_params / 1e6:.2f} M)")
+    table.add_row("training-only parameters", f"{report.training_only_params:,} ({report.training_only_params / 1e6:.2f} M)")
     table.add_row("tunable parameters", f"{report.tunable_params:,} ({report.tunable_params / 1e6:.2f} M)")
     table.add_row("GFLOPs per view", f"{report.gflops_per_view:.2f}")
     table.add_row(f"GFLOPs for {views} view(s)", f"{report.gflops_per_view * views:.2f}")
+    if report.regions_per_video is not None:
+        table.add_row("regions per video (profiling clip)", f"{report.regions_per_video:.1f} (cap {report.max_regions})")
     out_console.print(table)
     out_console.print(
         "GFLOPs = giga multiply-adds (fvcore convention: torch's FlopCounterMode count / 2); the text encoder is not "
-        "counted: banks replace it.", highlight=False,
+        "counted unless the model fine-tunes it: banks replace it.", highlight=False,
     )
 
 
@@ -261,6 +309,9 @@ def average_weights(
 
     if method not in ("uniform", "gaussian", "ema"):
         raise InputError(f"unknown averaging method {method!r}", hint="uniform, gaussian or ema")
+    from kgen.storage import check_writable_dir
+
+    check_writable_dir((out.absolute().parent if out is not None else run / "checkpoints"), "the output folder")
     path = average_run(run, start=start, end=end, method=method, out=out)  # type: ignore[arg-type]
     info(f"averaged checkpoint: {path}")
     typer.echo(str(path))

@@ -15,11 +15,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from kgen.console import warn
 from kgen.datasets import Dataset
 from kgen.knowledge.base import ClassTexts, KnowledgeFile, Provenance, register_kind
+from kgen.knowledge.imported import ImportProvenance
 
-SourceName = Literal["wikipedia", "wiktionary", "wordnet"]
+# "imported": a definition read from a paper's released file (``kgen import er-zsar``), never crawled.
+SourceName = Literal["wikipedia", "wiktionary", "wordnet", "imported"]
 SOURCE_NAMES: tuple[SourceName, ...] = ("wikipedia", "wiktionary", "wordnet")
 # How the refined description was made (see docs/crawl.md, "Refinement").
-RefinedRule = Literal["wikipedia", "dictionary-phrase", "dictionary-words"]
+RefinedRule = Literal["wikipedia", "dictionary-phrase", "dictionary-words", "imported"]
 
 
 class SourceText(BaseModel):
@@ -67,7 +69,7 @@ class DescriptionsFile(KnowledgeFile):
     FORMAT = "kgen.descriptions"
     VERSION = 1
 
-    provenance: CrawlProvenance
+    provenance: CrawlProvenance | ImportProvenance
     classes: list[ClassDescription]
 
     def for_class(self, class_id: int) -> ClassDescription | None:

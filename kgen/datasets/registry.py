@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import shlex
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 from kgen import paths
 from kgen.datasets.names import name_key, slugify
@@ -46,9 +48,28 @@ class Dataset:
             entry = next((c for c in self.classes if c.id == int(query)), None)
         if entry is None:
             close = [c.name for c in self.classes if name_key(query) in name_key(c.name)][:8]
-            hint = f"did you mean: {', '.join(close)}" if close else f"run `kgen datasets show {self.name}`"
+            hint = f"did you mean: {', '.join(close)}" if close else f"run `{self.show_command}` for its classes"
             raise InputError(f"no class {query!r} in {self.name}", hint=hint)
         return entry
+
+    @property
+    def selector(self) -> str:
+        """The command-line options that select this dataset again (for hints that name commands).
+
+        ``--dataset k400`` for a built-in dataset; ``--classes FILE`` (plus ``--name NAME`` when
+        the name is not the file's default) for a custom list.
+        """
+        if self.is_builtin:
+            return f"--dataset {self.name}"
+        options = f"--classes {shlex.quote(self.origin)}"
+        if self.name != default_list_name(Path(self.origin)):
+            options += f" --name {shlex.quote(self.name)}"
+        return options
+
+    @property
+    def show_command(self) -> str:
+        """The command that lists this dataset's classes."""
+        return f"kgen datasets show {self.name}" if self.is_builtin else f"kgen datasets show --classes {shlex.quote(self.origin)}"
 
     @property
     def split_names(self) -> list[str]:
@@ -126,21 +147,64 @@ def _read_classes_csv(path: Path) -> list[ClassEntry]:
         return [ClassEntry(id=int(row["id"]), label=row["label"], name=row["name"]) for row in csv.DictReader(handle)]
 
 
+# A custom list's name becomes a folder name and the start of its bank ids (which add the kind,
+# the model and a hash): kept well under the 255 bytes a file system allows per name.
+MAX_NAME_LENGTH = 100
+
+
+def default_list_name(path: Path) -> str:
+    """The dataset name of a class file given without ``--name``: its stem (``-custom`` if taken)."""
+    name = slugify(Path(path).stem)
+    return f"{name}-custom" if name in builtin_names() else name
+
+
 def load_user_list(path: Path, name: str | None = None) -> Dataset:
     classes = tuple(read_class_file(path))
-    dataset_name = slugify(name or Path(path).stem)
-    if dataset_name in builtin_names() and name is None:
-        dataset_name = f"{dataset_name}-custom"
-    return Dataset(name=dataset_name, title=f"classes from {path}", classes=classes, origin=str(path))
+    if name is not None:
+        dataset_name = slugify(name)
+        if _alias_table().get(_alias_key(name)) is not None or dataset_name in builtin_names():
+            raise InputError(
+                f"--name {name!r} is the name of a built-in dataset; its knowledge folder is not for other lists",
+                hint=f"choose another --name, e.g. --name {dataset_name}-custom",
+            )
+    else:
+        dataset_name = default_list_name(path)
+    if len(dataset_name) > MAX_NAME_LENGTH:
+        what = "--name" if name is not None else f"the file name of {path}"
+        raise InputError(
+            f"{what} gives a dataset name of {len(dataset_name)} characters; at most {MAX_NAME_LENGTH} are allowed "
+            "(it names folders and bank ids)",
+            hint="give a shorter --name",
+        )
+    origin = str(Path(path).expanduser().resolve())
+    return Dataset(name=dataset_name, title=f"classes from {path}", classes=classes, origin=origin)
 
 
-def resolve_dataset(dataset: str | None, classes_file: Path | None = None, name: str | None = None) -> Dataset:
-    """The dataset the user asked for: ``--dataset NAME`` or ``--classes FILE [--name NAME]``."""
+def resolve_dataset(
+    dataset: str | None,
+    classes_file: Path | None = None,
+    name: str | None = None,
+    *,
+    workspace: Literal["ignore", "check", "claim"] = "ignore",
+) -> Dataset:
+    """The dataset the user asked for: ``--dataset NAME`` or ``--classes FILE [--name NAME]``.
+
+    ``workspace``: what the command does with ``knowledge/<name>/``. ``check`` (it reads
+    knowledge) refuses a custom list whose folder belongs to another list; ``claim`` (it writes
+    knowledge) also checks that the folder is writable and records the list there, before any
+    expensive work (see :mod:`kgen.datasets.workspace`).
+    """
     if dataset and classes_file:
         raise InputError("give either --dataset or --classes, not both")
     if classes_file is not None:
-        return load_user_list(classes_file, name)
-    if not dataset:
-        known = ", ".join(builtin_names())
-        raise InputError("no dataset given", hint=f"use --dataset NAME (one of: {known}) or --classes FILE")
-    return load_builtin(dataset)
+        resolved = load_user_list(classes_file, name)
+    else:
+        if not dataset:
+            known = ", ".join(builtin_names())
+            raise InputError("no dataset given", hint=f"use --dataset NAME (one of: {known}) or --classes FILE")
+        resolved = load_builtin(dataset)
+    if workspace != "ignore":
+        from kgen.datasets.workspace import check_workspace, claim_workspace
+
+        (claim_workspace if workspace == "claim" else check_workspace)(resolved)
+    return resolved

@@ -11,7 +11,8 @@ Accepted forms (UTF-8, a byte-order mark is fine):
 
 Raw labels are turned into readable names (``brush_hair`` -> ``brush hair``) and the original
 label is kept. Duplicate names (case and spacing ignored) are dropped with a warning, keeping the
-first. An empty or unreadable file is an :class:`~kgen.errors.InputError`.
+first. An empty or unreadable file, and a class name holding a control character (NUL, a line
+break inside a JSON or CSV value, ...) or a lone surrogate, is an :class:`~kgen.errors.InputError`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +148,18 @@ def _as_int(value: Any) -> int | None:
     return None
 
 
+def _refuse_control_characters(label: str, position: int, origin: str) -> None:
+    """Class names become file contents, prompts and table cells: printable text only (a tab is spacing)."""
+    for char in label:
+        category = unicodedata.category(char)
+        if (category == "Cc" and char != "\t") or category == "Cs":
+            what = unicodedata.name(char, "control character" if category == "Cc" else "lone surrogate")
+            raise InputError(
+                f"{origin}: class {position} ({label!r}) holds the character U+{ord(char):04X} ({what})",
+                hint="class names must be printable text: remove that character from the file",
+            )
+
+
 def _entries(pairs: list[tuple[int | None, str]], origin: str) -> list[ClassEntry]:
     explicit = [ident for ident, _ in pairs if ident is not None]
     if explicit and len(explicit) != len(pairs):
@@ -154,7 +168,8 @@ def _entries(pairs: list[tuple[int | None, str]], origin: str) -> list[ClassEntr
     seen_ids: set[int] = set()
     entries: list[ClassEntry] = []
     duplicates: list[str] = []
-    for ident, label in pairs:
+    for position, (ident, label) in enumerate(pairs, start=1):
+        _refuse_control_characters(label, position, origin)
         name = readable_name(label)
         key = name_key(name)
         if key in seen_names:

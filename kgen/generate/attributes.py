@@ -73,7 +73,7 @@ class AttributesBuilder(KindBuilder[ClassAttributes]):
         if not path.exists():
             raise InputError(
                 f"the attributes of {self.dataset.name} need its crawled descriptions, and {path} does not exist",
-                hint=f"run `kgen crawl --dataset {self.dataset.name}` first",
+                hint=f"run `kgen crawl {self.dataset.selector}` first",
             )
         descriptions = DescriptionsFile.load(path)
         check_class_identity(

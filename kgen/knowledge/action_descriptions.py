@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from kgen.datasets import Dataset
 from kgen.errors import InputError
 from kgen.knowledge.base import ClassTexts, KnowledgeFile, register_kind
-from kgen.knowledge.llm_provenance import LLMProvenance
+from kgen.knowledge.imported import GeneratedOrImported
 
 TEMPLATE = "a video of {}."
 
@@ -41,7 +41,7 @@ class ActionDescriptionsFile(KnowledgeFile):
     FORMAT = "kgen.action-descriptions"
     VERSION = 1
 
-    provenance: LLMProvenance
+    provenance: GeneratedOrImported
     template: str = TEMPLATE
     count: int = 1
     classes: list[ClassActionDescriptions]
@@ -69,6 +69,6 @@ class ActionDescriptionsFile(KnowledgeFile):
         if missing:
             raise InputError(
                 f"{len(missing)} class(es) of {dataset.name} have no action description: {', '.join(missing[:8])}",
-                hint=f"rerun `kgen build-descriptions --dataset {dataset.name}`: it asks only for what is missing",
+                hint=f"rerun `kgen build-descriptions {dataset.selector}`: it asks only for what is missing",
             )
         return result

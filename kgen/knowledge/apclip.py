@@ -164,6 +164,6 @@ class PromptsFile(KnowledgeFile):
         if missing:
             raise InputError(
                 f"{len(missing)} class(es) of {dataset.name} have no action-conditioned prompts: {', '.join(missing[:8])}",
-                hint=f"rerun `kgen build-prompts --dataset {dataset.name}`: it asks only for what is missing",
+                hint=f"rerun `kgen build-prompts {dataset.selector}`: it asks only for what is missing",
             )
         return result

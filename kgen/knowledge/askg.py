@@ -28,7 +28,7 @@ from kgen.datasets import Dataset
 from kgen.errors import InputError
 from kgen.fileformat import atomic_write_bytes, atomic_write_text
 from kgen.knowledge.base import ClassTexts, KnowledgeFile, register_kind
-from kgen.knowledge.llm_provenance import LLMProvenance
+from kgen.knowledge.imported import GeneratedOrImported
 from kgen.text.concepts import concept_key
 
 TripleKind = Literal["object-object", "action-object", "action-action"]
@@ -64,7 +64,9 @@ class TriplePrompt(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    triple: int = Field(ge=0, description="index into the class's triples")
+    triple: int | None = Field(
+        ge=0, description="index into the class's triples; None for imported prompts whose source does not link them to a triple"
+    )
     type: PromptType
     clause: str = Field(description="the completion after the comma, normalised")
     text: str = Field(description='"This is an example of {action}, {clause}." (fits CLIP\'s 77 tokens)')
@@ -96,7 +98,7 @@ class ASKGFile(KnowledgeFile):
     FORMAT = "kgen.askg"
     VERSION = 1
 
-    provenance: LLMProvenance
+    provenance: GeneratedOrImported
     k_min: int = 5
     k_max: int = 10
     sentence_prefix: str = SENTENCE_PREFIX
@@ -126,7 +128,7 @@ class ASKGFile(KnowledgeFile):
         if missing:
             raise InputError(
                 f"{len(missing)} class(es) of {dataset.name} have no ASKG prompts: {', '.join(missing[:8])}",
-                hint=f"rerun `kgen build-askg --dataset {dataset.name}`: it asks only for what is missing",
+                hint=f"rerun `kgen build-askg {dataset.selector}`: it asks only for what is missing",
             )
         return result
 

@@ -121,18 +121,63 @@ def kind_info(name: str) -> KindInfo:
     return kinds[name]
 
 
-def knowledge_path(dataset_name: str, kind: str) -> Path:
-    return paths.knowledge_dir(dataset_name) / kind_info(kind).file_name
+# Imported variants of a kind (``kgen import``) live apart from kgen's own file:
+# ``knowledge/<dataset>/imported/<variant>/<file name>``; kgen's own is the variant "kgen" (or None).
+IMPORTED_DIR = "imported"
+GENERATED_VARIANTS = (None, "kgen")
 
 
-def load_knowledge(dataset_name: str, kind: str) -> KnowledgeFile:
-    """The knowledge file of ``kind`` for a dataset, with a hint on how to make it if it is missing."""
+def knowledge_path(dataset_name: str, kind: str, variant: str | None = None) -> Path:
+    file_name = kind_info(kind).file_name
+    if variant in GENERATED_VARIANTS:
+        return paths.knowledge_dir(dataset_name) / file_name
+    return paths.knowledge_dir(dataset_name) / IMPORTED_DIR / str(variant) / file_name
+
+
+def imported_variants(dataset_name: str, kind: str) -> list[str]:
+    """The names of the imported variants of ``kind`` that exist for a dataset, sorted."""
+    folder = paths.knowledge_dir(dataset_name) / IMPORTED_DIR
+    file_name = kind_info(kind).file_name
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if (p / file_name).is_file())
+
+
+def resolve_variant(dataset_name: str, kind: str, variant: str | None) -> str | None:
+    """The variant to use: the one asked for; else kgen's own file; else the only imported one.
+
+    Returns None for kgen's own file. Several imported variants and no file of kgen's own is an
+    error that names them.
+    """
+    if variant is not None:
+        return None if variant in GENERATED_VARIANTS else variant
+    if knowledge_path(dataset_name, kind).exists():
+        return None
+    found = imported_variants(dataset_name, kind)
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        raise InputError(
+            f"{dataset_name} has no {kind} knowledge of kgen's own but {len(found)} imported variants: {', '.join(found)}",
+            hint="choose one with --variant NAME",
+        )
+    return None
+
+
+def load_knowledge(dataset_name: str, kind: str, variant: str | None = None) -> KnowledgeFile:
+    """The knowledge file of ``kind`` (and ``variant``) for a dataset, with a hint on how to make it if it is missing."""
     info = kind_info(kind)
-    path = paths.knowledge_dir(dataset_name) / info.file_name
+    path = knowledge_path(dataset_name, kind, variant)
     if not path.exists():
+        if variant not in GENERATED_VARIANTS:
+            known = imported_variants(dataset_name, kind)
+            raise InputError(
+                f"no imported {kind} variant {variant!r} for {dataset_name} at {path}",
+                hint=f"imported variants: {', '.join(known)}" if known else "import it first (`kgen import --list-formats`)",
+            )
         raise InputError(
             f"no {kind} knowledge for {dataset_name} at {path}",
-            hint="build it first (see `kgen --help`), or pass --root to the workspace that holds it",
+            hint="build it first (see `kgen --help`) or import a paper's (`kgen import`), or pass --root to the workspace that holds it",
         )
     return info.model.load(path)
 
@@ -153,4 +198,5 @@ BUILTIN_KIND_MODULES: list[str] = [
     "kgen.knowledge.askg",
     "kgen.knowledge.attributes",
     "kgen.knowledge.action_descriptions",
+    "kgen.knowledge.descriptors",
 ]

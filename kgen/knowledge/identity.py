@@ -19,7 +19,9 @@ every mismatch, when
 
 A knowledge file records the class list it was built for (:class:`~kgen.knowledge.base.ClassListInfo`:
 the SHA-256 of ``[[id, name], ...]`` and the count) beside its ``dataset``; files without it still
-load.
+load. The hash is the one ``knowledge/<name>/class-list.json`` records for a custom list's folder
+(:mod:`kgen.datasets.workspace`, which refuses a folder of another list); this check is what stops
+a *changed* list (the same file, reordered or edited) from using the entries by position.
 """
 
 from __future__ import annotations
@@ -30,16 +32,14 @@ from dataclasses import dataclass, field
 
 from kgen.datasets.names import name_key
 from kgen.datasets.spec import ClassEntry
+from kgen.datasets.workspace import class_list_sha256
 from kgen.errors import InputError
-from kgen.hashing import sha256_json
 from kgen.knowledge.base import ClassListInfo, KnowledgeFile
 
 SHOWN = 8  # mismatches listed per category
 
 
-def class_list_sha256(classes: Sequence[ClassEntry]) -> str:
-    """The SHA-256 of a class list: canonical JSON of ``[[id, name], ...]`` in label order."""
-    return sha256_json([[entry.id, entry.name] for entry in classes])
+__all__ = ["IdentityReport", "check_class_identity", "class_list_info", "class_list_sha256", "compare_classes", "stamped"]
 
 
 def class_list_info(classes: Sequence[ClassEntry]) -> ClassListInfo:

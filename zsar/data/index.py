@@ -6,7 +6,10 @@ List files are the ones the peers release, one video per line:
 * ``path,label`` (PySlowFast CSVs: Open-VCLIP, FROSTER, STDD, SC-CLIP).
 
 ``path`` is relative to the video root (absolute paths are kept); it may contain spaces, the
-label is the last field. Blank lines and lines starting with ``#`` are skipped. Labels index the
+label is the last field. Blank lines are skipped, and so are comments: lines that start with
+``#`` followed by a space (or nothing), or that start with ``#`` and have no label. A line such
+as ``#2_Gum_chew_h_nm_np1_fr_med_0.avi 1`` is a video: HMDB51 has file names that start with
+``#`` (``test2`` holds 10 of them). Labels index the
 list's *label space*: all classes of the dataset in label order, or a class split in the split's
 own order (``b2n_novel_val`` labels 0..N-1 are the novel classes).
 """
@@ -92,9 +95,11 @@ def read_video_list(
     records: list[VideoRecord] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
-        if not line or line.startswith("#"):
+        if not line:
             continue
         name, label_text = _split_line(line)
+        if line.startswith("#") and (len(line) == 1 or line[1].isspace() or name is None or not label_text.lstrip("-").isdigit()):
+            continue  # a comment (HMDB51 file names may start with '#': those lines have a label)
         if name is None:
             raise InputError(f"{path}:{number}: expected 'path label', got {raw!r}")
         try:

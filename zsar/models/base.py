@@ -26,10 +26,9 @@ config class in ``CONFIG``.
 
 from __future__ import annotations
 
-import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -39,9 +38,8 @@ from kgen.clip import LoadedClip
 from kgen.errors import InputError
 from zsar.backbone import VideoBackbone
 from zsar.config import ModelConfig
+from zsar.text_tower import TextTower
 from zsar.textside import TextSide
-
-MAX_LOGIT_SCALE = math.log(100.0)  # CLIP clamps its learned temperature at 100
 
 
 @dataclass
@@ -88,19 +86,37 @@ class VideoModel(nn.Module, ABC):
     # Models that read per-token text features (DA-STI) profile against a bank with this many
     # word tokens per text; 0: the profiling bank has no token features.
     tokens_per_text_for_profile: ClassVar[int] = 0
+    # Whether the model can fine-tune CLIP's text tower from the bank's texts (model.text_tower).
+    supports_text_tuning: ClassVar[bool] = True
+    # Model options a paper sets per evaluation dataset (dataset name -> {option: value});
+    # ``kgen eval`` applies them for that dataset unless --set says otherwise.
+    DATASET_DEFAULTS: ClassVar[dict[str, dict[str, Any]]] = {}
+    # Kinetics-600's zero-shot video pool the model's paper reports on (``kgen eval --pool``):
+    # "er-zsar" (ViFi-CLIP's lists) or "val-only" (Open-VCLIP/FROSTER's).
+    K600_POOL: ClassVar[str] = "er-zsar"
 
     def __init__(self, config: ModelConfig, clip: LoadedClip) -> None:
         super().__init__()
         self.config = config
         self.backbone = VideoBackbone(clip.model.visual, config.backbone)
-        # CLIP's learned temperature (100 for OpenAI weights). Frozen unless the config says
-        # otherwise: ViFi-CLIP's image-only fine-tuning ("USE: image") freezes everything but
-        # the image encoder, logit scale included, and the text side here is a fixed bank.
+        # CLIP's learned temperature (100 for OpenAI weights), trained only with
+        # model.train_logit_scale (ViFi-CLIP's "both" and STDD's release train it).
         self.logit_scale = nn.Parameter(clip.model.logit_scale.detach().clone().float().reshape(()))
         self.preprocess_cfg = dict(clip.preprocess_cfg)
         self.quick_gelu = _uses_quick_gelu(self.backbone)
+        self.text_tower: TextTower | None = None
+        if config.text_tower == "tuned":
+            if not self.supports_text_tuning:
+                raise InputError(
+                    f"{self.NAME} cannot fine-tune the text tower (model.text_tower=tuned)",
+                    hint="keep model.text_tower=frozen",
+                )
+            self.text_tower = TextTower(clip)
         self.configure_trainable()
         self.logit_scale.requires_grad_(config.train_logit_scale)
+        if self.text_tower is not None:
+            self.text_tower.requires_grad_(True)
+            self.text_tower.token_embedding.requires_grad_(False)
         if config.grad_checkpointing:
             self.backbone.set_grad_checkpointing(True)
 
@@ -120,6 +136,16 @@ class VideoModel(nn.Module, ABC):
 
     def check_text(self, text: TextSide) -> None:
         """Refuse a text side the model cannot use (default: the embedding width must match)."""
+        if self.text_tower is not None:
+            encoder = text.bank.manifest.clip.model_name
+            if encoder != self.text_tower.model_name:
+                raise InputError(
+                    f"bank {text.bank.bank_id} was encoded with {encoder}, but this {self.NAME} model fine-tunes the text "
+                    f"tower of {self.text_tower.model_name} and re-encodes the bank's texts with it",
+                    hint=f"use a bank encoded with {self.text_tower.model_name} (kgen encode-bank --model "
+                    f"{self.text_tower.model_name})",
+                )
+            return
         if text.dim != self.backbone.embed_dim:
             raise InputError(
                 f"the bank holds {text.dim}-d text vectors but {self.config.backbone} embeds frames into "
@@ -129,8 +155,41 @@ class VideoModel(nn.Module, ABC):
 
     # ------------------------------------------------------------------ shared behaviour
     def scale(self) -> torch.Tensor:
-        """CLIP's logit scale, ``exp(logit_scale)`` capped at 100 as CLIP does."""
-        return self.logit_scale.clamp(max=MAX_LOGIT_SCALE).exp()
+        """CLIP's logit scale ``exp(logit_scale)`` in float32.
+
+        Not capped in the forward pass, as in ViFi-CLIP's and STDD's code (open_clip's trainer
+        clamps the parameter after each step instead). A cap in the forward pass would also stop
+        the gradient of OpenAI's weights, whose stored ``logit_scale`` (4.6055, fp16) lies just
+        above ``ln 100``.
+        """
+        return self.logit_scale.float().exp()
+
+    # ------------------------------------------------------------------ the text side
+    def text_for_evaluation(self, text: TextSide) -> TextSide:
+        """The text side this model scores against: with a tuned text tower, the bank's texts re-encoded by it."""
+        if self.text_tower is None:
+            return text
+        tokens = self.text_tower.tokenize(text.texts)
+        was_training = self.text_tower.training
+        self.text_tower.eval()
+        try:
+            embeddings = self.text_tower.encode(tokens)
+        finally:
+            self.text_tower.train(was_training)
+        return text.with_embeddings(embeddings.to(text.device))
+
+    @property
+    def couples_batch(self) -> bool:
+        """True when the loss compares the clips of a batch with each other (its value depends on the whole batch).
+
+        The trainer then computes it over the whole global batch: features gathered across
+        processes with gradient, accumulation steps cached (see :mod:`zsar.whole_batch`).
+        """
+        return False
+
+    def training_only_modules(self) -> dict[str, nn.Module]:
+        """Modules that only run in training (a distillation teacher, an auxiliary head): not needed at test time."""
+        return {}
 
     def view_scores(self, views: torch.Tensor, text: TextSide, aggregation: str) -> torch.Tensor:
         """Scores ``[B, C]`` of videos given as ``[B, V, T, 3, H, W]`` test views.
@@ -157,6 +216,20 @@ class VideoModel(nn.Module, ABC):
 
     def total_parameter_count(self) -> int:
         return sum(p.numel() for p in self.parameters())
+
+    def training_only_parameter_count(self) -> int:
+        seen: set[int] = set()
+        count = 0
+        for module in self.training_only_modules().values():
+            for param in module.parameters():
+                if id(param) not in seen:
+                    seen.add(id(param))
+                    count += param.numel()
+        return count
+
+    def inference_parameter_count(self) -> int:
+        """Parameters a trained model needs at test time (everything but :meth:`training_only_modules`)."""
+        return self.total_parameter_count() - self.training_only_parameter_count()
 
     def parameter_groups(self, weight_decay: float, no_weight_decay_1d: bool) -> list[dict]:
         """AdamW groups of the trainable parameters.

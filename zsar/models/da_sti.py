@@ -19,8 +19,10 @@
 * Loss (§3.4, eq. 11-13, :mod:`zsar.symmetric_loss`): symmetric video-to-class and
   class-to-video cross-entropy over the batch, positives = the items of the same class. The
   batch's ``[B, B]`` matrix is read from the ``[B, C]`` logits (column ``y_i`` for item ``i``'s
-  class). ``loss: cross-entropy`` replaces it by the trainer's usual cross-entropy over all
-  classes.
+  class). ``B`` is always the whole global batch (64 in §4.1.2): the trainer gathers the logits
+  of all processes with gradient and caches accumulation steps (:mod:`zsar.whole_batch`), so the
+  loss and its gradients do not depend on how the batch is split. ``loss: cross-entropy``
+  replaces it by the trainer's usual cross-entropy over all classes.
 * Trainable (§4.1.2): the last half of the blocks (the last 6 of ViT-B/16's 12), ``ln_post`` and
   ``proj`` (kgen's choice, see :class:`DaStiConfig`), ``W_p`` and ``W_w``; the patch embedding,
   the first blocks and the text side (a bank) are frozen.
@@ -40,6 +42,7 @@ from zsar.attribute_interaction import SpatioTemporalInteraction
 from zsar.config import ModelConfig
 from zsar.models.base import LossOutput, ModelOutput, TrainTargets, VideoModel, soft_cross_entropy
 from zsar.models.registry import register_model
+from zsar.similarity import fp32_scores
 from zsar.symmetric_loss import symmetric_class_video_loss
 from zsar.textside import TextSide
 
@@ -64,6 +67,8 @@ class DaStiConfig(ModelConfig):
 @register_model("da-sti")
 class DaSti(VideoModel):
     CONFIG = DaStiConfig
+    # The text side is per-token features of a frozen text encoder (§4.1.2: "we keep phi_c fixed").
+    supports_text_tuning: ClassVar[bool] = False
     # The attribute sentence with N_a = 8 keywords is about 30 word tokens long (docs/papers/da-sti.md).
     tokens_per_text_for_profile: ClassVar[int] = 32
 
@@ -149,8 +154,15 @@ class DaSti(VideoModel):
     def forward(self, video: torch.Tensor, text: TextSide) -> ModelOutput:
         features, extras = self.video_features(video, text)
         classes, _, _ = self.class_words(text)
-        similarity = torch.einsum("bcd,cd->bc", F.normalize(features, dim=-1), classes.to(features.dtype))
+        with fp32_scores(features):  # the final similarities in float32, also under autocast
+            similarity = torch.einsum("bcd,cd->bc", F.normalize(features.float(), dim=-1), classes.float())
         return ModelOutput(self.scale() * similarity, extras)
+
+    @property
+    def couples_batch(self) -> bool:
+        # Eq. (11)-(13) compare the batch's clips with each other: the trainer computes the loss
+        # over the whole global batch (zsar/whole_batch.py), whatever the processes and accumulation.
+        return self.head_config.loss == "symmetric"
 
     def loss(self, output: ModelOutput, targets: TrainTargets, text: TextSide) -> LossOutput:
         if self.head_config.loss == "cross-entropy":

@@ -42,10 +42,9 @@ training (its output feeds only ``L_a``).
 from __future__ import annotations
 
 import copy
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
-import torch.nn.functional as F
 from pydantic import Field
 
 from kgen.clip import LoadedClip
@@ -55,6 +54,7 @@ from zsar.models.base import LossOutput, ModelOutput, TrainTargets, VideoModel, 
 from zsar.models.registry import register_model
 from zsar.semantic_attention import region_bias, semantic_cross_attention
 from zsar.semantic_masks import SemanticMasks, mask_pool, semantic_masks
+from zsar.similarity import cosine_logits
 from zsar.temporal_adapter import Border, LocalTemporalAdapter
 from zsar.textside import TextSide
 
@@ -63,6 +63,10 @@ class SCClipConfig(ModelConfig):
     window_sizes: list[int] = Field(default_factory=lambda: [3, 7], description="seed window sizes S (eq. 2; authors' code)")
     kmeans_iterations: int = Field(1, ge=0, description="K-means iterations from the seeds (authors' code: 1)")
     fusion_threshold: float = Field(0.9, ge=-1, le=1, description="delta: merge clusters with centre cosine >= delta (Table 1)")
+    max_regions: int | None = Field(
+        64, ge=1,
+        description="cap on the regions (queries) per video, the largest kept (the authors' patch_num=64; None: no cap)",
+    )
     mask_bias: float = Field(1.0, description="value added to the attention logits inside a query's region (authors' code: 1)")
     inverse_temperature: float = Field(65.0, gt=0, description="1/tau of eq. (4), (6) (Table 1/8: 65 UCF101, 40 HMDB51, 45 SSv2, 50 K600)")
     alpha: float = Field(0.1, ge=0, description="weight of L_a in eq. (7) (Table 1)")
@@ -80,9 +84,24 @@ class SCClipConfig(ModelConfig):
 @register_model("sc-clip")
 class SCClip(VideoModel):
     CONFIG = SCClipConfig
+    K600_POOL: ClassVar[str] = "val-only"  # SC-CLIP: "the division of seen and unseen samples ... is the same as in [25]" (FROSTER)
     texts_per_class_for_profile: ClassVar[int] = 1
+    # Table 1: delta and 1/tau per dataset; they change masks and scores at test time, so an
+    # evaluation on a dataset uses its own row (alpha and beta only weigh training losses).
+    DATASET_DEFAULTS: ClassVar[dict[str, dict[str, Any]]] = {
+        "ucf101": {"fusion_threshold": 0.9, "inverse_temperature": 65.0},
+        "hmdb51": {"fusion_threshold": 0.85, "inverse_temperature": 40.0},
+        "ssv2": {"fusion_threshold": 0.85, "inverse_temperature": 45.0},
+        "k600": {"fusion_threshold": 0.8, "inverse_temperature": 50.0},
+    }
 
     def __init__(self, config: SCClipConfig, clip: LoadedClip) -> None:
+        if config.train_logit_scale:
+            raise InputError(
+                "sc-clip scores with a fixed 1/tau per dataset (Table 1), not CLIP's logit scale: model.train_logit_scale "
+                "has nothing to train",
+                hint="set model.inverse_temperature instead",
+            )
         self.sc_config = config
         super().__init__(config, clip)
 
@@ -116,6 +135,9 @@ class SCClip(VideoModel):
         self.adapter.requires_grad_(True)
         self.adapter_aux.requires_grad_(True)
 
+    def training_only_modules(self) -> dict[str, torch.nn.Module]:
+        return {"adapter_aux": self.adapter_aux}  # feeds only L_a; it does not run at inference
+
     def train(self, mode: bool = True) -> SCClip:
         super().train(mode)
         self.frozen_tail.eval()
@@ -127,8 +149,7 @@ class SCClip(VideoModel):
 
     # ------------------------------------------------------------------ the forward pass
     def _classify(self, embeddings: torch.Tensor, text: TextSide) -> torch.Tensor:
-        classifier = F.normalize(text.classifier, dim=-1).to(embeddings.dtype)
-        return self.scale() * (F.normalize(embeddings, dim=-1) @ classifier.t())
+        return cosine_logits(embeddings, text.classifier, self.scale())  # float32 under autocast too
 
     def dense_tokens(self, shared: torch.Tensor, batch: int, frames: int) -> torch.Tensor:
         """The frozen CLIP's last-layer patch tokens after ``ln_post`` and ``proj``: ``[B, T, H, W, D]``."""
@@ -150,7 +171,8 @@ class SCClip(VideoModel):
     def _masks(self, dense: torch.Tensor) -> SemanticMasks:
         config: SCClipConfig = self.sc_config
         return semantic_masks(
-            dense, window_sizes=config.window_sizes, iterations=config.kmeans_iterations, threshold=config.fusion_threshold
+            dense, window_sizes=config.window_sizes, iterations=config.kmeans_iterations, threshold=config.fusion_threshold,
+            max_regions=config.max_regions,
         )
 
     def forward(self, video: torch.Tensor, text: TextSide) -> ModelOutput:

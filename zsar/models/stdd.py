@@ -11,7 +11,12 @@
 * Alignment (eq. 8): ``S = (S^{v2t} + S^{t2v}) / 2`` with ``S^{v2t}`` the mean over frames of the
   best prompt and ``S^{t2v}`` the mean over prompts of the best frame
   (:func:`zsar.similarity.late_interaction`, shared with AP-CLIP); logits are CLIP's logit scale
-  times ``S`` (the authors' ``logit_scale.exp()``), trained with cross-entropy (eq. 9).
+  times ``S`` (the authors' ``logit_scale.exp()``, a trained parameter in their release: the
+  recipes set ``train_logit_scale: true``), trained with cross-entropy (eq. 9). The text encoder
+  is frozen (§3.2), as in the release.
+* The block matches the release's ``STCrossAttentionBlock`` (same weights and input: 256 settings of
+  frames, fold, scales, ratio, mode, spatial repeat and shuffle agree to 5e-7, ``docs/papers/stdd.md``),
+  including the clip borders of continual mixing (``channel_mixing_border: release``).
 * Feature distillation (FROSTER, :mod:`zsar.feature_distillation`): the frozen CLIP's frame
   features teach the student's through a residual projector; weight 2.0 (the authors'
   ``DISTILLATION_RATIO``). Unlike the release, the term has a gradient.
@@ -21,11 +26,11 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import torch
 import torch.nn.functional as F
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from kgen.clip import LoadedClip
 from zsar.config import ModelConfig
@@ -55,13 +60,31 @@ class StddConfig(ModelConfig):
     scale_shortcut: Literal["mixed", "unmixed"] = Field(
         "mixed", description="shortcut of the per-scale attention: the mixed tokens (authors' code) or eq. (7)'s unmixed ones"
     )
-    random_mask_start: bool = Field(True, description="training: roll start i drawn per video (authors' spatial repeat)")
+    channel_mixing_border: Literal["release", "zeros"] = Field(
+        "release",
+        description="bands whose source frame is outside the clip: as the authors' code (earlier bands kept, e.g. frame 1 "
+        "keeps frame 0 in its t-2 band) or zero padding",
+    )
+    mask_start: Literal["per-video", "per-window", "zero"] = Field(
+        "per-video",
+        description="training: roll start i drawn per video (authors' SPATIAL_REPEAT True), per window (SPATIAL_REPEAT "
+        "False), or 0",
+    )
     temporal_shuffle: bool = Field(True, description="training: permute the frames' masks over time (authors' code)")
     temporal_shuffle_at_test: bool = Field(
         False, description="also shuffle at evaluation (the release does; off: deterministic evaluation)"
     )
     distillation_weight: float = Field(2.0, ge=0, description="weight of FROSTER's feature distillation (0: off, no teacher)")
     distillation_alpha: float = Field(0.1, ge=0, description="alpha of the residual projector f + alpha*g(f)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed_options(cls, data: Any) -> Any:
+        # Configs written before kgen named the mask start (checkpoints keep their config).
+        if isinstance(data, dict) and "random_mask_start" in data:
+            data = dict(data)
+            data.setdefault("mask_start", "per-video" if data.pop("random_mask_start") else "zero")
+        return data
 
     def space_time_options(self) -> SpaceTimeOptions:
         return SpaceTimeOptions(
@@ -72,7 +95,8 @@ class StddConfig(ModelConfig):
             temporal_scales=tuple(self.temporal_scales),
             channel_fold=self.channel_fold,
             shortcut=self.scale_shortcut,
-            random_start_in_training=self.random_mask_start,
+            mixing_border=self.channel_mixing_border,
+            mask_start_in_training=self.mask_start,
             shuffle_in_training=self.temporal_shuffle,
             shuffle_at_test=self.temporal_shuffle_at_test,
         )
@@ -81,6 +105,7 @@ class StddConfig(ModelConfig):
 @register_model("stdd")
 class Stdd(FrameScoringModel):
     CONFIG = StddConfig
+    K600_POOL: ClassVar[str] = "val-only"  # STDD evaluates with the Open-VCLIP/FROSTER lists (its release ships zs_label_db/k600_split*)
     # Spatial + temporal prompts per class for `kgen profile`: kgen's choice (the ASKG prompt
     # count varies per class); the alignment's cost is negligible next to the tower's either way.
     texts_per_class_for_profile: ClassVar[int] = 16
@@ -101,6 +126,15 @@ class Stdd(FrameScoringModel):
         self.backbone.set_trainable(blocks="all", embeddings=True, ln_post=True, proj=True)
         if self.projector is not None:
             self.projector.requires_grad_(True)
+
+    def training_only_modules(self) -> dict[str, torch.nn.Module]:
+        # The frozen teacher and the residual projector only feed the distillation loss.
+        modules: dict[str, torch.nn.Module] = {}
+        if self.teacher is not None:
+            modules["teacher"] = self.teacher
+        if self.projector is not None:
+            modules["projector"] = self.projector
+        return modules
 
     def score_frames(self, frames: torch.Tensor, text: TextSide) -> torch.Tensor:
         return self.scale() * late_interaction(frames, text.prompts, text.prompt_mask)  # eq. (8)
