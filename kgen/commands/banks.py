@@ -108,6 +108,7 @@ def list_banks(
     """List the banks in banks/ (or --dir), newest version of each lineage marked, damaged ones flagged.
 
     Reads each bank's small summary and its tensors file's header, not the full manifest or the data.
+    With --all --json the output is {"banks": [...], "staging": [...]}.
 
     Example: kgen bank list --all
     """
