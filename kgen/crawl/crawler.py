@@ -72,6 +72,7 @@ from kgen.crawl.wordnet import INSTALL_HINT, Synset, WordNet, locate_wordnet_dir
 from kgen.datasets import Dataset
 from kgen.errors import InputError, SourceUnavailable
 from kgen.knowledge.base import utc_now
+from kgen.knowledge.identity import class_list_info
 
 WEB_SOURCES: tuple[SourceName, ...] = ("wikipedia", "wiktionary")
 
@@ -371,7 +372,9 @@ async def _crawl(dataset: Dataset, settings: CrawlSettings, cache: ResponseCache
     )
     if wordnet is not None:
         wordnet.close()
-    file = DescriptionsFile(dataset=dataset.name, provenance=provenance, classes=classes)
+    file = DescriptionsFile(
+        dataset=dataset.name, class_list=class_list_info(dataset.classes), provenance=provenance, classes=classes
+    )
     return CrawlOutcome(
         file=file, sources=summaries, network_closed=closed_reason, http=http_stats, choices=choices
     )
