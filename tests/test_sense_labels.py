@@ -25,6 +25,10 @@ from kgen.datasets import load_builtin
 
 LABELS = Path(__file__).parent / "data" / "sense_labels"
 SYSTEM_WORDNET = Path("/usr/share/wordnet")
+# label set -> the built-in dataset whose classes it labels (all of them, or, for k600_new, the
+# Kinetics-600 names Kinetics-400 lacks: a blind set, labelled before the rules of the second round
+# were written and never tuned on)
+LABEL_SETS = {"hmdb51": "hmdb51", "ucf101": "ucf101", "k400": "k400", "k600_new": "k600"}
 # (dataset, split) -> the least share of its labelled classes (WordNet has a sense for) chosen right
 FLOORS = {
     ("hmdb51", "tuned"): 0.96,
@@ -33,6 +37,7 @@ FLOORS = {
     ("ucf101", "held_out"): 0.77,
     ("k400", "tuned"): 0.86,
     ("k400", "held_out"): 0.74,
+    ("k600_new", "held_out"): 0.0,
 }
 
 
@@ -53,7 +58,13 @@ def judge(wordnet: WordNet, label: dict, choices: list[ChunkChoice]) -> str | No
     got = {c.chunk.text: c.chosen for c in choices}
     problems = []
     for alternative in label["chunks"]:
-        wrong = []
+        # a chunk kgen defines that this chunking does not have ("sawing wood" the idiom when the
+        # label wants "sawing" and "wood") is a wrong definition too
+        wrong = [
+            f"{text}: {chosen.name} (not a chunk of this labelling)"
+            for text, chosen in got.items()
+            if chosen is not None and text not in alternative
+        ]
         for chunk, wanted in alternative.items():
             chosen = got.get(chunk)
             if wanted == "*":
@@ -74,18 +85,24 @@ def judge(wordnet: WordNet, label: dict, choices: list[ChunkChoice]) -> str | No
     return problems[0]
 
 
-def evaluate(wordnet: WordNet, dataset: str) -> dict[str, Score]:
-    labels = json.loads((LABELS / f"{dataset}.json").read_text(encoding="utf-8"))["classes"]
-    names = [entry.name for entry in load_builtin(dataset).classes]
+def evaluate(wordnet: WordNet, label_set: str) -> dict[str, Score]:
+    labels = json.loads((LABELS / f"{label_set}.json").read_text(encoding="utf-8"))["classes"]
+    names = [entry.name for entry in load_builtin(LABEL_SETS[label_set]).classes]
     chosen = choose_dataset_senses(
         SenseChooser(wordnet), [NameToChoose(n, analyse(n, wordnet)) for n in names]
     )
     scores = {"tuned": Score(), "held_out": Score()}
     for name in names:
-        label = labels[name]
+        label = labels.get(name)
+        if label is None:
+            continue  # a class this label set does not cover
         score = scores[label["split"]]
         if label.get("no_sense"):
-            score.no_sense += 1
+            defined = [f"{c.chunk.text}: {c.chosen.name}" for c in chosen[name] if c.chosen is not None]
+            if defined:  # WordNet has nothing right for it: anything defined is wrong
+                score.wrong.append(f"{name}: {'; '.join(defined)} (WordNet has no right sense)")
+            else:
+                score.no_sense += 1
             continue
         problem = judge(wordnet, label, chosen[name])
         if problem is None:
@@ -99,11 +116,17 @@ def test_every_class_is_labelled_and_every_label_is_a_wordnet_sense() -> None:
     if not (SYSTEM_WORDNET / "index.noun").is_file():
         pytest.skip("Debian's wordnet-base is not installed")
     wordnet = WordNet(SYSTEM_WORDNET)
-    for dataset in ("hmdb51", "ucf101", "k400"):
-        labels = json.loads((LABELS / f"{dataset}.json").read_text(encoding="utf-8"))["classes"]
-        assert set(labels) == {entry.name for entry in load_builtin(dataset).classes}
+    for label_set, dataset in LABEL_SETS.items():
+        labels = json.loads((LABELS / f"{label_set}.json").read_text(encoding="utf-8"))["classes"]
+        names = {entry.name for entry in load_builtin(dataset).classes}
         held_out = sum(1 for label in labels.values() if label["split"] == "held_out")
-        assert 0.2 < held_out / len(labels) < 0.4
+        if label_set == "k600_new":
+            k400 = {entry.name for entry in load_builtin("k400").classes}
+            assert set(labels) == names - k400
+            assert held_out == len(labels)  # blind: never tuned on
+        else:
+            assert set(labels) == names
+            assert 0.2 < held_out / len(labels) < 0.4
         for label in labels.values():
             for alternative in label.get("chunks", []):
                 for wanted in alternative.values():
@@ -113,14 +136,17 @@ def test_every_class_is_labelled_and_every_label_is_a_wordnet_sense() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("dataset", ["hmdb51", "ucf101", "k400"])
-def test_sense_choice_matches_the_hand_labels(dataset: str) -> None:
+@pytest.mark.parametrize("label_set", list(LABEL_SETS))
+def test_sense_choice_matches_the_hand_labels(label_set: str) -> None:
     if not (SYSTEM_WORDNET / "index.noun").is_file():
         pytest.skip("Debian's wordnet-base is not installed")
-    scores = evaluate(WordNet(SYSTEM_WORDNET), dataset)
+    scores = evaluate(WordNet(SYSTEM_WORDNET), label_set)
     for split, score in scores.items():
-        floor = FLOORS[(dataset, split)]
+        if split not in {s for d, s in FLOORS if d == label_set}:
+            assert score.right + len(score.wrong) == 0
+            continue
+        floor = FLOORS[(label_set, split)]
         assert score.accuracy >= floor, (
-            f"{dataset} {split}: {score.accuracy:.1%} right, under {floor:.0%}; wrong:\n  "
+            f"{label_set} {split}: {score.accuracy:.1%} right, under {floor:.0%}; wrong:\n  "
             + "\n  ".join(score.wrong)
         )
