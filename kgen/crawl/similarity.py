@@ -201,7 +201,11 @@ class Similarity:
             return None
         folder = cache_folder or paths.cache_dir() / "gloss-embeddings"
         name = f"all-MiniLM-L6-v2-{files.version}.sqlite"
-        return cls(files, EmbeddingCache(folder / name))
+        try:
+            cache: EmbeddingCache | None = EmbeddingCache(folder / name)
+        except (OSError, sqlite3.Error):
+            cache = None  # an unwritable cache folder: embed every run, in memory
+        return cls(files, cache)
 
     @property
     def model_id(self) -> str:
