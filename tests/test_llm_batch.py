@@ -243,3 +243,27 @@ def test_collect_refuses_other_options_and_batch_refuses_the_embedded_backend(ru
     assert embedded.exit_code == 2 and "OpenAI-compatible" in embedded.stderr
     unknown = run_cli("build-askg", "--classes", str(two), "--model", "m", "--batch", "send")
     assert unknown.exit_code == 2 and "unknown --batch action" in unknown.stderr
+
+
+def test_dataset_level_questions_go_first_then_the_classes(run_cli, tmp_path) -> None:
+    """--propose-attributes: the three aspects' attributes in round 1, the classes' prompts in round 2."""
+    three = classes_file(tmp_path, THREE, "three")
+
+    def handler(request):
+        user = request["messages"][-1]["content"]
+        for aspect in ("Scene", "Actor", "Body"):
+            if f"Consider the aspect {aspect}" in user:
+                return Reply(content=json.dumps({"items": [f"{aspect.lower()} trait {i}" for i in range(4)]}))
+        return FakeOpenAIServer.default_reply(request)
+
+    with BatchServer(handler=handler, auto_finish=True) as server:
+        llm = ["--base-url", server.base_url, "--model", "fake-model", "--propose-attributes"]
+        submitted = run_cli("build-prompts", "--classes", str(three), *llm, "--batch", "submit")
+        assert submitted.exit_code == 0 and "3 requests (prompts 3)" in " ".join(submitted.stderr.split())
+        second = run_cli("build-prompts", "--classes", str(three), *llm, "--batch", "collect")
+        assert second.exit_code == PENDING and "9 requests (prompts 9)" in " ".join(second.stderr.split())
+        done = run_cli("build-prompts", "--classes", str(three), *llm, "--batch", "collect")
+        assert done.exit_code == 0, done.stderr
+        assert server.count == 0 and len(server.batch_requests) == 12
+    knowledge = load_knowledge("three", "prompts")
+    assert [len(a.attributes) for a in knowledge.aspects] == [4, 4, 4] and len(knowledge.classes) == 3

@@ -257,6 +257,10 @@ def build_all(
     call when it is missing.
 
     Example: kgen build-all --dataset hmdb51
+
+    Cost first, nothing sent: kgen build-all --dataset hmdb51 --backend openai --model gpt-4o-mini --dry-run
+
+    Through the OpenAI Batch API: the same with --batch submit, then --batch collect until it exits 0 (7: not finished).
     """
     settings = _settings(backend, model, base_url, structured, concurrency, rpm, max_retries, max_repairs, timeout, deadline, gguf, threads, parallel, refresh)
     data = _dataset(dataset, classes, name)

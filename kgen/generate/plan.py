@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from kgen.generate.runner import ClassFailed, KindBuilder
+from kgen.hashing import sha256_text
 from kgen.llm.client import Answer, AskFailed, LLMClient, LLMRequest
 from kgen.llm.estimate import typical_answer
 from kgen.llm.types import Completion
@@ -95,15 +96,24 @@ class PlanningClient(LLMClient):
         await asyncio.sleep(0)  # the other questions of this step are asked before any answer
         if self.mode == "frontier":
             raise Pending(request.purpose)
-        value = request.spec.check(typical_answer(request.spec))
+        # Stand-ins differ between the steps of a class (three aspects' attributes must differ)
+        # and are the same for every class (so their processing is counted once, not per class).
+        step = request.purpose.split(" [")[0]
+        value = request.spec.check(typical_answer(request.spec, seed=_stable_seed(step)))
         if state is not None:
             state.stood_in = True
         return Answer(value=value, text=request.spec.render_json(value.model_dump()), cached=False, attempts=1)
 
 
+def _stable_seed(text: str) -> int:
+    return int(sha256_text(text)[:6], 16)
+
+
 async def _plan_kind(builder: KindBuilder, client: PlanningClient) -> KindPlan:
     plan = KindPlan(builder.kind)
     _kind.set(plan)
+    dataset_level = _ClassState()  # a stand-in answer here (proposed attributes) shapes every class's prompts
+    _class.set(dataset_level)
     try:
         await builder.prepare(client)
     except Pending:
@@ -113,7 +123,7 @@ async def _plan_kind(builder: KindBuilder, client: PlanningClient) -> KindPlan:
         return plan
 
     async def one(name: str, build) -> None:
-        _class.set(_ClassState())
+        _class.set(_ClassState(stood_in=dataset_level.stood_in))
         try:
             await build
         except Pending:
