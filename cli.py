@@ -35,6 +35,7 @@ COMMAND_MODULES = [
     "kgen.commands.build",
     "kgen.commands.importing",
     "kgen.commands.show",
+    "kgen.commands.report",
 ]
 
 

@@ -200,7 +200,7 @@ def test_the_result_file_is_compact_and_reads_back(tmp_path: Path) -> None:
     path = tmp_path / "r.json"
     report.save(path)
     again = EvalReport.load(path)
-    assert again.runs[0].lists[0].confusion == result.confusion and again.format_version == 2
+    assert again.runs[0].lists[0].confusion == result.confusion and again.format_version == 3
 
 
 def _dense_run(tmp_path: Path, synthetic) -> Path:  # noqa: F811
@@ -392,3 +392,115 @@ def test_kinetics_600_pool_follows_the_models_paper_unless_chosen(tmp_path: Path
     assert pools[("stdd", False)] == ("val-only", ["zs_split1_val", "zs_split2_val", "zs_split3_val"])  # STDD: FROSTER's lists
     assert pools[("ap-clip", False)] == ("er-zsar", ["zs_split1_eval", "zs_split2_eval", "zs_split3_eval"])  # ViFi-CLIP's
     assert pools[("ap-clip", True)][0] == "val-only"
+
+
+def test_a_large_label_set_keeps_its_confusion_matrix_sparse(tmp_path: Path) -> None:
+    import tracemalloc
+
+    (tmp_path / "l.txt").write_text("a.avi 4999\nb.avi 4999\nc.avi 17\n")
+    index = read_video_list(tmp_path / "l.txt", dataset=resolve_dataset(None, _class_list(tmp_path, 5000)))
+    predictions = [
+        Prediction(0, 4999, True, "", (4999, 1, 2, 3, 4), (9.0, 8.0, 7.0, 6.0, 5.0)),
+        Prediction(1, 4999, True, "", (17, 4999, 3, 4, 5), (9.5, 8.5, 7.5, 6.5, 5.5)),
+        Prediction(2, 17, True, "", (17, 1, 0, 3, 4), (3.0, 2.0, 1.0, 0.5, 0.25)),
+    ]
+    tracemalloc.start()
+    try:
+        result = list_result(predictions, index, name="l", role="test", num_classes=5000)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 20e6  # a dense 5000 x 5000 int64 matrix alone is 200 MB
+    assert result.confusion_layout == "sparse" and result.confusion == []
+    assert result.confusion_entries == [[17, 17, 1], [4999, 17, 1], [4999, 4999, 1]]
+    assert result.confusion_cells() == {(17, 17): 1, (4999, 17): 1, (4999, 4999): 1}
+    assert result.per_class_videos[4999] == 2 and result.per_class_top1[4999] == 50.0 and result.per_class_top1[0] is None
+    assert result.top1 == pytest.approx(200 / 3) and result.mean_class_accuracy == pytest.approx(75.0)
+    # The same predictions with 1000 classes or fewer: dense, and the same cells.
+    (tmp_path / "s.txt").write_text("a.avi 999\nc.avi 17\n")
+    small = list_result([Prediction(0, 999, True, "", (999, 1, 2, 3, 4)), Prediction(1, 17, True, "", (999, 1, 0, 3, 4))],
+                        read_video_list(tmp_path / "s.txt", dataset=resolve_dataset(None, _class_list(tmp_path, 1000))),
+                        name="s", role="test", num_classes=1000)
+    assert small.confusion_layout == "dense" and len(small.confusion) == 1000 and small.confusion_entries == []
+    assert small.confusion_cells() == {(999, 999): 1, (17, 999): 1}
+
+
+def _class_list(tmp_path: Path, count: int) -> Path:
+    path = tmp_path / f"classes{count}.txt"
+    path.write_text("".join(f"action number {k}\n" for k in range(count)))
+    return path
+
+
+def test_a_version_2_result_file_reads_as_a_dense_one(tmp_path: Path) -> None:
+    (tmp_path / "l.txt").write_text("a.avi 0\n")
+    hmdb = load_builtin("hmdb51")
+    result = list_result([Prediction(0, 0, True, "", (0, 1, 2, 3, 4), (5.0, 4.0, 3.0, 2.0, 1.0))],
+                         read_video_list(tmp_path / "l.txt", dataset=hmdb), name="l", role="test", num_classes=51)
+    run = RunResult(label="m", checkpoint=None, model="ap-clip", backbone=TINY, lists=[result])
+    raw = EvalReport(protocol="list", dataset="hmdb51", video_pool={"name": "lists", "description": "l.txt"},
+                     bank={"bank_id": "b"}, views={"frames": 8}, runs=[run], summary={}).model_dump(mode="json")
+    raw["format_version"] = 2  # as kgen wrote it before the sparse layout existed
+    for item in raw["runs"][0]["lists"]:
+        del item["confusion_layout"], item["confusion_entries"]
+    (tmp_path / "v2.json").write_text(json.dumps(raw))
+    again = EvalReport.load(tmp_path / "v2.json")
+    assert again.format_version == 3 and again.runs[0].lists[0].confusion_layout == "dense"
+    assert again.runs[0].lists[0].confusion_cells() == {(0, 0): 1}
+
+
+def test_eval_of_1200_classes_writes_a_sparse_confusion_matrix(tmp_path: Path, synthetic, run_cli) -> None:  # noqa: F811
+    # The synthetic videos' 4 classes, then 1196 more: labels 0..3 of the list index the same names.
+    names = list(synthetic.class_names) + [f"extra action {k}" for k in range(1196)]
+    classes = tmp_path / "big.txt"
+    classes.write_text("".join(f"{name}\n" for name in names))
+    generator = torch.Generator().manual_seed(0)
+    bank = bank_from_embeddings([torch.randn(2, 32, generator=generator) for _ in names], class_names=names,
+                                dataset="big")
+    out = tmp_path / "r.json"
+    result = run_cli(
+        "eval", "--model", "ap-clip", "--pretrained", "random", "--backbone", TINY, "--frames", "4",
+        "--bank", str(bank.save(tmp_path / "bank")), "--classes", str(classes), "--protocol", "list",
+        "--list", str(synthetic.list_file), "--video-root", str(synthetic.root), "--workers", "0", "--out", str(out),
+    )
+    assert result.exit_code == 0, result.stderr
+    listed = EvalReport.load(out).runs[0].lists[0]
+    assert listed.num_classes == 1200 and listed.evaluated == 8
+    assert listed.confusion_layout == "sparse" and listed.confusion == []
+    assert sum(count for _, _, count in listed.confusion_entries) == 8
+    assert all(0 <= true < 4 and 0 <= guess < 1200 for true, guess, _ in listed.confusion_entries)
+    assert any("1,200 classes" in note and "sparse" in note for note in EvalReport.load(out).notes)
+    assert "stored sparse" in result.stdout
+
+
+def test_the_unreadable_video_rule_of_training_and_evaluation() -> None:
+    from zsar.data.unreadable import too_many_unreadable
+
+    # Before a whole pass: at least 3 unreadable videos, and more than the fraction.
+    assert not too_many_unreadable(2, 2, 100, 0.5)
+    assert too_many_unreadable(3, 4, 100, 0.5)
+    assert not too_many_unreadable(3, 6, 100, 0.5)
+    # After a whole pass (an evaluation list): the fraction alone.
+    assert too_many_unreadable(1, 1, 1, 0.5) and too_many_unreadable(2, 3, 3, 0.5)
+    assert not too_many_unreadable(1, 2, 2, 0.5) and not too_many_unreadable(4, 4, 4, 1.0)
+
+
+def test_eval_stops_when_most_of_a_lists_videos_are_unreadable(tmp_path: Path, synthetic, run_cli) -> None:  # noqa: F811
+    root = tmp_path / "videos"
+    root.mkdir()
+    (root / "good.mp4").symlink_to(synthetic.videos[0])
+    for k in range(3):
+        write_unreadable_video(root / f"broken{k}.mp4", seed=k)
+    listing = tmp_path / "list.txt"
+    listing.write_text("good.mp4 0\nbroken0.mp4 1\nbroken1.mp4 2\nbroken2.mp4 3\n")  # 1 readable of 4
+    out = tmp_path / "r.json"
+    common = ["eval", "--model", "vifi-clip", "--pretrained", "random", "--backbone", TINY, "--frames", "4",
+              "--bank", str(synthetic_bank(synthetic).save(tmp_path / "bank")), "--classes", str(synthetic.classes_file),
+              "--protocol", "list", "--list", str(listing), "--video-root", str(root), "--workers", "0", "--out", str(out)]
+    result = run_cli(*common)
+    assert result.exit_code == 2, result.stderr
+    assert "3 of its 4 videos were unreadable" in result.stderr and "data.max_skip_fraction" in result.stderr
+    assert not out.exists()  # no result file that looks like an evaluation
+    result = run_cli(*common, "--set", "data.max_skip_fraction=1")
+    assert result.exit_code == 0, result.stderr
+    listed = EvalReport.load(out).runs[0].lists[0]
+    assert (listed.evaluated, len(listed.skipped)) == (1, 3)

@@ -172,16 +172,38 @@ class SpatioTemporalInteraction(nn.Module):
 
         Also returns the intermediate scores (``spatial`` ``[B, C, T]``, ``saliency`` ``[B, C, T]``).
         """
+        return self.interact(frames, self.project_patches(patches), words, word_mask)
+
+    def project_patches(self, patches: torch.Tensor | None) -> torch.Tensor | None:
+        """Eq. (6) for the patches, ``p~ = ReLU(p W_p)`` (``None`` without the spatial interaction).
+
+        It does not depend on the classes: a caller that scores the classes block by block
+        projects the patches once and calls :meth:`interact` per block.
+        """
+        if self.patch_projection is None:
+            return None
+        if patches is None:
+            raise ValueError("the spatial interaction needs the patch embeddings")
+        return self.patch_projection(patches)
+
+    def interact(
+        self,
+        frames: torch.Tensor,
+        projected_patches: torch.Tensor | None,
+        words: torch.Tensor,
+        word_mask: torch.Tensor,
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """:meth:`forward` with the patches already projected (:meth:`project_patches`)."""
         batch, num_frames, _ = frames.shape
         num_classes = words.shape[0]
         extras: dict[str, torch.Tensor] = {}
         projected_words = self.word_projection(words.to(frames.dtype)) if self.word_projection is not None else None
         spatial = None
         if self.patch_projection is not None:
-            if patches is None:
+            if projected_patches is None:
                 raise ValueError("the spatial interaction needs the patch embeddings")
             assert projected_words is not None
-            spatial = spatial_scores(self.patch_projection(patches), projected_words, word_mask)  # eq. (6)-(7)
+            spatial = spatial_scores(projected_patches, projected_words, word_mask)  # eq. (6)-(7)
             extras["spatial"] = spatial
         if self.temporal:
             assert projected_words is not None

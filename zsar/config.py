@@ -8,7 +8,7 @@ A run is a :class:`RunConfig` with five sections:
 * ``data``: dataset, training list, video root, frame sampling, augmentation;
 * ``optim``: AdamW, the cosine schedule with linear warm-up, batch and accumulation, soft
   targets (label smoothing, mixup, cutmix);
-* ``train``: seed, precision, checkpoint and log frequency;
+* ``train``: seed, precision, checkpoint and log frequency, the logger (``zsar.loggers``);
 * ``eval``: test views, their aggregation, batch size.
 
 Recipes are YAML files of such configs under ``zsar/recipes/`` (``kgen recipes`` lists them);
@@ -131,6 +131,10 @@ class TrainConfig(BaseModel):
         "off", description="at the end of training, average the epoch weights into checkpoints/averaged.pt (Open-VCLIP)"
     )
     weight_average_start: int = Field(2, ge=1, description="first epoch in the average (Open-VCLIP: 2)")
+    logger: Literal["none", "tensorboard", "wandb", "csv"] = Field(
+        "none", description="where training and eval numbers go besides metrics.jsonl/evals.jsonl (zsar.loggers)"
+    )
+    wandb_project: str | None = Field(None, description="W&B project for train.logger=wandb (default: kgen)")
 
     @model_validator(mode="after")
     def _average_needs_epoch_weights(self) -> TrainConfig:
@@ -184,7 +188,8 @@ class RunConfig(BaseModel):
         data = self.model_dump(mode="json")
         for key in ("video_root", "workers", "decode_threads", "max_skip_fraction"):
             data["data"].pop(key, None)
-        for key in ("checkpoint_every_steps", "log_every_steps", "save_epoch_weights", "weight_average", "weight_average_start"):
+        for key in ("checkpoint_every_steps", "log_every_steps", "save_epoch_weights", "weight_average", "weight_average_start",
+                    "logger", "wandb_project"):
             data["train"].pop(key, None)
         data.pop("eval", None)
         data.pop("name", None)

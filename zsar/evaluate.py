@@ -17,7 +17,10 @@ result holds top-1, top-5 (left out with 5 classes or fewer), per-class accuracy
 matrix and every video's top-k predictions (``docs/formats/eval-results.md``).
 
 The aggregation can change top-1; it is part of every report. Unreadable videos are skipped,
-listed in the report, and left out of the accuracy. Under torchrun each process evaluates every
+listed in the report, and left out of the accuracy; when more than ``data.max_skip_fraction``
+(default 0.5) of a list's videos are unreadable the evaluation stops with an error (exit 2), the
+rule training applies (:mod:`zsar.data.unreadable`). Above 1,000 classes a list's confusion
+matrix is stored sparse (:data:`zsar.results.DENSE_CONFUSION_MAX_CLASSES`). Under torchrun each process evaluates every
 ``world_size``-th video and the predictions are gathered on rank 0.
 """
 
@@ -35,6 +38,7 @@ import torch
 from kgen.banks import Bank
 from kgen.console import progress, warn
 from kgen.datasets import Dataset
+from kgen.errors import InputError
 from zsar import distributed
 from zsar.config import RunConfig, apply_overrides
 from zsar.data import (
@@ -48,9 +52,18 @@ from zsar.data import (
 )
 from zsar.data.index import VideoIndex, check_videos_exist
 from zsar.data.transforms import CLIP_MEAN, CLIP_STD
+from zsar.data.unreadable import too_many_unreadable
 from zsar.models import VideoModel
 from zsar.protocols import protocol_plan, summarize
-from zsar.results import TOP_K, EvalReport, ListResult, RunResult, SkippedVideo, VideoPrediction
+from zsar.results import (
+    DENSE_CONFUSION_MAX_CLASSES,
+    TOP_K,
+    EvalReport,
+    ListResult,
+    RunResult,
+    SkippedVideo,
+    VideoPrediction,
+)
 from zsar.textside import TextSide, text_side_for
 from zsar.train import autocast_dtype
 
@@ -71,6 +84,7 @@ class EvalSettings:
     precision: str = "auto"
     limit: int | None = None
     decode_threads: int = 1
+    max_skip_fraction: float = 0.5
 
 
 @dataclass
@@ -110,6 +124,7 @@ def settings_from_config(config: RunConfig, *, limit: int | None = None) -> Eval
         precision=config.train.precision,
         limit=limit,
         decode_threads=config.data.decode_threads,
+        max_skip_fraction=config.data.max_skip_fraction,
     )
 
 
@@ -209,11 +224,20 @@ def list_result(
     labels = np.array([p.label for p in valid], dtype=np.int64)
     predicted = np.array([p.top[0] for p in valid], dtype=np.int64)
     hits1 = predicted == labels
-    confusion = np.zeros((num_classes, num_classes), dtype=np.int64)
-    np.add.at(confusion, (labels, predicted), 1)
-    per_class_videos = confusion.sum(axis=1)
-    per_class_top1 = [100.0 * float(confusion[c, c]) / float(n) if n else None for c, n in enumerate(per_class_videos)]
+    # Per-class counts from the (true, predicted) pairs: never a C x C array (C may be 100,000).
+    per_class_videos = np.bincount(labels, minlength=num_classes)
+    per_class_correct = np.bincount(labels[hits1], minlength=num_classes)
+    per_class_top1 = [100.0 * float(k) / float(n) if n else None for k, n in zip(per_class_correct, per_class_videos, strict=True)]
     present = [v for v in per_class_top1 if v is not None]
+    pairs, counts = np.unique(labels * num_classes + predicted, return_counts=True)
+    entries = [[int(pair // num_classes), int(pair % num_classes), int(count)] for pair, count in zip(pairs, counts, strict=True)]
+    dense = num_classes <= DENSE_CONFUSION_MAX_CLASSES
+    confusion: list[list[int]] = []
+    if dense:
+        matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
+        for true, guess, count in entries:
+            matrix[true, guess] = count
+        confusion = matrix.tolist()
     # top-5 says nothing when there are 5 classes or fewer (it is always 100 %): left out.
     top5 = None
     if num_classes > TOP_K:
@@ -234,13 +258,30 @@ def list_result(
         class_names=list(class_names or []),
         per_class_videos=[int(n) for n in per_class_videos],
         per_class_top1=per_class_top1,
-        confusion=confusion.tolist(),
+        confusion_layout="dense" if dense else "sparse",
+        confusion=confusion,
+        confusion_entries=[] if dense else entries,
         top_k=min(TOP_K, num_classes),
         predictions=[
             VideoPrediction(video=_listed_path(index, p.position), label=p.label, top=list(p.top), scores=list(p.scores))
             for p in valid
         ],
     )
+
+
+def check_unreadable(result: ListResult, max_fraction: float) -> None:
+    """Stop (exit 2) when more than ``max_fraction`` of a list's videos were unreadable (training's rule, zsar/data/unreadable.py).
+
+    Every process holds the whole list's result, so every process stops together.
+    """
+    skipped = len(result.skipped)
+    if too_many_unreadable(skipped, result.videos, result.videos, max_fraction):
+        first = result.skipped[0]
+        raise InputError(
+            f"{result.name}: {skipped} of its {result.videos} videos were unreadable (more than data.max_skip_fraction = "
+            f"{max_fraction}); the first: {first.video}: {first.error}",
+            hint="check --video-root and the list file; to evaluate the readable videos anyway, --set data.max_skip_fraction=1",
+        )
 
 
 def _listed_path(index: VideoIndex, position: int) -> str:
@@ -300,12 +341,21 @@ def evaluate(
             if result.skipped and ctx.is_main:
                 warn(f"{target.list_name}: skipped {len(result.skipped)} unreadable video(s), e.g. {result.skipped[0].video}: "
                      f"{result.skipped[0].error}")
+            check_unreadable(result, settings.max_skip_fraction)
             results.append(result)
         runs.append(RunResult(
             label=entry.label, checkpoint=entry.checkpoint, model=entry.model.NAME, backbone=entry.model.config.backbone,
             pretrained=entry.pretrained, lists=results,
         ))
     summary, harmonic = summarize(protocol, runs)
+    notes = [
+        f"{name}: {classes:,} classes, more than {DENSE_CONFUSION_MAX_CLASSES:,}: its confusion matrix is stored sparse "
+        "(confusion_layout 'sparse': the non-zero cells in confusion_entries)"
+        for name, classes in dict.fromkeys(
+            (result.name, result.num_classes) for run in runs for result in run.lists
+            if result.confusion_layout == "sparse"
+        )
+    ]
     first = models[0].model
     return EvalReport(
         protocol=protocol,
@@ -329,4 +379,5 @@ def evaluate(
         runs=runs,
         summary=summary,
         harmonic_mean=harmonic,
+        notes=notes,
     )

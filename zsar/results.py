@@ -1,6 +1,6 @@
 """Evaluation results: the ``kgen.zsar.eval`` JSON file and its readable table.
 
-One file per ``kgen eval`` call (format version 2, ``docs/formats/eval-results.md``). ``runs``
+One file per ``kgen eval`` call (format version 3, ``docs/formats/eval-results.md``). ``runs``
 holds one entry per evaluated model (one checkpoint, or one per seed for base-to-novel), each
 with every list's result: accuracy, per-class accuracy, the confusion matrix, and every video's
 top-k predictions with their scores, all with the class names, so that a report can be built from
@@ -15,7 +15,7 @@ top-k) and a short record (one video's prediction) each take one line.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from rich.table import Table
@@ -25,6 +25,9 @@ from kgen.fileformat import VersionedFile
 from kgen.knowledge.base import utc_now
 
 TOP_K = 5
+# Above this many classes a list's confusion matrix is stored sparse (its non-zero cells): a dense
+# 100,000-class matrix would be 10^10 numbers, while a list has at most one non-zero cell a video.
+DENSE_CONFUSION_MAX_CLASSES = 1000
 
 
 class SkippedVideo(BaseModel):
@@ -67,11 +70,26 @@ class ListResult(BaseModel):
     per_class_top1: list[float | None] = Field(
         default_factory=list, description="top-1 of each label's videos (percent; null without videos)"
     )
+    confusion_layout: Literal["dense", "sparse"] = Field(
+        "dense", description=f"dense: the C x C matrix in confusion; sparse (C > {DENSE_CONFUSION_MAX_CLASSES}): "
+        "its non-zero cells in confusion_entries"
+    )
     confusion: list[list[int]] = Field(
-        default_factory=list, description="confusion[true label][predicted label]: video counts (evaluated videos)"
+        default_factory=list,
+        description="dense layout: confusion[true label][predicted label], video counts (evaluated videos); else empty",
+    )
+    confusion_entries: list[list[int]] = Field(
+        default_factory=list,
+        description="sparse layout: [true label, predicted label, count] for every non-zero cell, sorted; else empty",
     )
     top_k: int = Field(TOP_K, description="how many best labels each prediction holds (min(5, classes))")
     predictions: list[VideoPrediction] = Field(default_factory=list, description="every evaluated video, in list order")
+
+    def confusion_cells(self) -> dict[tuple[int, int], int]:
+        """The non-zero cells ``{(true label, predicted label): count}``, whichever the layout."""
+        if self.confusion_layout == "sparse":
+            return {(true, guess): count for true, guess, count in self.confusion_entries}
+        return {(true, guess): count for true, row in enumerate(self.confusion) for guess, count in enumerate(row) if count}
 
 
 class RunResult(BaseModel):
@@ -97,7 +115,9 @@ class MetricSummary(BaseModel):
 
 class EvalReport(VersionedFile):
     FORMAT = "kgen.zsar.eval"
-    VERSION = 2
+    VERSION = 3
+    # Version 3 added confusion_layout and confusion_entries; a version-2 file is a dense-layout one.
+    MIGRATIONS = {2: lambda raw: raw}
 
     protocol: str = Field(description="zero-shot, half-class, base-to-novel, few-shot or list")
     dataset: str

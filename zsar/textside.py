@@ -8,7 +8,10 @@ models read, computed once and cached:
 * :attr:`TextSide.classifier` ``[C, D]``: the mean of each class's normalised texts,
   renormalised (the usual zero-shot classifier; ViFi-CLIP);
 * :attr:`TextSide.prompts` / :attr:`TextSide.prompt_mask` ``[C, N, D]`` / ``[C, N]``: each
-  class's texts padded to the largest class (late interaction: AP-CLIP, STDD);
+  class's texts padded to the largest class;
+* :attr:`TextSide.class_prompts`: the same, padded a block of classes at a time when scored
+  (late interaction: AP-CLIP, STDD). With 100,000 classes of 36 prompts the padded tensor is as
+  large as the bank itself (7 GB at D = 512); the blocks never hold more than one block's rows;
 * :attr:`TextSide.bank` for anything else (per-token features, text types, offsets).
 
 :func:`text_side_for` builds one and refuses a bank whose classes do not match the videos.
@@ -103,6 +106,11 @@ class TextSide:
     def max_texts_per_class(self) -> int:
         return max(self.bank.texts_per_class)
 
+    @cached_property
+    def class_prompts(self) -> TextPrompts:
+        """The prompts of every class as a :class:`~zsar.similarity.ClassPrompts` source (padded per block)."""
+        return TextPrompts(self)
+
     def to(self, device: str | torch.device | None = None, dtype: torch.dtype | None = None) -> TextSide:
         moved = None if self.reencoded is None else self.reencoded.to(device=device, dtype=dtype)
         return TextSide(self.bank.to(device=device, dtype=dtype), self.label_space, moved)
@@ -112,6 +120,53 @@ class TextSide:
             f"TextSide(bank={self.bank.bank_id!r}, label_space={self.label_space!r}, classes={self.num_classes}, "
             f"texts={self.bank.num_texts}, dim={self.dim})"
         )
+
+
+class TextPrompts:
+    """A text side's prompts, padded a block of classes at a time (:class:`zsar.similarity.ClassPrompts`).
+
+    A block is gathered from the text vectors' rows (``class_offsets``; a view of them when no
+    class of the block is padded), so only the scored block's rows are read (and, for re-encoded
+    vectors, differentiated). When the whole padded tensor has already been built
+    (:attr:`TextSide.prompts`) it is sliced instead. Either way the values are those of
+    :attr:`TextSide.prompts`, padding rows zero.
+    """
+
+    def __init__(self, text: TextSide) -> None:
+        self.text = text
+        counts = text.bank.texts_per_class
+        self.counts = torch.tensor(counts, dtype=torch.long)
+        self.starts = torch.tensor([0, *counts[:-1]], dtype=torch.long).cumsum(0)
+        self._width = max(counts)
+
+    @property
+    def num_classes(self) -> int:
+        return int(self.counts.shape[0])
+
+    @property
+    def width(self) -> int:
+        return self._width
+
+    @property
+    def requires_grad(self) -> bool:
+        return self.text.embeddings.requires_grad
+
+    def block(self, start: int, stop: int) -> tuple[torch.Tensor, torch.Tensor]:
+        if "_padded" in self.text.__dict__:  # already built in full
+            prompts, mask = self.text._padded
+            return prompts[start:stop], mask[start:stop]
+        embeddings = self.text.embeddings
+        device = embeddings.device
+        if bool((self.counts[start:stop] == self._width).all()):
+            # No padding in this block (e.g. AP-CLIP's 36 prompts for every class): its rows are contiguous.
+            first = int(self.starts[start])
+            prompts = embeddings[first : first + (stop - start) * self._width].view(stop - start, self._width, -1)
+            return prompts, torch.ones(stop - start, self._width, dtype=torch.bool, device=device)
+        slots = torch.arange(self._width, device=device)
+        counts = self.counts[start:stop].to(device)
+        mask = slots.unsqueeze(0) < counts.unsqueeze(1)
+        rows = torch.where(mask, self.starts[start:stop].to(device).unsqueeze(1) + slots.unsqueeze(0), 0)
+        return embeddings[rows].masked_fill(~mask.unsqueeze(-1), 0.0), mask
 
 
 def _class_means(embeddings: torch.Tensor, counts: list[int]) -> torch.Tensor:

@@ -16,7 +16,8 @@
    (``model.couples_batch``, DA-STI) is computed over the whole global batch
    (:mod:`zsar.whole_batch`); a tuned text tower re-encodes the class texts every
    ``model.text_update_every`` steps (:mod:`zsar.text_tower`);
-5. logs to ``metrics.jsonl`` and a progress bar, checkpoints every
+5. logs to ``metrics.jsonl`` (and ``train.logger``: TensorBoard, W&B or CSV, see
+   :mod:`zsar.loggers`) and a progress bar, checkpoints every
    ``train.checkpoint_every_steps`` steps and at each epoch end, so a crash loses at most those
    steps.
 
@@ -45,7 +46,7 @@ from kgen.datasets import Dataset, resolve_dataset
 from kgen.errors import InputError
 from kgen.fileformat import atomic_write_text
 from kgen.knowledge.base import utc_now
-from zsar import distributed
+from zsar import distributed, loggers
 from zsar.checkpoint import (
     capture_rng,
     check_room_for_checkpoints,
@@ -67,6 +68,7 @@ from zsar.data import (
 )
 from zsar.data.mixing import ClipMixer, smooth_one_hot
 from zsar.data.transforms import CLIP_MEAN, CLIP_STD
+from zsar.data.unreadable import too_many_unreadable
 from zsar.models import TrainTargets, VideoModel, build_model
 from zsar.optim import build_optimizer, build_scheduler
 from zsar.textside import TextSide, text_side_for
@@ -199,6 +201,8 @@ class Trainer:
         self.skipped_total = 0
         self.read_total = 0
         self._saved_step = -1
+        self._loader: torch.utils.data.DataLoader | None = None
+        self._sampler: TrainBatchSampler | None = None
 
     # ------------------------------------------------------------------ checkpoints
     @property
@@ -291,8 +295,9 @@ class Trainer:
             return
         self.run_dir.mkdir(parents=True, exist_ok=True)
         # No checkpoint: this is a fresh start, whatever an earlier attempt left before its first checkpoint goes.
-        for stale in ("metrics.jsonl", "skipped.jsonl", *(p.name for p in self.run_dir.glob("skipped.rank*.jsonl"))):
+        for stale in ("skipped.jsonl", *(p.name for p in self.run_dir.glob("skipped.rank*.jsonl"))):
             (self.run_dir / stale).unlink(missing_ok=True)
+        loggers.remove_stale_logs(self.run_dir)
         atomic_write_text(self.run_dir / "config.yaml", self.config.to_yaml())
         meta = {
             "kgen_version": __version__,
@@ -314,13 +319,27 @@ class Trainer:
     # ------------------------------------------------------------------ the loop
     def run(self) -> TrainResult:
         self._setup()
+        self.logger: loggers.RunLogger = loggers.NoLogger()
         try:
             return self._run()
         finally:
+            self._loader = None  # stops persistent data-loading workers
+            self.logger.close()
             distributed.shutdown(self.ctx)
 
+    def _open_logger(self) -> None:
+        if self.ctx.is_main:
+            train = self.config.train
+            self.logger = loggers.open_logger(train.logger, self.run_dir, run_name=self.config.name, project=train.wandb_project,
+                                      config=self.config.model_dump(mode="json"))
+
     def _run(self) -> TrainResult:
-        if self.checkpoint_path.is_file():
+        distributed.check_shared_folder(
+            self.ctx, self.run_dir,
+            why="rank 0 writes the checkpoints there and every process reads checkpoints/last.pt to resume",
+        )
+        # Rank 0 decides whether this is a resumed run; every process then reads the same last.pt.
+        if distributed.broadcast_object(self.ctx, self.checkpoint_path.is_file()):
             if not self.resume:
                 raise InputError(
                     f"{self.run_dir} already holds a run (checkpoints/last.pt)",
@@ -329,6 +348,7 @@ class Trainer:
             self._restore()
         else:
             self._write_run_files()
+        self._open_logger()
         distributed.barrier(self.ctx)
         stop_at = self.total_steps if self.max_steps is None else min(self.max_steps, self.total_steps)
         if self.finished or self.global_step >= stop_at:
@@ -351,18 +371,24 @@ class Trainer:
 
     def _run_epoch(self, stop_at: int, bar: Any, task: Any) -> None:
         optim = self.config.optim
-        sampler = TrainBatchSampler(
-            len(self.clips),
-            global_batch=optim.global_batch_size,
-            accumulation=optim.accumulation_steps,
-            rank=self.ctx.rank,
-            world_size=self.ctx.world_size,
-            seed=self.config.train.seed,
-            epoch=self.epoch,
-            start_step=self.step_in_epoch,
-        )
-        loader = make_loader(self.clips, sampler, workers=self.config.data.workers, pin_memory=self.ctx.device.type == "cuda")
-        batches = iter(loader)
+        if self._loader is None:
+            # One loader for the whole run: with workers, they persist across epochs (no restart of
+            # every worker process at each epoch); the sampler moves to the next epoch instead.
+            self._sampler = TrainBatchSampler(
+                len(self.clips),
+                global_batch=optim.global_batch_size,
+                accumulation=optim.accumulation_steps,
+                rank=self.ctx.rank,
+                world_size=self.ctx.world_size,
+                seed=self.config.train.seed,
+                epoch=self.epoch,
+                start_step=self.step_in_epoch,
+            )
+            self._loader = make_loader(self.clips, self._sampler, workers=self.config.data.workers,
+                                       pin_memory=self.ctx.device.type == "cuda", persistent=True)
+        assert self._sampler is not None
+        self._sampler.set_epoch(self.epoch, start_step=self.step_in_epoch)
+        batches = iter(self._loader)
         self.model.train()
         while self.step_in_epoch < self.steps_per_epoch and self.global_step < stop_at:
             started = time.perf_counter()
@@ -507,8 +533,8 @@ class Trainer:
         loss_sum, valid_sum, correct_sum, skipped_sum = summed.tolist()
         self._check_skip_rate(int(skipped_sum), int(optim.global_batch_size))
         return {
-            "step": float(self.global_step + 1),
-            "epoch": float(self.epoch + 1),
+            "step": self.global_step + 1,
+            "epoch": self.epoch + 1,
             "loss": loss_sum / max(valid_sum, 1.0),
             "accuracy": correct_sum / max(valid_sum, 1.0),
             "lr": lr,
@@ -532,11 +558,9 @@ class Trainer:
         self.skipped_total += skipped
         self.read_total += read
         limit = self.config.data.max_skip_fraction
-        # Judged from the first step (a run that could read 1 video in 4 must not end "finished").
-        # Before a whole pass over the data, it takes at least 3 unreadable videos, so that the
-        # first unlucky clip of a tiny batch does not stop a healthy run.
-        evidence = self.skipped_total >= 3 or self.read_total >= len(self.clips)
-        if evidence and self.skipped_total > limit * self.read_total:
+        # Judged from the first step (a run that could read 1 video in 4 must not end "finished"),
+        # by the rule evaluation uses too (zsar/data/unreadable.py).
+        if too_many_unreadable(self.skipped_total, self.read_total, len(self.clips), limit):
             raise InputError(
                 f"{self.skipped_total} of the {self.read_total} videos read so far were unreadable "
                 f"(more than data.max_skip_fraction = {limit})",
@@ -547,9 +571,9 @@ class Trainer:
         if not self.ctx.is_main:
             return
         clips = self.config.optim.global_batch_size / max(record["seconds"], 1e-9)
-        line = {**record, "clips_per_second": clips, "skipped_total": self.skipped_total, "time": utc_now()}
-        with open(self.run_dir / "metrics.jsonl", "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(line) + "\n")
+        line = loggers.clean_record({**record, "clips_per_second": clips, "skipped_total": self.skipped_total, "time": utc_now()})
+        loggers.append_jsonl(self.run_dir / loggers.METRICS_FILE, line)
+        self.logger.log_train(int(line["step"]), line)
 
     def _result(self) -> TrainResult:
         return TrainResult(

@@ -14,7 +14,7 @@ import typer
 
 from kgen.errors import InputError
 
-DeviceOption = Annotated[str, typer.Option("--device", help="auto (CUDA when present), cpu, cuda or cuda:N.")]
+DeviceOption = Annotated[str, typer.Option("--device", help="auto (CUDA when present), cpu, cuda or cuda:N; under torchrun each process takes its LOCAL_RANK's GPU (cuda:N is refused).")]
 
 
 def train(
@@ -35,6 +35,8 @@ def train(
     """Train a video model on a video list against a text bank; resumes a run left unfinished.
 
     Several GPUs: torchrun --nproc_per_node=8 -m cli train ... (the same command otherwise).
+
+    Several nodes: one torchrun per node with --nnodes, --rdzv-backend=c10d, --rdzv-endpoint=HOST:PORT and --rdzv-id; --out must be on a filesystem all nodes share (checked); SLURM: docs/video.md.
 
     Example: kgen train --recipe ap-clip-zero-shot-k400 --bank k400-prompts --train-list /data/k400/train.txt --video-root /data/k400
     """
@@ -151,6 +153,7 @@ def evaluate(
     ctx = distributed.init_distributed(device)
     try:
         eval_models: list[EvalModel] = []
+        logged_checkpoints: list[dict] = []  # for zsar.loggers.log_eval_into_runs
         run_settings: list[dict] = []
         first_config = None
         if checkpoint:
@@ -161,6 +164,8 @@ def evaluate(
                 first_config = first_config or config
                 label = f"s{position + 1}" if protocol == "base-to-novel" and len(checkpoint) > 1 else _label_of(Path(payload["path"]))
                 eval_models.append(EvalModel(label, built, payload["path"]))
+                logged_checkpoints.append({"label": label, "path": payload["path"], "config": payload.get("config"),
+                                           "step": (payload.get("progress") or {}).get("global_step")})
                 run_settings.append({"run": label, **record})
         else:
             assert model is not None
@@ -193,6 +198,9 @@ def evaluate(
         return
     if out is not None:
         report.save(out)
+    from zsar.loggers import log_eval_into_runs
+
+    log_eval_into_runs(report, logged_checkpoints, str(out.resolve()) if out is not None else None)
     if as_json:
         typer.echo(report.to_json(), nl=False)
     else:

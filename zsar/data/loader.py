@@ -51,6 +51,11 @@ class TrainBatchSampler(Sampler[list[tuple[int, int]]]):
         self.start_step = start_step
         self.micro_batch = global_batch // (world_size * accumulation)
 
+    def set_epoch(self, epoch: int, *, start_step: int = 0) -> None:
+        """Yield epoch ``epoch`` from optimizer step ``start_step`` on the next pass (a persistent loader's sampler)."""
+        self.epoch = epoch
+        self.start_step = start_step
+
     @property
     def steps_per_epoch(self) -> int:
         return self.num_videos // self.global_batch
@@ -88,13 +93,21 @@ class ShardBatchSampler(Sampler[list[int]]):
         return (len(self.positions) + self.batch_size - 1) // self.batch_size
 
 
-def make_loader(dataset: ClipDataset, batch_sampler: Sampler, *, workers: int, pin_memory: bool = False) -> DataLoader:
+def make_loader(
+    dataset: ClipDataset, batch_sampler: Sampler, *, workers: int, pin_memory: bool = False, persistent: bool = False
+) -> DataLoader:
+    """A loader of collated clips; ``persistent``: its worker processes live across passes (epochs).
+
+    A persistent loader is reused for every epoch (training): its sampler is moved to the next
+    epoch (:meth:`TrainBatchSampler.set_epoch`) before each pass, and the items do not depend on
+    which worker reads them, so the batches are those of a fresh loader.
+    """
     return DataLoader(
         dataset,
         batch_sampler=batch_sampler,
         num_workers=workers,
         collate_fn=collate_clips,
         pin_memory=pin_memory,
-        persistent_workers=False,
+        persistent_workers=persistent and workers > 0,
         prefetch_factor=2 if workers > 0 else None,
     )

@@ -51,4 +51,4 @@ class APClip(FrameScoringModel):
     def score_frames(self, frames: torch.Tensor, text: TextSide) -> torch.Tensor:
         if self.config.similarity == "mean-pool":
             return self.scale() * mean_pooled_cosine(frames, text.classifier)
-        return self.scale() * late_interaction(frames, text.prompts, text.prompt_mask)
+        return self.scale() * late_interaction(frames, text.class_prompts)

@@ -15,7 +15,8 @@
   ``cos(f_st[b, c], z_c)``. This is computed for every class of the text side, in training and
   at inference (§3.4: "compared with class embeddings"): since ``S_sp`` and ``S_temp`` depend on
   the class's words, a video has no class-free feature; the head runs once per candidate class
-  (batched; its cost is in ``docs/papers/da-sti.md``).
+  (batched, a block of classes at a time so that memory stays bounded for large label sets,
+  :mod:`zsar.class_chunks`; its cost is in ``docs/papers/da-sti.md``).
 * Loss (§3.4, eq. 11-13, :mod:`zsar.symmetric_loss`): symmetric video-to-class and
   class-to-video cross-entropy over the batch, positives = the items of the same class. The
   batch's ``[B, B]`` matrix is read from the ``[B, C]`` logits (column ``y_i`` for item ``i``'s
@@ -39,6 +40,7 @@ from pydantic import Field
 from kgen.clip import LoadedClip
 from kgen.errors import InputError
 from zsar.attribute_interaction import SpatioTemporalInteraction
+from zsar.class_chunks import needs_grad, over_class_chunks
 from zsar.config import ModelConfig
 from zsar.models.base import LossOutput, ModelOutput, TrainTargets, VideoModel, soft_cross_entropy
 from zsar.models.registry import register_model
@@ -139,24 +141,47 @@ class DaSti(VideoModel):
         return F.normalize(bank.embeddings, dim=-1), bank.token_features[:, :length], mask[:, :length]
 
     # ------------------------------------------------------------------ forward
-    def video_features(self, video: torch.Tensor, text: TextSide) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        """``[B, T, 3, H, W]`` -> class-conditioned ``f_st [B, C, D]`` and the interaction's scores."""
+    def frame_and_patch_embeddings(self, video: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``[B, T, 3, H, W]`` -> frame embeddings ``v [B, T, D]`` and, with the spatial interaction, patches ``p [B, T, N_p, D]``."""
         need_patches = self.interaction.spatial
         out = self.backbone(video, return_tokens=need_patches)
-        frames = out.frame_embeddings  # v: [B, T, D]
         patches = None
         if need_patches:
             assert out.tokens is not None
-            patches = self.backbone.project(out.tokens, normed=True)  # p: [B, T, N_p, D] in the joint space
+            patches = self.backbone.project(out.tokens, normed=True)  # p in the joint space
+        return out.frame_embeddings, patches
+
+    def video_features(self, video: torch.Tensor, text: TextSide) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """``[B, T, 3, H, W]`` -> class-conditioned ``f_st [B, C, D]`` and the interaction's scores (all classes at once)."""
+        frames, patches = self.frame_and_patch_embeddings(video)
         _, words, mask = self.class_words(text)
         return self.interaction(frames, patches, words.to(device=frames.device, dtype=frames.dtype), mask)
 
     def forward(self, video: torch.Tensor, text: TextSide) -> ModelOutput:
-        features, extras = self.video_features(video, text)
-        classes, _, _ = self.class_words(text)
-        with fp32_scores(features):  # the final similarities in float32, also under autocast
-            similarity = torch.einsum("bcd,cd->bc", F.normalize(features.float(), dim=-1), classes.float())
-        return ModelOutput(self.scale() * similarity, extras)
+        frames, patches = self.frame_and_patch_embeddings(video)
+        projected = self.interaction.project_patches(patches)  # eq. (6) for the patches: once, for every block
+        classes, words, mask = self.class_words(text)
+        keys = [key for key, on in (("spatial", self.interaction.spatial), ("saliency", self.interaction.temporal)) if on]
+
+        def block(start: int, stop: int) -> tuple[torch.Tensor, ...]:
+            # The head for one block of classes: f_st [B, c, D], then its cosine with z_c.
+            features, extras = self.interaction.interact(
+                frames, projected, words[start:stop].to(device=frames.device, dtype=frames.dtype), mask[start:stop]
+            )
+            with fp32_scores(features):  # the final similarities in float32, also under autocast
+                similarity = torch.einsum("bcd,cd->bc", F.normalize(features.float(), dim=-1), classes[start:stop].float())
+            return (similarity, *(extras[key] for key in keys))
+
+        # A class's share of the head's largest intermediates: eq. (7)'s winning patch and word
+        # [B*T, D] each, eq. (9)'s [B, T, N_w] logits and their softmax, f_st and its normalised
+        # copy [B, D], the class's words and their projection [N_w, D].
+        batch, num_frames, dim = frames.shape
+        num_words = words.shape[1]
+        per_class = batch * num_frames * (2 * dim + 2 * num_words) + 2 * batch * dim + 2 * num_words * dim
+        num_classes = classes.shape[0]
+        with_grad = needs_grad(frames, projected, words, *self.interaction.parameters())
+        similarity, *scores = over_class_chunks(block, num_classes, per_class, (1,) * (1 + len(keys)), with_grad=with_grad)
+        return ModelOutput(self.scale() * similarity, dict(zip(keys, scores, strict=True)))
 
     @property
     def couples_batch(self) -> bool:

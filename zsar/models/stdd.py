@@ -137,7 +137,7 @@ class Stdd(FrameScoringModel):
         return modules
 
     def score_frames(self, frames: torch.Tensor, text: TextSide) -> torch.Tensor:
-        return self.scale() * late_interaction(frames, text.prompts, text.prompt_mask)  # eq. (8)
+        return self.scale() * late_interaction(frames, text.class_prompts)  # eq. (8)
 
     def forward(self, video: torch.Tensor, text: TextSide) -> ModelOutput:
         frames = self.frame_embeddings(video)
