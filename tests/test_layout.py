@@ -18,14 +18,15 @@ from pathlib import Path
 
 import pytest
 import torch
-
-from zsar.checkpoint import checkpoint_config, load_checkpoint, rebuild_model
-from zsar.config import list_recipes, load_recipe
-from zsar.models import available_models, build_model
-from zsar.optim import build_optimizer
-from zsar.textside import TextSide
-from zsar.textside import synthetic_bank as random_bank
 from zsar_helpers import TINY
+
+from zsar.engine.checkpoint import load_checkpoint
+from zsar.engine.optim import build_optimizer
+from zsar.engine.rebuild import checkpoint_config, rebuild_model
+from zsar.engine.recipes import list_recipes, load_recipe
+from zsar.models import available_models, build_model
+from zsar.models.textside import TextSide
+from zsar.models.textside import synthetic_bank as random_bank
 
 GOLDEN = Path(__file__).parent / "data" / "layout"
 FRAMES = 4

@@ -42,7 +42,8 @@ def train(
     """
     from kgen import paths
     from kgen.console import info, out_console
-    from zsar.config import apply_overrides, load_recipe
+    from zsar.engine.config import apply_overrides
+    from zsar.engine.recipes import load_recipe
 
     config = load_recipe(recipe)
     assignments = list(overrides or [])
@@ -62,7 +63,7 @@ def train(
         return
     run_dir = out if out is not None else paths.workspace_root() / "runs" / config.name
     from kgen.storage import check_writable_dir
-    from zsar.train import Trainer
+    from zsar.engine.train import Trainer
 
     check_writable_dir(run_dir, "the run folder")
 
@@ -122,13 +123,14 @@ def evaluate(
     from kgen.banks import load_bank
     from kgen.console import info, out_console
     from kgen.datasets import resolve_dataset
-    from zsar import distributed
-    from zsar.checkpoint import checkpoint_config, load_checkpoint, rebuild_model
-    from zsar.config import config_from_dict
-    from zsar.evaluate import EvalModel, config_for_evaluation, settings_from_config
-    from zsar.evaluate import evaluate as run_evaluation
+    from zsar.engine import distributed
+    from zsar.engine.checkpoint import load_checkpoint
+    from zsar.engine.config import config_from_dict
+    from zsar.engine.evaluate import EvalModel, config_for_evaluation, settings_from_config
+    from zsar.engine.evaluate import evaluate as run_evaluation
+    from zsar.engine.rebuild import checkpoint_config, rebuild_model
+    from zsar.engine.results import report_table
     from zsar.models import build_model, model_class
-    from zsar.results import report_table
 
     if bool(checkpoint) == bool(model):
         raise InputError("give --checkpoint (trained models) or --model (pretrained CLIP), not both and not neither",
@@ -153,7 +155,7 @@ def evaluate(
     ctx = distributed.init_distributed(device)
     try:
         eval_models: list[EvalModel] = []
-        logged_checkpoints: list[dict] = []  # for zsar.loggers.log_eval_into_runs
+        logged_checkpoints: list[dict] = []  # for zsar.engine.loggers.log_eval_into_runs
         run_settings: list[dict] = []
         first_config = None
         if checkpoint:
@@ -198,7 +200,7 @@ def evaluate(
         return
     if out is not None:
         report.save(out)
-    from zsar.loggers import log_eval_into_runs
+    from zsar.engine.loggers import log_eval_into_runs
 
     log_eval_into_runs(report, logged_checkpoints, str(out.resolve()) if out is not None else None)
     if as_json:
@@ -240,7 +242,7 @@ def profile(
     from rich.table import Table
 
     from kgen.console import out_console
-    from zsar.profile import profile_model
+    from zsar.engine.profile import profile_model
 
     options = {}
     for assignment in overrides or []:
@@ -274,18 +276,25 @@ def profile(
 
 
 def recipes(
-    name: Annotated[str | None, typer.Argument(help="Print this recipe's YAML.")] = None,
+    name: Annotated[str | None, typer.Argument(help="Print this recipe's YAML file, as written (with its _base_).")] = None,
+    resolved: Annotated[bool, typer.Option("--print", help="Print NAME (a built-in recipe or a YAML file) resolved: "
+                                           "its bases merged in, every value with its source and the file that set it.")] = False,
 ) -> None:
-    """List the built-in training recipes, or print one.
+    """List the built-in training recipes, or print one (as written, or resolved with --print).
 
-    Example: kgen recipes ap-clip-zero-shot-k400
+    Example: kgen recipes sc-clip-base-to-novel-ucf101 --print
     """
     from rich.table import Table
 
     from kgen.console import out_console
-    from zsar.config import list_recipes, load_recipe
+    from zsar.engine.recipes import list_recipes, load_recipe, print_resolved
 
     known = list_recipes()
+    if resolved:
+        if name is None:
+            raise InputError("--print needs a recipe", hint="kgen recipes NAME --print (kgen recipes lists the names)")
+        typer.echo(print_resolved(name), nl=False)
+        return
     if name is not None:
         if name not in known:
             raise InputError(f"no built-in recipe {name!r}", hint=f"built-in recipes: {', '.join(known)}")
@@ -313,7 +322,7 @@ def average_weights(
     Example: kgen average-weights runs/stdd-k400 --start 2 --end 22 --method uniform
     """
     from kgen.console import info
-    from zsar.weight_average import average_run
+    from zsar.engine.weight_average import average_run
 
     if method not in ("uniform", "gaussian", "ema"):
         raise InputError(f"unknown averaging method {method!r}", hint="uniform, gaussian or ema")

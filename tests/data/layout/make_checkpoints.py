@@ -27,12 +27,13 @@ import torch
 from dasti_helpers import attributes_bank
 from zsar_helpers import TINY, tiny_run_config
 
-from zsar.checkpoint import load_checkpoint, rebuild_model
 from zsar.data.synthetic import make_synthetic_dataset
+from zsar.engine.checkpoint import load_checkpoint
+from zsar.engine.rebuild import rebuild_model
+from zsar.engine.train import Trainer
 from zsar.models import available_models, build_model
-from zsar.textside import TextSide
-from zsar.textside import synthetic_bank as random_bank
-from zsar.train import Trainer
+from zsar.models.textside import TextSide
+from zsar.models.textside import synthetic_bank as random_bank
 
 HERE = Path(__file__).resolve().parent
 FRAMES = 4

@@ -10,18 +10,18 @@
 * Video side (§3.3, eq. 5): CLIP's image tower per frame; frame embeddings ``v`` (class token
   after ``ln_post`` and ``proj``) and patch embeddings ``p`` (patch tokens after ``ln_post`` and
   ``proj``: open_clip returns them before ``proj``, so the projection is applied here).
-* STI (eq. 6-10, :mod:`zsar.attribute_interaction`) gives a class-conditioned video feature
+* STI (eq. 6-10, :mod:`zsar.models.da_sti.attribute_interaction`) gives a class-conditioned video feature
   ``f_st [B, C, D]``; the logit of video ``b`` for class ``c`` is CLIP's logit scale times
   ``cos(f_st[b, c], z_c)``. This is computed for every class of the text side, in training and
   at inference (§3.4: "compared with class embeddings"): since ``S_sp`` and ``S_temp`` depend on
   the class's words, a video has no class-free feature; the head runs once per candidate class
   (batched, a block of classes at a time so that memory stays bounded for large label sets,
-  :mod:`zsar.class_chunks`; its cost is in ``docs/papers/da-sti.md``).
-* Loss (§3.4, eq. 11-13, :mod:`zsar.symmetric_loss`): symmetric video-to-class and
+  :mod:`zsar.models.class_chunks`; its cost is in ``docs/papers/da-sti.md``).
+* Loss (§3.4, eq. 11-13, :mod:`zsar.models.da_sti.symmetric_loss`): symmetric video-to-class and
   class-to-video cross-entropy over the batch, positives = the items of the same class. The
   batch's ``[B, B]`` matrix is read from the ``[B, C]`` logits (column ``y_i`` for item ``i``'s
   class). ``B`` is always the whole global batch (64 in §4.1.2): the trainer gathers the logits
-  of all processes with gradient and caches accumulation steps (:mod:`zsar.whole_batch`), so the
+  of all processes with gradient and caches accumulation steps (:mod:`zsar.engine.whole_batch`), so the
   loss and its gradients do not depend on how the batch is split. ``loss: cross-entropy``
   replaces it by the trainer's usual cross-entropy over all classes.
 * Trainable (§4.1.2): the last half of the blocks (the last 6 of ViT-B/16's 12), ``ln_post`` and
@@ -39,14 +39,14 @@ from pydantic import Field
 
 from kgen.clip import LoadedClip
 from kgen.errors import InputError
-from zsar.attribute_interaction import SpatioTemporalInteraction
-from zsar.class_chunks import needs_grad, over_class_chunks
-from zsar.config import ModelConfig
 from zsar.models.base import LossOutput, ModelOutput, TrainTargets, VideoModel, soft_cross_entropy
+from zsar.models.class_chunks import needs_grad, over_class_chunks
+from zsar.models.config import ModelConfig
+from zsar.models.da_sti.attribute_interaction import SpatioTemporalInteraction
+from zsar.models.da_sti.symmetric_loss import symmetric_class_video_loss
 from zsar.models.registry import register_model
-from zsar.similarity import fp32_scores
-from zsar.symmetric_loss import symmetric_class_video_loss
-from zsar.textside import TextSide
+from zsar.models.similarity import fp32_scores
+from zsar.models.textside import TextSide
 
 
 class DaStiConfig(ModelConfig):
@@ -186,7 +186,7 @@ class DaSti(VideoModel):
     @property
     def couples_batch(self) -> bool:
         # Eq. (11)-(13) compare the batch's clips with each other: the trainer computes the loss
-        # over the whole global batch (zsar/whole_batch.py), whatever the processes and accumulation.
+        # over the whole global batch (zsar/engine/whole_batch.py), whatever the processes and accumulation.
         return self.head_config.loss == "symmetric"
 
     def loss(self, output: ModelOutput, targets: TrainTargets, text: TextSide) -> LossOutput:

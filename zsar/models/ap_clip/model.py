@@ -8,7 +8,7 @@
   frozen: the bank *is* its output.
 * Multi-modal action knowledge alignment (§3.3): the similarity of a video and a class is
   eq. (6), the mean of the frame-to-prompt and prompt-to-frame late interactions (eq. 3-5)
-  over normalised embeddings (:func:`zsar.similarity.late_interaction`). Logits are CLIP's
+  over normalised embeddings (:func:`zsar.models.similarity.late_interaction`). Logits are CLIP's
   logit scale times that similarity, trained with cross-entropy over the classes, and the same
   similarity is used at inference ("in the training and inference processes", §3.3).
 
@@ -25,11 +25,11 @@ from typing import ClassVar, Literal
 import torch
 from pydantic import Field
 
-from zsar.config import ModelConfig
 from zsar.models.base import FrameScoringModel
+from zsar.models.config import ModelConfig
 from zsar.models.registry import register_model
-from zsar.similarity import late_interaction, mean_pooled_cosine
-from zsar.textside import TextSide
+from zsar.models.similarity import late_interaction, mean_pooled_cosine
+from zsar.models.textside import TextSide
 
 
 class APClipConfig(ModelConfig):

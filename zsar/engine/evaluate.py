@@ -20,7 +20,7 @@ The aggregation can change top-1; it is part of every report. Unreadable videos 
 listed in the report, and left out of the accuracy; when more than ``data.max_skip_fraction``
 (default 0.5) of a list's videos are unreadable the evaluation stops with an error (exit 2), the
 rule training applies (:mod:`zsar.data.unreadable`). Above 1,000 classes a list's confusion
-matrix is stored sparse (:data:`zsar.results.DENSE_CONFUSION_MAX_CLASSES`). Under torchrun each process evaluates every
+matrix is stored sparse (:data:`zsar.engine.results.DENSE_CONFUSION_MAX_CLASSES`). Under torchrun each process evaluates every
 ``world_size``-th video and the predictions are gathered on rank 0.
 """
 
@@ -39,8 +39,6 @@ from kgen.banks import Bank
 from kgen.console import progress, warn
 from kgen.datasets import Dataset
 from kgen.errors import InputError
-from zsar import distributed
-from zsar.config import RunConfig, apply_overrides
 from zsar.data import (
     ClipDataset,
     EvalTransform,
@@ -53,9 +51,10 @@ from zsar.data import (
 from zsar.data.index import VideoIndex, check_videos_exist
 from zsar.data.transforms import CLIP_MEAN, CLIP_STD
 from zsar.data.unreadable import too_many_unreadable
-from zsar.models import VideoModel
-from zsar.protocols import protocol_plan, summarize
-from zsar.results import (
+from zsar.engine import distributed
+from zsar.engine.config import RunConfig, apply_overrides
+from zsar.engine.protocols import protocol_plan, summarize
+from zsar.engine.results import (
     DENSE_CONFUSION_MAX_CLASSES,
     TOP_K,
     EvalReport,
@@ -64,8 +63,9 @@ from zsar.results import (
     SkippedVideo,
     VideoPrediction,
 )
-from zsar.textside import TextSide, text_side_for
-from zsar.train import autocast_dtype
+from zsar.engine.train import autocast_dtype
+from zsar.models import VideoModel
+from zsar.models.textside import TextSide, text_side_for
 
 
 @dataclass(frozen=True)

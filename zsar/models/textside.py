@@ -27,6 +27,7 @@ from kgen.banks import Bank
 from kgen.datasets import Dataset
 from kgen.datasets.names import name_key
 from kgen.errors import InputError
+from zsar.data.index import label_space_classes
 
 
 class TextSide:
@@ -108,7 +109,7 @@ class TextSide:
 
     @cached_property
     def class_prompts(self) -> TextPrompts:
-        """The prompts of every class as a :class:`~zsar.similarity.ClassPrompts` source (padded per block)."""
+        """The prompts of every class as a :class:`~zsar.models.similarity.ClassPrompts` source (padded per block)."""
         return TextPrompts(self)
 
     def to(self, device: str | torch.device | None = None, dtype: torch.dtype | None = None) -> TextSide:
@@ -123,7 +124,7 @@ class TextSide:
 
 
 class TextPrompts:
-    """A text side's prompts, padded a block of classes at a time (:class:`zsar.similarity.ClassPrompts`).
+    """A text side's prompts, padded a block of classes at a time (:class:`zsar.models.similarity.ClassPrompts`).
 
     A block is gathered from the text vectors' rows (``class_offsets``; a view of them when no
     class of the block is padded), so only the scored block's rows are read (and, for re-encoded
@@ -236,14 +237,6 @@ def synthetic_bank(
     eot = torch.full((count,), tokens_per_text + 1, dtype=torch.long)
     return Bank(manifest=manifest, embeddings=embeddings, class_offsets=torch.tensor(offsets), token_features=features,
                 token_mask=mask, eot_index=eot)
-
-
-def label_space_classes(dataset: Dataset, label_space: str | None) -> tuple[list[int], list[str]]:
-    """Class ids and names of a label space (``None``: every class of the dataset, in label order)."""
-    if label_space is None:
-        return [entry.id for entry in dataset.classes], [entry.name for entry in dataset.classes]
-    entries = dataset.split_classes(label_space)
-    return [entry.id for entry in entries], [entry.name for entry in entries]
 
 
 def text_side_for(bank: Bank, dataset: Dataset, label_space: str | None = None) -> TextSide:

@@ -33,9 +33,9 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
-from zsar import distributed
+from zsar.engine import distributed
 from zsar.models.base import LossOutput, ModelOutput, TrainTargets, VideoModel
-from zsar.textside import TextSide
+from zsar.models.textside import TextSide
 
 
 class _GatherWithGrad(torch.autograd.Function):

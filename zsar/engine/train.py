@@ -2,7 +2,7 @@
 
 ``Trainer(config, bank=..., run_dir=...).run()``:
 
-1. joins the process group when launched by torchrun (:mod:`zsar.distributed`);
+1. joins the process group when launched by torchrun (:mod:`zsar.engine.distributed`);
 2. reads the training list, checks that its videos are there, and restricts the bank to the
    list's label space (a bank of other classes is refused);
 3. builds the model (:func:`zsar.models.build_model`), AdamW and the warm-up + cosine schedule
@@ -14,10 +14,10 @@
    smoothing, mixup/cutmix), the model's loss, gradient clipping; unreadable videos are masked
    out of the loss and written to ``skipped.jsonl``. A loss that compares the clips of a batch
    (``model.couples_batch``, DA-STI) is computed over the whole global batch
-   (:mod:`zsar.whole_batch`); a tuned text tower re-encodes the class texts every
-   ``model.text_update_every`` steps (:mod:`zsar.text_tower`);
+   (:mod:`zsar.engine.whole_batch`); a tuned text tower re-encodes the class texts every
+   ``model.text_update_every`` steps (:mod:`zsar.models.text_tower`);
 5. logs to ``metrics.jsonl`` (and ``train.logger``: TensorBoard, W&B or CSV, see
-   :mod:`zsar.loggers`) and a progress bar, checkpoints every
+   :mod:`zsar.engine.loggers`) and a progress bar, checkpoints every
    ``train.checkpoint_every_steps`` steps and at each epoch end, so a crash loses at most those
    steps.
 
@@ -46,15 +46,6 @@ from kgen.datasets import Dataset, resolve_dataset
 from kgen.errors import InputError
 from kgen.fileformat import atomic_write_text
 from kgen.knowledge.base import utc_now
-from zsar import distributed, loggers
-from zsar.checkpoint import (
-    capture_rng,
-    check_room_for_checkpoints,
-    load_checkpoint,
-    restore_rng,
-    save_checkpoint,
-)
-from zsar.config import RunConfig
 from zsar.data import (
     ClipBatch,
     ClipDataset,
@@ -69,9 +60,18 @@ from zsar.data import (
 from zsar.data.mixing import ClipMixer, smooth_one_hot
 from zsar.data.transforms import CLIP_MEAN, CLIP_STD
 from zsar.data.unreadable import too_many_unreadable
+from zsar.engine import distributed, loggers
+from zsar.engine.checkpoint import (
+    capture_rng,
+    check_room_for_checkpoints,
+    load_checkpoint,
+    restore_rng,
+    save_checkpoint,
+)
+from zsar.engine.config import RunConfig
+from zsar.engine.optim import build_optimizer, build_scheduler
 from zsar.models import TrainTargets, VideoModel, build_model
-from zsar.optim import build_optimizer, build_scheduler
-from zsar.textside import TextSide, text_side_for
+from zsar.models.textside import TextSide, text_side_for
 
 
 @dataclass
@@ -185,7 +185,7 @@ class Trainer:
         self.net: torch.nn.Module = self.model
         if self.ctx.distributed:
             if self.model.text_tower is not None:
-                # The text tower runs outside the model's forward (once per step, zsar/text_tower.py):
+                # The text tower runs outside the model's forward (once per step, zsar/models/text_tower.py):
                 # DDP leaves it alone and the trainer averages its gradients itself.
                 ignored = [f"text_tower.{name}" for name, _ in self.model.text_tower.named_parameters()]
                 ignored += [f"text_tower.{name}" for name, _ in self.model.text_tower.named_buffers()]
@@ -363,7 +363,7 @@ class Trainer:
         if self._saved_step != self.global_step:
             self._save()
         if self.finished and self.config.train.weight_average != "off" and self.ctx.is_main:
-            from zsar.weight_average import average_run
+            from zsar.engine.weight_average import average_run
 
             average_run(self.run_dir, start=self.config.train.weight_average_start, method=self.config.train.weight_average)
         distributed.barrier(self.ctx)
@@ -482,9 +482,9 @@ class Trainer:
             totals.add_(torch.tensor([loss_value * valid, valid, correct, len(batch)], dtype=torch.float64))
 
         if self.model.couples_batch:
-            # The loss of the whole global batch (zsar/whole_batch.py): gathered across processes,
+            # The loss of the whole global batch (zsar/engine/whole_batch.py): gathered across processes,
             # accumulation steps cached (GradCache).
-            from zsar.whole_batch import MicroBatch, whole_batch_step
+            from zsar.engine.whole_batch import MicroBatch, whole_batch_step
 
             micro_batches, read = [], []
             for micro in range(optim.accumulation_steps):

@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict
 from torch.utils.flop_counter import FlopCounterMode
 
 from zsar.models import build_model
-from zsar.textside import TextSide, synthetic_bank
+from zsar.models.textside import TextSide, synthetic_bank
 
 
 class ProfileReport(BaseModel):

@@ -3,7 +3,7 @@
 A training checkpoint (``<run>/checkpoints/last.pt``, written atomically: a temporary file,
 fsync, rename) holds
 
-* ``config``: the run's :class:`~zsar.config.RunConfig` and ``architecture`` (backbone name,
+* ``config``: the run's :class:`~zsar.engine.config.RunConfig` and ``architecture`` (backbone name,
   QuickGELU), so the model can be rebuilt without its pretrained weights;
 * ``model``: the model's whole state dict; ``optimizer``, ``scheduler``, ``scaler`` states;
 * ``rng``: every process's Python, NumPy, torch and CUDA generator states;
@@ -19,7 +19,7 @@ architecture and model: enough for evaluation and weight averaging.
 
 Format 2 (this kgen) is a :mod:`safetensors` file (the name keeps the ``.pt`` suffix): the tensors
 in its tensor table, everything else as JSON in its metadata (``payload``, see
-:mod:`zsar.tensor_tree`). Reading it never unpickles anything, so a tampered checkpoint can be
+:mod:`zsar.engine.tensor_tree`). Reading it never unpickles anything, so a tampered checkpoint can be
 refused but cannot run code.
 
 Format 1 (kgen before it) was a ``torch.save`` pickle. It is still read, but only with
@@ -48,8 +48,7 @@ from kgen import __version__
 from kgen.console import warn_once
 from kgen.errors import FormatError, InputError
 from kgen.storage import check_free_space, check_writable_dir
-from zsar.config import RunConfig, config_from_dict
-from zsar.tensor_tree import TreeError, join_tree, split_tree
+from zsar.engine.tensor_tree import TreeError, join_tree, split_tree
 
 FORMAT = "kgen.zsar.checkpoint"
 VERSION = 2
@@ -209,34 +208,6 @@ def _first_line(exc: BaseException) -> str:
     if unsupported:
         return f"it asks for {unsupported.group(1)}"
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-def checkpoint_config(payload: dict[str, Any]) -> RunConfig:
-    return config_from_dict(payload["config"], origin=payload.get("path", "the checkpoint"))
-
-
-def rebuild_model(payload: dict[str, Any], device: str | torch.device = "cpu", config: RunConfig | None = None):
-    """The trained model of a checkpoint, on ``device``, in eval mode (no pretrained weights needed).
-
-    ``config``: the checkpoint's config with evaluation-time changes (``kgen eval --set``); its
-    weights must still fit.
-    """
-    from zsar.models.registry import build_model
-
-    config = config or checkpoint_config(payload)
-    architecture = payload.get("architecture", {})
-    model = build_model(
-        config.model.name,
-        config.model,
-        pretrained="random",
-        quick_gelu=architecture.get("quick_gelu", config.model.quick_gelu),
-        init_checkpoint=None,
-    )
-    try:
-        model.load_state_dict(payload["model"], strict=True)
-    except RuntimeError as exc:
-        raise FormatError(f"{payload.get('path')}: the weights do not fit {config.model.name}: {exc}") from exc
-    return model.to(device).eval(), config
 
 
 def load_model_weights(model: torch.nn.Module, path: Path | str) -> None:

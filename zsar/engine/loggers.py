@@ -252,7 +252,7 @@ def run_dir_of(checkpoint: str | Path) -> Path | None:
 
 
 def eval_rows(report: Any, run_label: str, results_file: str | None) -> list[dict[str, Any]]:
-    """The rows ``evals.jsonl`` gets for one evaluated model of an :class:`~zsar.results.EvalReport`."""
+    """The rows ``evals.jsonl`` gets for one evaluated model of an :class:`~zsar.engine.results.EvalReport`."""
     several = len(report.runs) > 1
     rows = []
     for run in report.runs:

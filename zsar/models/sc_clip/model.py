@@ -8,13 +8,13 @@ Per clip ``[B, T, 3, H, W]`` (``L = 1 + HW`` tokens per frame, last block index 
    one: kgen runs that prefix once and keeps a frozen copy of the blocks from there on (block 11
    only, by default). The dense tokens are exactly the frozen CLIP's; the cost of a second full
    CLIP pass is not paid (see ``docs/papers/sc-clip.md``, GFLOPs).
-2. **SQG masks** (eq. 2, :mod:`zsar.semantic_masks`): window seeds of sizes ``S`` per frame,
+2. **SQG masks** (eq. 2, :mod:`zsar.models.sc_clip.semantic_masks`): window seeds of sizes ``S`` per frame,
    K-means over the video's tokens, fusion at cosine ``>= delta``: ``Q`` regions per video.
-3. **Adapters** (§3.2, :mod:`zsar.temporal_adapter`): on the trained last block's output ``x_n``,
+3. **Adapters** (§3.2, :mod:`zsar.models.sc_clip.temporal_adapter`): on the trained last block's output ``x_n``,
    ``adapter`` gives ``F^a`` and the auxiliary ``adapter_aux`` gives the features of ``L_a``; both
    are transformer blocks whose attention spans frames ``t-2..t+2``.
 4. **Queries** (eq. 3): ``F^a``'s patch tokens mean-pooled over each region across ``T x H x W``.
-5. **SCCA** (eq. 5, :mod:`zsar.semantic_attention`): the queries enter the last block again, as
+5. **SCCA** (eq. 5, :mod:`zsar.models.sc_clip.semantic_attention`): the queries enter the last block again, as
    cross-attention queries over each frame's second-last-layer tokens, region mask as bias; the
    outputs, after ``ln_post``, are averaged over the video's regions and projected: one embedding
    ``f'`` per frame.
@@ -49,14 +49,14 @@ from pydantic import Field
 
 from kgen.clip import LoadedClip
 from kgen.errors import InputError
-from zsar.config import ModelConfig
 from zsar.models.base import LossOutput, ModelOutput, TrainTargets, VideoModel, soft_cross_entropy
+from zsar.models.config import ModelConfig
 from zsar.models.registry import register_model
-from zsar.semantic_attention import region_bias, semantic_cross_attention
-from zsar.semantic_masks import SemanticMasks, mask_pool, semantic_masks
-from zsar.similarity import cosine_logits
-from zsar.temporal_adapter import Border, LocalTemporalAdapter
-from zsar.textside import TextSide
+from zsar.models.sc_clip.semantic_attention import region_bias, semantic_cross_attention
+from zsar.models.sc_clip.semantic_masks import SemanticMasks, mask_pool, semantic_masks
+from zsar.models.sc_clip.temporal_adapter import Border, LocalTemporalAdapter
+from zsar.models.similarity import cosine_logits
+from zsar.models.textside import TextSide
 
 
 class SCClipConfig(ModelConfig):

@@ -3,9 +3,9 @@
 For a clip of ``T`` frames, block input ``x`` ``[B*T, N+1, D]`` (class token first):
 
 1. eq. (1), the plain spatial path on all tokens: ``s = x + attn(ln_1(x))``;
-2. eq. (3)-(4), Window Shift Masking (:mod:`zsar.window_shift_mask`): each frame keeps ``N'``
+2. eq. (3)-(4), Window Shift Masking (:mod:`zsar.models.stdd.window_shift_mask`): each frame keeps ``N'``
    patch tokens (``z_t``), the class token always;
-3. eq. (5)/(6), Multi-scale Channel Mixing (:mod:`zsar.channel_mixing`) of the kept tokens for
+3. eq. (5)/(6), Multi-scale Channel Mixing (:mod:`zsar.models.stdd.channel_mixing`) of the kept tokens for
    every temporal scale δ (the class token is not mixed; clip borders as the authors' code by
    default, ``mixing_border``);
 4. eq. (7), the same ``attn`` on each scale's ``[cls; z_{t(δ)}]`` with a shortcut, then the mean
@@ -30,9 +30,14 @@ import torch
 from open_clip.transformer import ResidualAttentionBlock
 from torch import nn
 
-from zsar.backbone import FrameAwareBlock
-from zsar.channel_mixing import Border, check_mixing, mix_channels
-from zsar.window_shift_mask import MaskStart, keep_indices, mask_rolls, window_keep_table
+from zsar.models.backbone import FrameAwareBlock
+from zsar.models.stdd.channel_mixing import Border, check_mixing, mix_channels
+from zsar.models.stdd.window_shift_mask import (
+    MaskStart,
+    keep_indices,
+    mask_rolls,
+    window_keep_table,
+)
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import torch
 
-from zsar.config import ModelConfig
 from zsar.models.base import FrameScoringModel
+from zsar.models.config import ModelConfig
 from zsar.models.registry import register_model
-from zsar.similarity import mean_pooled_cosine
-from zsar.textside import TextSide
+from zsar.models.similarity import mean_pooled_cosine
+from zsar.models.textside import TextSide
 
 
 class ViFiClipConfig(ModelConfig):

@@ -19,7 +19,7 @@ import torch
 from torch.optim import AdamW
 from torch.optim.lr_scheduler import LambdaLR
 
-from zsar.config import OptimConfig
+from zsar.engine.config import OptimConfig
 from zsar.models.base import VideoModel
 
 

@@ -33,7 +33,7 @@ import numpy as np
 
 from kgen.datasets import Dataset
 from kgen.errors import InputError
-from zsar.results import MetricSummary, RunResult
+from zsar.engine.results import MetricSummary, RunResult
 
 PROTOCOLS = ("zero-shot", "half-class", "base-to-novel", "few-shot", "list")
 K600_POOLS = {

@@ -25,7 +25,7 @@ from typing import Any, Literal
 import torch
 
 from kgen.errors import InputError
-from zsar.checkpoint import load_checkpoint, save_checkpoint
+from zsar.engine.checkpoint import load_checkpoint, save_checkpoint
 
 AveragingMethod = Literal["uniform", "gaussian", "ema"]
 EPOCH_FILE = re.compile(r"^epoch_(\d+)\.pt$")

@@ -1,24 +1,24 @@
-"""Run configuration: pydantic models, YAML recipes, command-line overrides.
+"""Run configuration: the pydantic run config and command-line overrides.
 
 A run is a :class:`RunConfig` with five sections:
 
 * ``model``: which registered model (``name``), its CLIP backbone and weights, frames per clip,
   and the model's own options (each model validates this section with its own
-  :class:`ModelConfig` subclass, so a misspelt option is an error, not a silent default);
+  :class:`~zsar.models.config.ModelConfig` subclass, found through the registry, so a misspelt
+  option is an error, not a silent default);
 * ``data``: dataset, training list, video root, frame sampling, augmentation;
 * ``optim``: AdamW, the cosine schedule with linear warm-up, batch and accumulation, soft
   targets (label smoothing, mixup, cutmix);
-* ``train``: seed, precision, checkpoint and log frequency, the logger (``zsar.loggers``);
+* ``train``: seed, precision, checkpoint and log frequency, the logger (``zsar.engine.loggers``);
 * ``eval``: test views, their aggregation, batch size.
 
-Recipes are YAML files of such configs under ``zsar/recipes/`` (``kgen recipes`` lists them);
-``load_recipe(name_or_path)`` reads one and ``apply_overrides(config, ["optim.lr=1e-5"])``
-changes dotted keys (values are parsed as YAML: numbers, lists, null).
+``config_from_dict(raw)`` validates one and ``apply_overrides(config, ["optim.lr=1e-5"])``
+changes dotted keys (values are parsed as YAML: numbers, lists, null). The YAML recipes in
+``zsar/recipes/`` are read by :mod:`zsar.engine.recipes`.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Literal
 
 import yaml
@@ -32,39 +32,10 @@ from pydantic import (
     model_validator,
 )
 
-from kgen.errors import FormatError, InputError
+from kgen.errors import InputError
 from kgen.hashing import sha256_json
-
-RECIPES_DIR = Path(__file__).resolve().parent / "recipes"
-
-
-class ModelConfig(BaseModel):
-    """Options every model has; a model's own config class adds its options."""
-
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
-
-    name: str
-    backbone: str = Field("ViT-B-16", description="open_clip ViT architecture")
-    pretrained: str = Field("openai", description="pretrained tag, hf-hub: id, checkpoint path, or 'random'")
-    quick_gelu: bool | None = Field(None, description="QuickGELU activations (None: as the pretrained weights say)")
-    frames: int = Field(8, ge=1, description="frames per clip (T)")
-    train_logit_scale: bool = Field(
-        False, description="let CLIP's logit scale train (default: frozen at the pretrained value, 100 for OpenAI weights)"
-    )
-    text_tower: Literal["frozen", "tuned"] = Field(
-        "frozen",
-        description="frozen: the bank's vectors are the text side; tuned: CLIP's text tower is part of the model and "
-        "fine-tuned from the bank's texts (ViFi-CLIP's default 'both'), see zsar/text_tower.py",
-    )
-    text_update_every: int = Field(
-        1, ge=1,
-        description="with text_tower=tuned: re-encode the class texts with gradient every N optimizer steps (1: every "
-        "step, as ViFi-CLIP); in between the last embeddings are reused and the text tower gets no gradient",
-    )
-    grad_checkpointing: bool = Field(False, description="recompute block activations in backward (less memory)")
-    init_checkpoint: str | None = Field(
-        None, description="start from the weights of an earlier kgen run (e.g. a K400 model for few-shot/base-to-novel)"
-    )
+from zsar.models.config import ModelConfig
+from zsar.models.registry import model_config_class
 
 
 class DataConfig(BaseModel):
@@ -132,7 +103,7 @@ class TrainConfig(BaseModel):
     )
     weight_average_start: int = Field(2, ge=1, description="first epoch in the average (Open-VCLIP: 2)")
     logger: Literal["none", "tensorboard", "wandb", "csv"] = Field(
-        "none", description="where training and eval numbers go besides metrics.jsonl/evals.jsonl (zsar.loggers)"
+        "none", description="where training and eval numbers go besides metrics.jsonl/evals.jsonl (zsar.engine.loggers)"
     )
     wandb_project: str | None = Field(None, description="W&B project for train.logger=wandb (default: kgen)")
 
@@ -172,8 +143,6 @@ class RunConfig(BaseModel):
     @field_validator("model", mode="before")
     @classmethod
     def _model_section(cls, value: Any) -> Any:
-        from zsar.models.registry import model_config_class
-
         if isinstance(value, ModelConfig):
             value = value.model_dump()
         if not isinstance(value, dict) or "name" not in value:
@@ -195,34 +164,6 @@ class RunConfig(BaseModel):
         data.pop("name", None)
         data.pop("description", None)
         return sha256_json(data)
-
-
-def list_recipes() -> dict[str, Path]:
-    return {path.stem: path for path in sorted(RECIPES_DIR.glob("*.yaml"))}
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise FormatError(f"{path} is not valid YAML: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise FormatError(f"{path} does not hold a YAML mapping")
-    return raw
-
-
-def load_recipe(name_or_path: str | Path) -> RunConfig:
-    """A built-in recipe by name (``kgen recipes``) or a YAML file."""
-    recipes = list_recipes()
-    path = recipes.get(str(name_or_path)) or Path(name_or_path).expanduser()
-    if not path.is_file():
-        raise InputError(
-            f"no recipe {str(name_or_path)!r}",
-            hint=f"built-in recipes: {', '.join(recipes)}; or give the path of a YAML file",
-        )
-    return config_from_dict(_read_yaml(path), origin=str(path))
 
 
 def config_from_dict(raw: dict[str, Any], origin: str = "<config>") -> RunConfig:

@@ -1,7 +1,7 @@
 """``stdd``: STDD (Yu et al., AAAI 2025), Space-time Cross Attention + spatiotemporal prompt alignment.
 
 * Video side (§3.1): every block of CLIP's image tower becomes a
-  :class:`~zsar.spacetime_attention.SpaceTimeCrossAttentionBlock` (Window Shift Masking,
+  :class:`~zsar.models.stdd.spacetime_attention.SpaceTimeCrossAttentionBlock` (Window Shift Masking,
   Multi-scale Channel Mixing, MHSA per temporal scale, spatial padding, shortcut; eq. 1-7) with
   the original block's weights and no new parameters. Frame features ``z_{n,t}`` are each
   frame's class token after ``ln_post`` and ``proj``; there is no temporal pooling in the tower.
@@ -10,18 +10,18 @@
   knowledge, ``kgen encode-bank --kind askg``); all of a class's prompts take part.
 * Alignment (eq. 8): ``S = (S^{v2t} + S^{t2v}) / 2`` with ``S^{v2t}`` the mean over frames of the
   best prompt and ``S^{t2v}`` the mean over prompts of the best frame
-  (:func:`zsar.similarity.late_interaction`, shared with AP-CLIP); logits are CLIP's logit scale
+  (:func:`zsar.models.similarity.late_interaction`, shared with AP-CLIP); logits are CLIP's logit scale
   times ``S`` (the authors' ``logit_scale.exp()``, a trained parameter in their release: the
   recipes set ``train_logit_scale: true``), trained with cross-entropy (eq. 9). The text encoder
   is frozen (§3.2), as in the release.
 * The block matches the release's ``STCrossAttentionBlock`` (same weights and input: 256 settings of
   frames, fold, scales, ratio, mode, spatial repeat and shuffle agree to 5e-7, ``docs/papers/stdd.md``),
   including the clip borders of continual mixing (``channel_mixing_border: release``).
-* Feature distillation (FROSTER, :mod:`zsar.feature_distillation`): the frozen CLIP's frame
+* Feature distillation (FROSTER, :mod:`zsar.models.stdd.feature_distillation`): the frozen CLIP's frame
   features teach the student's through a residual projector; weight 2.0 (the authors'
   ``DISTILLATION_RATIO``). Unlike the release, the term has a gradient.
 * Weight averaging across epochs (Open-VCLIP): ``train.save_epoch_weights`` then
-  ``kgen average-weights`` (:mod:`zsar.weight_average`).
+  ``kgen average-weights`` (:mod:`zsar.engine.weight_average`).
 """
 
 from __future__ import annotations
@@ -33,8 +33,6 @@ import torch.nn.functional as F
 from pydantic import Field, model_validator
 
 from kgen.clip import LoadedClip
-from zsar.config import ModelConfig
-from zsar.feature_distillation import ResidualProjector, cosine_distillation
 from zsar.models.base import (
     FrameScoringModel,
     LossOutput,
@@ -42,10 +40,12 @@ from zsar.models.base import (
     TrainTargets,
     soft_cross_entropy,
 )
+from zsar.models.config import ModelConfig
 from zsar.models.registry import register_model
-from zsar.similarity import late_interaction
-from zsar.spacetime_attention import SpaceTimeCrossAttentionBlock, SpaceTimeOptions
-from zsar.textside import TextSide
+from zsar.models.similarity import late_interaction
+from zsar.models.stdd.feature_distillation import ResidualProjector, cosine_distillation
+from zsar.models.stdd.spacetime_attention import SpaceTimeCrossAttentionBlock, SpaceTimeOptions
+from zsar.models.textside import TextSide
 
 
 class StddConfig(ModelConfig):

@@ -16,7 +16,7 @@ excluded).
 
 Since ``S_sp`` and ``S_temp`` depend on the class's words, the video feature is *class
 conditioned*: ``f_st`` is ``[B, C, D]``, one feature per (video, class) pair. That is computed
-for every class of the text side, in training as at inference (see :mod:`zsar.models.da_sti`).
+for every class of the text side, in training as at inference (see :mod:`zsar.models.da_sti.model`).
 
 Choices where the paper is silent (also in ``docs/papers/da-sti.md``):
 

@@ -14,10 +14,10 @@ With one prompt the result is ``(mean_t s + max_t s) / 2``; with one frame it is
 ``(max_n s + mean_n s) / 2``; with one of each, the cosine.
 
 **Large label sets.** Every score here is computed a block of classes at a time
-(:mod:`zsar.class_chunks`): the ``[B, T, C, N]`` block of cosines never exists for all classes
+(:mod:`zsar.models.class_chunks`): the ``[B, T, C, N]`` block of cosines never exists for all classes
 at once, nor does a normalised copy of all prompts. The prompts can come as a padded tensor or
 as a :class:`ClassPrompts` source that hands out one block of classes at a time (a
-:class:`~zsar.textside.TextSide` pads each block from the bank's rows only when it is scored).
+:class:`~zsar.models.textside.TextSide` pads each block from the bank's rows only when it is scored).
 The scores are the same as without blocks.
 
 **Precision.** Every similarity here is computed in float32 with autocast switched off, whatever
@@ -37,7 +37,7 @@ from typing import Protocol, runtime_checkable
 import torch
 import torch.nn.functional as F
 
-from zsar.class_chunks import needs_grad, over_class_chunks
+from zsar.models.class_chunks import needs_grad, over_class_chunks
 
 
 @contextlib.contextmanager
@@ -115,7 +115,7 @@ def _class_blocks(
     dims: tuple[int, ...],
     *inputs: torch.Tensor | None,
 ) -> list[torch.Tensor]:
-    """``score`` over blocks of classes sized by the budget (:mod:`zsar.class_chunks`); ``inputs``: what may need gradients."""
+    """``score`` over blocks of classes sized by the budget (:mod:`zsar.models.class_chunks`); ``inputs``: what may need gradients."""
     return over_class_chunks(score, num_classes, elements_per_class, dims, with_grad=needs_grad(*inputs))
 
 

@@ -11,7 +11,7 @@ What trains: the positional embedding, the transformer, ``ln_final`` and the tex
 token embedding stays frozen: ViFi-CLIP computes the token embeddings of its prompts once under
 ``no_grad`` and keeps them as a buffer, so its token embedding never trains either.
 
-How the texts are re-encoded (:class:`zsar.train.Trainer`): at an optimizer step ``s`` with
+How the texts are re-encoded (:class:`zsar.engine.train.Trainer`): at an optimizer step ``s`` with
 ``s % model.text_update_every == 0`` every class text of the training label space is encoded
 without gradient, the embeddings ``E`` enter every micro-batch's forward as a leaf that collects
 ``dL/dE``, and after the micro-batches the tower is run again with gradient, chunk by chunk, and
