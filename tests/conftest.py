@@ -19,6 +19,8 @@ def isolated_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     monkeypatch.setenv("KGEN_ROOT", str(root))
     monkeypatch.setenv("KGEN_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("COLUMNS", "200")
+    # the sense choice's sentence model only where a test asks for it (tests/test_crawl_similarity.py)
+    monkeypatch.setenv("KGEN_SIMILARITY", "off")
     yield root
 
 

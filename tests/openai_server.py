@@ -237,7 +237,17 @@ class FakeOpenAIServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
+            def _extra(self, method: str, raw: bytes = b"") -> bool:
+                handled = server.handle_extra(method, self.path, dict(self.headers), raw)
+                if handled is None:
+                    return False
+                status, body, content_type = handled
+                self._send(status, body, content_type=content_type)
+                return True
+
             def do_GET(self) -> None:
+                if self._extra("GET"):
+                    return
                 if self.path.rstrip("/").endswith("/models"):
                     data = [{"id": name, "object": "model", "owned_by": "kgen-tests"} for name in server.model_names]
                     self._send(200, json.dumps({"object": "list", "data": data}).encode())
@@ -247,6 +257,8 @@ class FakeOpenAIServer:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
+                if self._extra("POST", raw):
+                    return
                 if not self.path.rstrip("/").endswith("/chat/completions"):
                     self._send(404, json.dumps({"error": {"message": f"no route {self.path}"}}).encode())
                     return
@@ -275,36 +287,44 @@ class FakeOpenAIServer:
                 if reply.raw_body is not None:
                     self._send(reply.status, reply.raw_body, reply.headers, reply.content_type)
                     return
-                if reply.status != 200:
-                    kind = {429: "rate_limit_error", 400: "invalid_request_error"}.get(reply.status, "server_error")
-                    body = {"error": {"message": reply.error_message or "error", "type": kind, "param": None, "code": None}}
-                    self._send(reply.status, json.dumps(body).encode(), reply.headers)
-                    return
-                prompt_words = sum(len(str(m.get("content", "")).split()) for m in request.get("messages", []))
-                completion_words = len((reply.content or reply.refusal or "").split())
-                prompt_tokens = reply.prompt_tokens if reply.prompt_tokens is not None else prompt_words
-                completion_tokens = reply.completion_tokens if reply.completion_tokens is not None else completion_words
                 with server._lock:
                     number = len(server.requests)
-                body = {
-                    "id": f"chatcmpl-{number}",
-                    "object": "chat.completion",
-                    "created": int(time.time()),
-                    "model": request.get("model", "fake-model"),
-                    "choices": [
-                        {
-                            "index": 0,
-                            "message": {"role": "assistant", "content": reply.content, "refusal": reply.refusal},
-                            "logprobs": None,
-                            "finish_reason": reply.finish_reason,
-                        }
-                    ],
-                    "usage": {
-                        "prompt_tokens": prompt_tokens,
-                        "completion_tokens": completion_tokens,
-                        "total_tokens": prompt_tokens + completion_tokens,
-                    },
-                }
-                self._send(200, json.dumps(body).encode(), reply.headers)
+                self._send(reply.status, json.dumps(server.response_body(request, reply, number)).encode(), reply.headers)
 
         return _Handler
+
+    # -- hooks for subclasses (tests/batch_server.py) ---------------------------------------
+    def handle_extra(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, bytes, str] | None:
+        """Answer a request to another endpoint: (status, body, content type), or None."""
+        return None
+
+    @staticmethod
+    def response_body(request: dict[str, Any], reply: Reply, number: int) -> dict[str, Any]:
+        """The JSON body of the answer ``reply`` to a chat-completions ``request`` (an error
+        object for a status other than 200)."""
+        if reply.status != 200:
+            kind = {429: "rate_limit_error", 400: "invalid_request_error"}.get(reply.status, "server_error")
+            return {"error": {"message": reply.error_message or "error", "type": kind, "param": None, "code": None}}
+        prompt_words = sum(len(str(m.get("content", "")).split()) for m in request.get("messages", []))
+        completion_words = len((reply.content or reply.refusal or "").split())
+        prompt_tokens = reply.prompt_tokens if reply.prompt_tokens is not None else prompt_words
+        completion_tokens = reply.completion_tokens if reply.completion_tokens is not None else completion_words
+        return {
+            "id": f"chatcmpl-{number}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": request.get("model", "fake-model"),
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": reply.content, "refusal": reply.refusal},
+                    "logprobs": None,
+                    "finish_reason": reply.finish_reason,
+                }
+            ],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
+        }

@@ -202,11 +202,11 @@ def test_a_crash_while_encoding_or_saving_leaves_nothing(tiny: LoadedClip, monke
         raise RuntimeError("out of memory")
 
     with monkeypatch.context() as patch:
-        patch.setattr(TextEncoder, "encode", explode)
+        patch.setattr(TextEncoder, "encode_planned", explode)
         with pytest.raises(RuntimeError, match="out of memory"):
             _encode(tiny)
     with monkeypatch.context() as patch:
-        patch.setattr("kgen.banks.bank.save_file", explode)
+        patch.setattr("kgen.banks.writer.write_texts_file", explode)
         with pytest.raises(RuntimeError, match="out of memory"):
             _encode(tiny)
     root = paths.banks_dir()
@@ -216,12 +216,15 @@ def test_a_crash_while_encoding_or_saving_leaves_nothing(tiny: LoadedClip, monke
 
 def test_a_bank_changed_by_hand_is_not_taken_for_up_to_date(tiny: LoadedClip) -> None:
     result = _encode(tiny)
-    manifest_path = result.path / "manifest.json"
-    manifest_path.write_text(manifest_path.read_text().replace("a photo of a brush hair.", "a photo of a comb."))
-    with pytest.raises(FormatError, match="changed after encoding"):
+    texts_path = result.path / "texts.jsonl"
+    original = texts_path.read_text()
+    texts_path.write_text(original.replace("a photo of a brush hair.", "a photo of a combs hair."))  # same size
+    with pytest.raises(FormatError, match="exists but is damaged: .*the texts were changed after encoding"):
         _encode(tiny)
+    texts_path.write_text(original)
+    assert not _encode(tiny).created
     (result.path / "bank.safetensors").unlink()
-    with pytest.raises(FormatError, match="not a complete bank"):
+    with pytest.raises(FormatError, match="exists but is damaged: bank.safetensors is missing"):
         _encode(tiny)
 
 

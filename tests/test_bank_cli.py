@@ -38,7 +38,7 @@ def test_encode_list_info_verify(run_cli, isolated_workspace: Path) -> None:
     assert info.exit_code == 0
     assert "yes (causal text tower)" in info.stdout and "a photo of a brush hair." in info.stdout
     manifest = json.loads(run_cli("bank", "info", path.name[:20], "--json").stdout)
-    assert manifest["format"] == "kgen.bank" and manifest["format_version"] == 1 and manifest["bank_id"] == path.name
+    assert manifest["format"] == "kgen.bank" and manifest["format_version"] == 2 and manifest["bank_id"] == path.name
 
     verified = run_cli("bank", "verify", str(path))
     assert verified.exit_code == 0 and f"ok     {path.name}" in verified.stdout
@@ -48,8 +48,8 @@ def test_verify_finds_changed_and_corrupt_banks(run_cli) -> None:
     edited = _encode(run_cli, "--dataset", "hmdb51")
     corrupt = _encode(run_cli, "--dataset", "hmdb51", "--templates", "video")
     sound = _encode(run_cli, "--dataset", "ucf101")
-    manifest = edited / "manifest.json"
-    manifest.write_text(manifest.read_text().replace("a photo of a brush hair.", "a photo of a comb."))
+    texts = edited / "texts.jsonl"
+    texts.write_text(texts.read_text().replace("a photo of a brush hair.", "a photo of a combs hair."))
     tensors = corrupt / "bank.safetensors"
     tensors.write_bytes(tensors.read_bytes()[:-4] + b"\x00\x00\x00\x00")
     result = run_cli("bank", "verify", "--all")

@@ -78,7 +78,7 @@ def test_corrupt_or_changed_files_are_refused(tmp_path: Path) -> None:
     tensors = path / "bank.safetensors"
     original = tensors.read_bytes()
     tensors.write_bytes(original[:-7] + b"garbage")
-    with pytest.raises(FormatError, match="does not match its manifest's hash"):
+    with pytest.raises(FormatError, match="is damaged: bank.safetensors has sha256"):
         load_bank(path, verify=True)
     tensors.write_bytes(b"not a safetensors file at all")
     with pytest.raises(FormatError, match="corrupt"):
@@ -89,30 +89,30 @@ def test_corrupt_or_changed_files_are_refused(tmp_path: Path) -> None:
     (path / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(FormatError, match="newer than this kgen reads"):
         load_bank(path)
-    manifest["format_version"] = 1
+    manifest["format_version"] = 2
     manifest["class_offsets"] = [0, 2, 3, 6]
     (path / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(FormatError, match="class_offsets differ"):
         load_bank(path)
     (path / "bank.safetensors").unlink()
-    with pytest.raises(FormatError, match="has no bank.safetensors"):
+    with pytest.raises(FormatError, match="bank.safetensors is missing"):
         load_bank(path)
 
 
 def test_token_features_travel_with_subsets(tmp_path: Path) -> None:
     feats = [torch.randn(1, 5, 8), torch.randn(1, 5, 8)]
-    masks = [torch.tensor([[1, 1, 0, 0, 0]]), torch.tensor([[1, 1, 1, 0, 0]])]
+    masks = [torch.tensor([[0, 1, 1, 0, 0]]), torch.tensor([[0, 1, 1, 1, 0]])]
     bank = bank_from_embeddings([torch.randn(1, 8), torch.randn(1, 8)], token_features=feats, token_mask=masks)
     loaded = load_bank(saved(bank, tmp_path))
     assert loaded.token_mask is not None and loaded.token_mask.dtype == torch.bool
     sub = loaded.subset([1])
     assert sub.token_features is not None and torch.equal(sub.token_features[0], feats[1][0])
-    assert sub.token_mask is not None and sub.token_mask[0].tolist() == [True, True, True, False, False]
+    assert sub.token_mask is not None and sub.token_mask[0].tolist() == [False, True, True, True, False]
 
 
 def test_token_feature_length_must_match_the_manifest(tmp_path: Path) -> None:
     feats = [torch.randn(1, 5, 8)]
-    bank = bank_from_embeddings([torch.randn(1, 8)], token_features=feats, token_mask=[torch.tensor([[1, 1, 0, 0, 0]])])
+    bank = bank_from_embeddings([torch.randn(1, 8)], token_features=feats, token_mask=[torch.tensor([[0, 1, 1, 0, 0]])])
     path = saved(bank, tmp_path)
     manifest = json.loads((path / "manifest.json").read_text())
     manifest["token_features"]["length"] = 4

@@ -41,7 +41,7 @@ def test_unreadable_banks_are_listed_not_hidden(isolated_workspace: Path, run_cl
     broken.mkdir()
     (broken / "manifest.json").write_text("{not json")
     banks = find_banks(root)
-    assert [b.path for b in banks] == [broken, good] and banks[0].manifest is None and "not valid JSON" in (banks[0].problem or "")
+    assert [b.path for b in banks] == [broken, good] and banks[0].summary is None and "not valid JSON" in (banks[0].problem or "")
     rows = json.loads(run_cli("bank", "list", "--json").stdout)
     assert rows[0]["path"] == str(broken) and "problem" in rows[0] and rows[1]["latest"] is True
 

@@ -54,7 +54,7 @@ def test_crawl_writes_refined_descriptions_with_provenance(
         made = env.requests
     assert "refined descriptions: 8/8" in result.stdout
     raw = json.loads((isolated_workspace / "knowledge" / "testset" / "descriptions.json").read_text(encoding="utf-8"))
-    assert list(raw) == ["format", "format_version", "dataset", "provenance", "classes"]
+    assert list(raw) == ["format", "format_version", "dataset", "class_list", "provenance", "classes"]
     assert raw["format"] == "kgen.descriptions" and raw["format_version"] == 2
     described = load_result(isolated_workspace)
     assert described.dataset == "testset" and described.provenance.sources == [

@@ -208,7 +208,8 @@ def test_encode_imported_variants_and_compare(run_cli, isolated_workspace: Path)
     manifest = json.loads((Path(summary["path"]) / "manifest.json").read_text())
     assert manifest["knowledge"]["variant"] == "ost-n2" and manifest["knowledge"]["source"] == "imported"
     assert manifest["knowledge"]["file"] == "knowledge/mini/imported/ost-n2/descriptors.json"
-    assert manifest["text_types"][:2] == ["spatial", "spatial"]
+    lines = (Path(summary["path"]) / "texts.jsonl").read_text().splitlines()  # bank format 2: texts beside the manifest
+    assert [json.loads(line)["type"] for line in lines[:2]] == ["spatial", "spatial"]
 
     froster = run_cli("encode-bank", *mini, "--kind", "action-descriptions", "--variant", "froster", *tiny, "--json")
     assert froster.exit_code == 0, froster.stderr

@@ -11,6 +11,22 @@ hash is the bank's *lineage*: its versions share it, and ``<lineage>@latest`` na
 The content hash is computed *before* encoding, so encoding the same inputs again finds the
 existing bank and returns at once ("up to date"), and a changed input (a text, a template, the
 weights, the precision) gives a new hash, so a new directory: banks are never overwritten.
+
+Streaming
+---------
+Only the text tower is built (``load_clip(..., text_only=True)``). The texts are planned in
+chunks (:meth:`~kgen.banks.encoder.TextEncoder.plan`) and encoded batch by batch straight into a
+preallocated ``bank.safetensors`` in a staging folder (:mod:`kgen.banks.writer`), so memory does
+not grow with the number of texts beyond a few bytes a text; the file is byte for byte the one
+the in-memory path writes.
+
+Concurrent runs
+---------------
+Stale staging folders of killed runs in the output directory are removed first (see
+:mod:`kgen.banks.staging`). A run that finds another live run writing the same bank waits for it
+and then reports the bank it wrote; two runs that start at the same moment both encode, and the
+second to finish finds the identical bank in place, drops its own copy and reports that bank:
+both exit 0.
 """
 
 from __future__ import annotations
@@ -22,8 +38,8 @@ from pathlib import Path
 import torch
 
 from kgen import paths
-from kgen.banks.bank import MANIFEST_FILE, TENSORS_FILE, Bank
-from kgen.banks.encoder import Precision, TextEncoder, describe_tokenizer
+from kgen.banks.encoder import DEFAULT_PLAN_CHUNK, Precision, TextEncoder, describe_tokenizer
+from kgen.banks.layout import TENSORS_FILE
 from kgen.banks.manifest import (
     BankManifest,
     ClipInfo,
@@ -33,11 +49,19 @@ from kgen.banks.manifest import (
     content_hash_of,
     inputs_for_hash,
 )
+from kgen.banks.staging import clean_stale, live_writers_of, staging_folder, wait_for
 from kgen.banks.texts import NAMES_KIND, BankTexts, collect_texts
+from kgen.banks.writer import (
+    TensorFileWriter,
+    bank_layout,
+    finish_bank,
+    identical_bank,
+    write_token_extras,
+)
 from kgen.clip import LoadedClip, load_clip, text_tower_sha256
-from kgen.console import progress, warn
+from kgen.console import info, progress, warn
 from kgen.datasets import Dataset, slugify
-from kgen.errors import FormatError, InputError
+from kgen.errors import InputError
 
 # Kinds whose banks always carry per-token features: Kim et al.'s description-attribute model
 # attends over the word tokens of each attribute sentence.
@@ -64,6 +88,7 @@ class EncodeRequest:
     out_dir: Path | None = None  # parent of the bank directory (default: the workspace's banks/)
     weights_cache_dir: str | None = None  # Hugging Face / open_clip cache to look for weights in
     quick_gelu: bool | None = None  # None: the pretrained tag's (or the architecture's) own setting
+    chunk_size: int = DEFAULT_PLAN_CHUNK  # texts tokenized at once while planning
 
     @property
     def with_token_features(self) -> bool:
@@ -76,12 +101,13 @@ class EncodeResult:
     manifest: BankManifest
     created: bool  # False: an identical bank was already there
     encode_seconds: float = 0.0
+    concurrent: bool = False  # not created here: another run wrote the identical bank meanwhile
 
     @property
     def texts_per_second(self) -> float | None:
         if not self.created or self.encode_seconds <= 0:
             return None
-        return len(self.manifest.texts) / self.encode_seconds
+        return self.manifest.num_texts / self.encode_seconds
 
 
 def resolve_device(device: str) -> torch.device:
@@ -141,8 +167,9 @@ def encode_bank(request: EncodeRequest, *, clip: LoadedClip | None = None, show_
     if clip is None:
         clip = load_clip(
             request.model_name, request.pretrained, device=device, seed=request.seed, cache_dir=request.weights_cache_dir,
-            quick_gelu=request.quick_gelu,
+            quick_gelu=request.quick_gelu, text_only=True,
         )
+        release_free_memory()
     else:
         clip.model.to(device)
     encoder = TextEncoder(
@@ -155,7 +182,6 @@ def encode_bank(request: EncodeRequest, *, clip: LoadedClip | None = None, show_
             f"{clip.model_name} has a text tower without per-token features kgen can read",
             hint="per-token features need an open_clip text transformer pooled at its end token (CLIP ViT/RN models)",
         )
-    tokens = encoder.tokenize(all_texts)
     pretrained = pretrained_label(clip, request.seed)
     clip_info = ClipInfo(
         model_name=clip.model_name, pretrained=pretrained, weights_source=clip.weights_source, is_random=clip.is_random,
@@ -168,50 +194,86 @@ def encode_bank(request: EncodeRequest, *, clip: LoadedClip | None = None, show_
             f"{clip.pretrained} is run with {encoder.activation}: if these are OpenAI's weights or were fine-tuned "
             "from them (ViFi-CLIP, Open-VCLIP, FROSTER...), add --quick-gelu, as they were trained with QuickGELU"
         )
-    encoding = EncodingInfo(
-        dtype="float32", compute_dtype=encoder.compute_dtype_name, length_cut=encoder.length_cut,
-        truncated_texts=len(tokens.truncated_indices), truncated_indices=tokens.truncated_indices,
-    )
+    # Truncation is filled in after planning; the content hash does not depend on it.
+    settings = EncodingInfo(dtype="float32", compute_dtype=encoder.compute_dtype_name, length_cut=encoder.length_cut, truncated_texts=0)
+    class_ids, class_names, class_offsets = texts.class_ids, texts.class_names, texts.class_offsets
+    text_types = texts.text_types
     inputs = inputs_for_hash(
-        dataset=texts.dataset.name, kind=texts.kind, class_ids=[c.class_id for c in texts.classes],
-        class_names=[c.class_name for c in texts.classes], class_offsets=texts.class_offsets, texts=all_texts,
-        text_types=texts.text_types, clip=clip_info, encoding=encoding, with_token_features=with_tokens,
+        dataset=texts.dataset.name, kind=texts.kind, class_ids=class_ids, class_names=class_names,
+        class_offsets=class_offsets, texts=all_texts, text_types=text_types, clip=clip_info, encoding=settings,
+        with_token_features=with_tokens,
     )
     content_hash = content_hash_of(inputs)
     bank_id = bank_id_for(texts, clip.model_name, pretrained, with_tokens, content_hash)
     target = (request.out_dir if request.out_dir is not None else paths.banks_dir()) / bank_id
 
-    existing = _existing_bank(target, content_hash)
+    removed = clean_stale(target.parent)
+    if removed:
+        freed = sum(f.size_bytes for f in removed) / 1e6
+        info(f"removed {len(removed)} stale staging folder(s) of killed runs in {target.parent} ({freed:.1f} MB)")
+    existing = identical_bank(target, content_hash, verify=True)
     if existing is not None:
         return EncodeResult(path=target, manifest=existing, created=False)
+    for writer_folder in live_writers_of(target.parent, bank_id):
+        info(f"another run (pid {writer_folder.pid}) is writing {bank_id}; waiting for it to finish")
+        wait_for(writer_folder)
+    existing = identical_bank(target, content_hash)
+    if existing is not None:
+        return EncodeResult(path=target, manifest=existing, created=False, concurrent=True)
 
     started = time.perf_counter()
-    if show_progress:
-        with progress(transient=True) as bar:
-            task = bar.add_task(f"encoding {bank_id}", total=len(all_texts))
-            encoded = encoder.encode(tokens, token_features=with_tokens, on_batch=lambda n: bar.advance(task, n))
-    else:
-        encoded = encoder.encode(tokens, token_features=with_tokens)
-    seconds = time.perf_counter() - started
+    plan = encoder.plan(all_texts, chunk_size=request.chunk_size)
+    release_free_memory()
+    encoding = settings.model_copy(update={"truncated_texts": len(plan.truncated_indices), "truncated_indices": plan.truncated_indices})
+    token_length = plan.length if with_tokens else None
+    layout = bank_layout(len(all_texts), clip.embed_dim, len(class_ids), token_length)
+    with staging_folder(target) as folder:
+        writer = TensorFileWriter(folder / TENSORS_FILE, layout)
+        try:
+            writer.write_range("class_offsets", 0, torch.tensor(class_offsets, dtype=torch.long))
+            if show_progress:
+                with progress(transient=True) as bar:
+                    task = bar.add_task(f"encoding {bank_id}", total=len(all_texts))
+                    encoder.encode_planned(all_texts, plan, writer, token_features=with_tokens, on_batch=lambda n: bar.advance(task, n))
+            else:
+                encoder.encode_planned(all_texts, plan, writer, token_features=with_tokens)
+            if token_length is not None:
+                write_token_extras(writer, plan.end_index, token_length)
+        finally:
+            writer.close()
+        seconds = time.perf_counter() - started
+        # Built after encoding, so that its copies of the class lists are not held while encoding.
+        manifest = BankManifest(
+            bank_id=bank_id, content_hash=content_hash, tensors_sha256="", dataset=texts.dataset.name, kind=texts.kind,
+            split=texts.split, class_ids=class_ids, class_names=class_names, class_offsets=class_offsets, texts=all_texts,
+            text_types=text_types, clip=clip_info, encoding=encoding,
+            token_features=TokenFeaturesInfo(length=token_length) if token_length is not None else None,
+            knowledge=KnowledgeInfo(
+                file=_workspace_relative(texts.knowledge_file), sha256=texts.knowledge_sha256, template=texts.template,
+                variant=texts.variant, source=texts.knowledge_source,
+            ),
+        )
+        outcome = finish_bank(folder, target, manifest, writer)
+    if not outcome.created:
+        return EncodeResult(path=target, manifest=outcome.manifest, created=False, concurrent=True)
+    return EncodeResult(path=target, manifest=outcome.manifest, created=True, encode_seconds=seconds)
 
-    manifest = BankManifest(
-        bank_id=bank_id, content_hash=content_hash, tensors_sha256="", dataset=texts.dataset.name, kind=texts.kind,
-        split=texts.split, class_ids=[c.class_id for c in texts.classes], class_names=[c.class_name for c in texts.classes],
-        class_offsets=texts.class_offsets, texts=all_texts, text_types=texts.text_types, clip=clip_info, encoding=encoding,
-        token_features=TokenFeaturesInfo(length=int(encoded.token_features.shape[1])) if encoded.token_features is not None else None,
-        knowledge=KnowledgeInfo(
-            file=_workspace_relative(texts.knowledge_file), sha256=texts.knowledge_sha256, template=texts.template,
-            variant=texts.variant, source=texts.knowledge_source,
-        ),
-    )
-    bank = Bank(
-        manifest=manifest, embeddings=encoded.embeddings, class_offsets=torch.tensor(texts.class_offsets, dtype=torch.long),
-        token_features=encoded.token_features, token_mask=encoded.token_mask,
-        eot_index=encoded.end_index if encoded.token_features is not None else None,
-    )
-    bank.save(target)
-    saved = BankManifest.load(target / MANIFEST_FILE)
-    return EncodeResult(path=target, manifest=saved, created=True, encode_seconds=seconds)
+
+def release_free_memory() -> None:
+    """Give the allocator's free pages back to the system (glibc's ``malloc_trim``; nothing elsewhere).
+
+    Loading the model and planning free a lot of small and mid-sized blocks that glibc keeps in its
+    heaps; returning them before encoding keeps the peak memory to what encoding itself needs.
+    """
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)
 
 
 def _workspace_relative(path: Path | None) -> str | None:
@@ -235,25 +297,6 @@ def _may_need_quick_gelu(clip: LoadedClip, activation: str | None) -> bool:
     return "openai" in open_clip.list_pretrained_tags_by_model(clip.model_name)
 
 
-def _existing_bank(target: Path, content_hash: str) -> BankManifest | None:
-    """The manifest of an identical bank already at ``target``; refuse anything else there."""
-    if not target.exists():
-        return None
-    if not (target / MANIFEST_FILE).is_file() or not (target / TENSORS_FILE).is_file():
-        raise FormatError(
-            f"{target} exists but is not a complete bank",
-            hint=f"remove {target} and encode again",
-        )
-    manifest = BankManifest.load(target / MANIFEST_FILE)
-    if manifest.content_hash != content_hash or content_hash_of(manifest.inputs()) != content_hash:
-        raise FormatError(
-            f"{target} holds a bank whose manifest does not hash to {content_hash[:16]}... (it records "
-            f"{manifest.content_hash[:16]}...): the directory was changed after encoding",
-            hint=f"check it with `kgen bank verify {target}`, then remove it and encode again",
-        )
-    return manifest
-
-
 def report_truncation(manifest: BankManifest) -> str | None:
     """A line about texts longer than the context length, or None when there were none."""
     count = manifest.encoding.truncated_texts
@@ -261,7 +304,7 @@ def report_truncation(manifest: BankManifest) -> str | None:
         return None
     examples = ", ".join(repr(manifest.texts[i][:60]) for i in manifest.encoding.truncated_indices[:3])
     return (
-        f"{count} of {len(manifest.texts)} texts are longer than {manifest.clip.context_length} tokens and were "
+        f"{count} of {manifest.num_texts} texts are longer than {manifest.clip.context_length} tokens and were "
         f"truncated (e.g. {examples})"
     )
 

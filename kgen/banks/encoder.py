@@ -18,6 +18,17 @@ per-token features) with an open_clip model, frozen, in eval mode, under
 * fp32 on CPU; on CUDA, bf16 autocast (fp16 where bf16 is unsupported) unless told otherwise.
   Results are returned as float32 either way.
 
+Two ways to run it:
+
+* :meth:`TextEncoder.encode` tokenizes every text at once and returns every vector in memory
+  (small inputs, tests);
+* :meth:`TextEncoder.plan` + :meth:`TextEncoder.encode_planned` stream (what ``encode-bank``
+  does): the plan tokenizes the texts in chunks and keeps only each text's end position and a
+  16-byte digest of its tokens (to find duplicates); encoding then visits the same batches in the
+  same order as :meth:`~TextEncoder.encode`, tokenizing each batch again, and hands every batch's
+  vectors to a sink that writes them where they belong. Memory stays bounded by the batch and the
+  chunk, apart from a few bytes a text; the vectors are bit for bit those of ``encode``.
+
 Per-token features are the full sequence after the final layer norm and the text projection (not
 normalised). Positions after a text's end token are zero; the mask marks the content tokens
 (neither the start token, nor the end token, nor padding).
@@ -25,11 +36,13 @@ normalised). Positions after a text's end token are zero; the mask marks the con
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -42,6 +55,8 @@ Precision = Literal["auto", "fp32", "bf16", "fp16"]
 # device with length-sorted batches (not measured here: no GPU was available).
 DEFAULT_BATCH_SIZE_CPU = 64
 DEFAULT_BATCH_SIZE_GPU = 512
+# Texts tokenized at once while planning: bounds the token ids in memory (8192 x 77 x 8 bytes = 5 MB).
+DEFAULT_PLAN_CHUNK = 8192
 
 
 def default_batch_size(device: torch.device | str) -> int:
@@ -82,6 +97,42 @@ class EncodedTexts:
     end_index: torch.Tensor  # [P] int64
     token_features: torch.Tensor | None = None  # [P, L, D] float32, zero after the end token
     token_mask: torch.Tensor | None = None  # [P, L] bool: content tokens
+
+
+@dataclass(frozen=True)
+class TextPlan:
+    """What streaming needs to know about every text before encoding, a few bytes a text."""
+
+    end_index: torch.Tensor  # [P] int64: position of each text's end token
+    first_of: torch.Tensor  # [P] int64: the first text with the same token ids (itself if none)
+    truncated_indices: list[int]
+
+    @property
+    def count(self) -> int:
+        return int(self.end_index.shape[0])
+
+    @property
+    def length(self) -> int:
+        """L: positions of the longest text (token features are stored this long)."""
+        return int(self.end_index.max()) + 1 if self.count else 0
+
+    def token_mask(self, start: int, end: int) -> torch.Tensor:
+        """``[end - start, L]`` bool: the content tokens of rows ``start:end``."""
+        positions = torch.arange(self.length).unsqueeze(0)
+        return (positions > 0) & (positions < self.end_index[start:end].unsqueeze(1))
+
+
+class EncodeSink(Protocol):
+    """Where :meth:`TextEncoder.encode_planned` puts what it computes."""
+
+    def put_embeddings(self, rows: torch.Tensor, values: torch.Tensor) -> None:
+        """``values[j]`` ([D] float32, normalised) is the vector of text ``rows[j]``."""
+
+    def put_token_features(self, rows: torch.Tensor, values: torch.Tensor) -> None:
+        """``values[j]`` ([W, D] float32) are the first W positions of text ``rows[j]``'s features."""
+
+    def copy_rows(self, sources: torch.Tensor, targets: torch.Tensor, token_features: bool) -> None:
+        """Text ``targets[j]`` has the vectors (and features) of text ``sources[j]`` (a duplicate)."""
 
 
 def tower_parts(model: nn.Module) -> TowerParts | None:
@@ -192,6 +243,29 @@ class TextEncoder:
         truncated = [i for i, n in enumerate(counts) if n > self.context_length]
         return TokenizedTexts(ids=ids, end_index=self._end_index(ids), token_counts=counts, truncated_indices=truncated)
 
+    def plan(self, texts: Sequence[str], *, chunk_size: int = DEFAULT_PLAN_CHUNK) -> TextPlan:
+        """Tokenize ``texts`` ``chunk_size`` at a time, keeping each text's end position, its
+        duplicate and whether it was truncated (the same as :meth:`tokenize` finds)."""
+        if chunk_size < 1:
+            raise InputError(f"chunk size must be at least 1, not {chunk_size}")
+        count = len(texts)
+        end_index = torch.empty(count, dtype=torch.long)
+        digests = np.empty((count, 16), dtype=np.uint8)  # 16 bytes a text, not a Python object
+        truncated: list[int] = []
+        for start in range(0, count, chunk_size):
+            chunk = list(texts[start : start + chunk_size])
+            ids = self.tokenizer(chunk, context_length=self.context_length).long()
+            end_index[start : start + len(chunk)] = self._end_index(ids)
+            counts = _token_counts(self.tokenizer, chunk, ids)
+            truncated.extend(start + i for i, n in enumerate(counts) if n > self.context_length)
+            rows = ids.contiguous().numpy()
+            for i in range(rows.shape[0]):
+                digests[start + i] = np.frombuffer(hashlib.blake2b(rows[i].tobytes(), digest_size=16).digest(), dtype=np.uint8)
+        # The first text with each digest: np.unique returns the first index of every distinct row.
+        _unique, first_index, inverse = np.unique(digests.view(np.dtype((np.void, 16))).ravel(), return_index=True, return_inverse=True)
+        first_of = torch.from_numpy(first_index[inverse.ravel()].astype(np.int64))
+        return TextPlan(end_index=end_index, first_of=first_of, truncated_indices=truncated)
+
     def _end_index(self, ids: torch.Tensor) -> torch.Tensor:
         pool_type = self.parts.pool_type if self.parts is not None else "argmax"
         if pool_type == "eos" and self.parts is not None and self.parts.eos_id is not None:
@@ -265,6 +339,63 @@ class TextEncoder:
             if on_batch is not None:
                 on_batch(len(duplicates))
         return EncodedTexts(embeddings=embeddings, end_index=end_index.clone(), token_features=features, token_mask=mask)
+
+    def encode_planned(
+        self,
+        texts: Sequence[str],
+        plan: TextPlan,
+        sink: EncodeSink,
+        *,
+        token_features: bool = False,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> None:
+        """Encode ``texts`` (planned by :meth:`plan`) batch by batch into ``sink``.
+
+        The batches are those of :meth:`encode` (same texts, same order, same cut), so the
+        vectors are bit for bit the same; each batch is tokenized again from its texts.
+        """
+        if token_features and not self.supports_token_features:
+            raise InputError(
+                "this text tower gives no per-token features kgen can read (it is not an open_clip text "
+                "transformer pooled at its end token)",
+                hint="encode without --token-features, or use an open_clip CLIP architecture",
+            )
+        count = plan.count
+        end_index, first_of = plan.end_index, plan.first_of
+        length = plan.length
+        is_unique = first_of == torch.arange(count)
+        unique = torch.nonzero(is_unique).flatten()
+        if self.length_cut:
+            # (end, row) ascending, as encode() sorts: a stable sort by end of rows in order.
+            order = unique[torch.sort(end_index[unique], stable=True).indices]
+        else:
+            order = unique
+        autocast = (
+            torch.autocast(device_type=self.device.type, dtype=self.compute_dtype)
+            if self.compute_dtype != torch.float32
+            else nullcontext()
+        )
+        with torch.inference_mode(), autocast:
+            for start in range(0, int(order.numel()), self.batch_size):
+                rows = order[start : start + self.batch_size]
+                batch_ids = self.tokenizer([texts[int(r)] for r in rows], context_length=self.context_length).long()
+                batch_end = end_index.index_select(0, rows)
+                if self.length_cut:
+                    batch_ids = batch_ids[:, : int(batch_end.max()) + 1]
+                pooled, sequence = self._forward(batch_ids.to(self.device), batch_end.to(self.device), token_features)
+                sink.put_embeddings(rows, torch.nn.functional.normalize(pooled.float(), dim=-1).cpu())
+                if token_features and sequence is not None:
+                    width = min(sequence.shape[1], length)
+                    block = sequence[:, :width].float().cpu()
+                    keep = torch.arange(width).unsqueeze(0) <= batch_end.unsqueeze(1)
+                    sink.put_token_features(rows, block * keep.unsqueeze(-1))
+                if on_batch is not None:
+                    on_batch(int(rows.numel()))
+        duplicates = torch.nonzero(~is_unique).flatten()
+        if duplicates.numel():
+            sink.copy_rows(first_of.index_select(0, duplicates), duplicates, token_features)
+            if on_batch is not None:
+                on_batch(int(duplicates.numel()))
 
     def _forward(
         self, ids: torch.Tensor, end_index: torch.Tensor, with_tokens: bool

@@ -10,6 +10,10 @@
   templated. The bank builder never reads a kind's internals.
 
 ``--split NAME`` restricts the bank to a class split, in the split's own label order.
+
+A knowledge file is matched to the dataset's classes by class name and id before its texts are
+used (:func:`kgen.knowledge.identity.check_class_identity`): a reordered, renamed or otherwise
+different class list is refused with every mismatch listed, never paired silently by position.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from kgen.knowledge.base import (
     load_knowledge,
     resolve_variant,
 )
+from kgen.knowledge.identity import check_class_identity
 
 NAMES_KIND = "names"
 
@@ -49,11 +54,15 @@ TEMPLATE_SETS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class BankTexts:
-    """What a bank will encode, with where it came from."""
+    """What a bank will encode, with where it came from (flat lists: no object per class)."""
 
     dataset: Dataset
     kind: str
-    classes: list[ClassTexts]
+    class_ids: list[int]
+    class_names: list[str]
+    class_offsets: list[int]  # texts of class k are texts[class_offsets[k]:class_offsets[k+1]]
+    texts: list[str]
+    text_types: list[str] | None = None
     split: str | None = None
     knowledge_file: Path | None = None
     knowledge_sha256: str | None = None
@@ -62,22 +71,18 @@ class BankTexts:
     variant: str | None = None  # an imported variant of the kind ("stdd-askg"); None: kgen's own knowledge
     knowledge_source: str | None = None  # "generated" (kgen's own), "imported", None for names banks
 
-    @property
-    def texts(self) -> list[str]:
-        return [text for entry in self.classes for text in entry.texts]
-
-    @property
-    def text_types(self) -> list[str] | None:
-        if all(entry.text_types is None for entry in self.classes):
-            return None
-        return [t for entry in self.classes for t in (entry.text_types or [""] * len(entry.texts))]
-
-    @property
-    def class_offsets(self) -> list[int]:
+    @classmethod
+    def from_classes(cls, dataset: Dataset, kind: str, classes: list[ClassTexts], **fields: object) -> BankTexts:
         offsets = [0]
-        for entry in self.classes:
+        for entry in classes:
             offsets.append(offsets[-1] + len(entry.texts))
-        return offsets
+        types = None
+        if any(entry.text_types is not None for entry in classes):
+            types = [t for entry in classes for t in (entry.text_types or [""] * len(entry.texts))]
+        return cls(
+            dataset=dataset, kind=kind, class_ids=[c.class_id for c in classes], class_names=[c.class_name for c in classes],
+            class_offsets=offsets, texts=[t for entry in classes for t in entry.texts], text_types=types, **fields,  # type: ignore[arg-type]
+        )
 
 
 def resolve_templates(template: list[str] | None = None, templates: str | None = None) -> tuple[list[str], str, str | None]:
@@ -148,11 +153,12 @@ def collect_texts(
     scope = split_dataset(dataset, split)
     if kind == NAMES_KIND:
         chosen, description, label = resolve_templates(template, templates)
-        classes = [
-            ClassTexts(class_id=entry.id, class_name=entry.name, texts=[t.replace("{}", entry.name) for t in chosen])
-            for entry in scope.classes
-        ]
-        return BankTexts(dataset=dataset, kind=kind, classes=classes, split=split, template=description, template_label=label)
+        texts = [t.replace("{}", entry.name) for entry in scope.classes for t in chosen]
+        offsets = list(range(0, len(texts) + 1, len(chosen)))
+        return BankTexts(
+            dataset=dataset, kind=kind, class_ids=[c.id for c in scope.classes], class_names=[c.name for c in scope.classes],
+            class_offsets=offsets, texts=texts, split=split, template=description, template_label=label,
+        )
 
     if variant is not None and kind == NAMES_KIND:
         raise InputError("--variant applies to knowledge kinds, not to --kind names")
@@ -164,11 +170,13 @@ def collect_texts(
     chosen = resolve_variant(dataset.name, kind, variant)
     knowledge = load_knowledge(dataset.name, kind, chosen)
     path = knowledge_path(dataset.name, kind, chosen)
+    # The whole list (the file was built for it), whatever the split.
+    check_class_identity(knowledge, dataset.classes, dataset.name, path=path)
     classes = knowledge.bank_texts(scope)
     _check_class_texts(classes, scope, kind, path)
     source = getattr(knowledge, "provenance", None)
-    return BankTexts(
-        dataset=dataset, kind=kind, classes=classes, split=split, knowledge_file=path, knowledge_sha256=sha256_file(path),
+    return BankTexts.from_classes(
+        dataset, kind, classes, split=split, knowledge_file=path, knowledge_sha256=sha256_file(path),
         variant=chosen, knowledge_source="imported" if getattr(source, "source", None) == "imported" else "generated",
     )
 

@@ -13,6 +13,16 @@ Weights that are not cached are downloaded only if the hub answers within a few 
 the loader fails at once with a message saying how to give a local checkpoint, instead of letting
 the hub client retry for a minute.
 
+``text_only=True`` (what ``kgen encode-bank`` uses) keeps only the text tower: the model is built
+and its weights loaded by open_clip exactly as above, then the vision tower is replaced by a
+parameterless stand-in (:class:`DroppedVisionTower`) that keeps its preprocessing settings and
+output width. For random weights the vision tower is built in scratch memory shared by all its
+weights and emptied at once, before the text tower is built: the random-number stream advances as
+in a full build, so the text tower's weights are exactly those of ``load_clip(model, "random")``,
+and the vision tower never takes more memory than its largest weight. A checkpoint's weights are loaded into the
+full model first (open_clip loads them strictly), so a checkpoint load still briefly holds both
+towers.
+
 Two small architectures ship with kgen for tests and smoke runs: ``kgen-tiny-vit`` (64 px
 images, 8x8 patches of 8 px, 3 visual blocks, 2 text blocks) and ``kgen-small-vit`` (112 px, 14x14
 patches, 4 blocks each).
@@ -26,12 +36,15 @@ import logging
 import os
 import socket
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import open_clip
 import torch
+from torch.overrides import TorchFunctionMode
 
 from kgen.errors import InputError, SourceUnavailable
 
@@ -66,6 +79,100 @@ class LoadedClip:
         return int(getattr(self.model, "context_length", 77))
 
 
+class DroppedVisionTower(torch.nn.Module):
+    """What is left of a vision tower under ``text_only``: its settings, no weights, no forward."""
+
+    def __init__(self, visual: torch.nn.Module) -> None:
+        super().__init__()
+        for name in ("preprocess_cfg", "image_mean", "image_std", "output_dim", "image_size"):
+            if hasattr(visual, name):
+                setattr(self, name, getattr(visual, name))
+
+    def forward(self, *_args: Any, **_kwargs: Any) -> torch.Tensor:
+        raise RuntimeError("this CLIP model was loaded text-only (load_clip(..., text_only=True)): it has no vision tower")
+
+
+def _hollow(module: torch.nn.Module) -> torch.nn.Module:
+    """Free a module's weights, keeping their names, shapes and dtypes (each becomes one zero
+    broadcast to its shape)."""
+    for sub in module.modules():
+        for param in list(sub._parameters.values()):
+            if param is not None:
+                param.data = torch.zeros((), dtype=param.dtype, device=param.device).expand(param.shape)
+        for name, buffer in list(sub._buffers.items()):
+            if buffer is not None:
+                sub._buffers[name] = torch.zeros((), dtype=buffer.dtype, device=buffer.device).expand(buffer.shape)
+    return module
+
+
+class _ScratchAllocations(TorchFunctionMode):
+    """Every floating ``torch.empty`` on the CPU returns a view of one scratch buffer.
+
+    A module's constructor allocates its weights with ``torch.empty`` and fills them in place from
+    the random-number generator. Under this mode all of them share one buffer as large as the
+    largest weight: the generator advances exactly as in a normal build (each fill draws as many
+    numbers as the weight has elements), but the weights overwrite each other, so they take the
+    memory of one. Only for a tower whose weights are thrown away.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.buffer: torch.Tensor | None = None
+
+    def __torch_function__(self, func: Any, types: Any, args: tuple = (), kwargs: dict | None = None) -> Any:
+        kwargs = kwargs or {}
+        if func is torch.empty and not (set(kwargs) - {"dtype", "device", "requires_grad"}):
+            dims = args[0] if len(args) == 1 and not isinstance(args[0], int) else args
+            dtype = kwargs.get("dtype") or torch.get_default_dtype()
+            device = kwargs.get("device")
+            if dtype.is_floating_point and (device is None or torch.device(device).type == "cpu"):
+                shape = torch.Size(dims)
+                nbytes = shape.numel() * torch.empty((), dtype=dtype).element_size()
+                if self.buffer is None or self.buffer.numel() < nbytes:
+                    self.buffer = torch.empty(nbytes, dtype=torch.uint8)
+                view = self.buffer[:nbytes].view(dtype).view(shape)
+                return view.requires_grad_(True) if kwargs.get("requires_grad") else view
+        return func(*args, **kwargs)
+
+
+@contextmanager
+def _vision_towers_hollowed() -> Iterator[None]:
+    """While open_clip builds a model, build each vision tower in scratch memory and empty it at once
+    (see :class:`_ScratchAllocations`): the random-number stream advances as in a normal build, so
+    the text tower built next gets the same random weights, and the vision weights never take more
+    memory than the largest of them."""
+    import open_clip.coca_model as coca_model
+    import open_clip.model as clip_model
+
+    original = clip_model._build_vision_tower
+
+    def build(*args: Any, **kwargs: Any) -> torch.nn.Module:
+        state = torch.random.get_rng_state()
+        try:
+            with _ScratchAllocations():
+                return _hollow(original(*args, **kwargs))
+        except Exception:  # noqa: BLE001 - a constructor the scratch trick does not suit: build normally
+            torch.random.set_rng_state(state)
+            return _hollow(original(*args, **kwargs))
+
+    clip_model._build_vision_tower = build
+    coca_original = getattr(coca_model, "_build_vision_tower", None)
+    if coca_original is not None:
+        coca_model._build_vision_tower = build
+    try:
+        yield
+    finally:
+        clip_model._build_vision_tower = original
+        if coca_original is not None:
+            coca_model._build_vision_tower = coca_original
+
+
+def _drop_vision_tower(model: torch.nn.Module) -> None:
+    visual = getattr(model, "visual", None)
+    if isinstance(visual, torch.nn.Module) and not isinstance(visual, DroppedVisionTower):
+        model.visual = DroppedVisionTower(visual)
+
+
 def load_clip(
     model_name: str = "ViT-B-16",
     pretrained: str = "openai",
@@ -76,8 +183,22 @@ def load_clip(
     cache_dir: str | None = None,
     hub_timeout_s: float = 3.0,
     quick_gelu: bool | None = None,
+    text_only: bool = False,
 ) -> LoadedClip:
-    """Build an open_clip model in eval mode; see the module docstring for what ``pretrained`` takes."""
+    """Build an open_clip model in eval mode; see the module docstring for what ``pretrained`` takes.
+
+    ``text_only``: keep only the text tower (the vision tower is dropped; see the module docstring).
+    """
+    if text_only:
+        clip = load_clip(
+            model_name, pretrained, device="cpu", precision=precision, seed=seed, cache_dir=cache_dir,
+            hub_timeout_s=hub_timeout_s, quick_gelu=quick_gelu, text_only=False,
+        ) if pretrained != "random" or model_name.startswith("hf-hub:") else _random_text_only(
+            model_name, precision=precision, seed=seed, cache_dir=cache_dir, quick_gelu=quick_gelu,
+        )
+        _drop_vision_tower(clip.model)
+        clip.model.to(device)
+        return clip
     quiet = logging.getLogger("open_clip")
     schema = "hf-hub" if model_name.startswith("hf-hub:") else None
     if schema is None:
@@ -154,6 +275,24 @@ def load_clip(
     )
 
 
+def _random_text_only(model_name: str, *, precision: str, seed: int, cache_dir: str | None, quick_gelu: bool | None) -> LoadedClip:
+    """``load_clip(model_name, "random")`` on CPU with the vision tower emptied as it is built."""
+    _check_architecture(model_name)
+    state = torch.random.get_rng_state()
+    torch.manual_seed(seed)
+    try:
+        with _vision_towers_hollowed():
+            model = _create(model_name, None, "cpu", precision, cache_dir, quick_gelu)
+    finally:
+        torch.random.set_rng_state(state)
+    model.eval()
+    return LoadedClip(
+        model=model, tokenizer=open_clip.get_tokenizer(model_name), model_name=model_name, pretrained="random",
+        weights_source=f"random(seed={seed})", is_random=True,
+        preprocess_cfg=dict(getattr(model.visual, "preprocess_cfg", {}) or {}),
+    )
+
+
 def state_dict_sha256(module: torch.nn.Module, prefixes: tuple[str, ...] | None = None) -> str:
     """A hash of a module's weights (names, dtypes, shapes and bytes), independent of device.
 
@@ -165,7 +304,8 @@ def state_dict_sha256(module: torch.nn.Module, prefixes: tuple[str, ...] | None 
             continue
         data = tensor.detach().to("cpu").contiguous()
         digest.update(f"{name}|{data.dtype}|{tuple(data.shape)}|".encode())
-        digest.update(data.view(torch.uint8).numpy().tobytes() if data.numel() else b"")
+        if data.numel():
+            digest.update(data.view(torch.uint8).numpy())  # the bytes in place, not a copy
     return digest.hexdigest()
 
 

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from kgen import paths
-from kgen.banks.manifest import BankManifest
+from kgen.banks.manifest import BankManifest, BankSummary
 from kgen.banks.store import find_banks, latest_per_lineage
 from kgen.banks.texts import NAMES_KIND, TEMPLATE_SETS
 from kgen.console import err_console, info, out_console, warn
@@ -79,16 +79,22 @@ def encode_bank_command(
     if result.created:
         rate = result.texts_per_second
         info(
-            f"encoded {len(manifest.texts)} texts of {len(manifest.class_names)} classes with {manifest.clip.model_name} "
+            f"encoded {manifest.num_texts} texts of {len(manifest.class_names)} classes with {manifest.clip.model_name} "
             f"({manifest.clip.pretrained}) in {result.encode_seconds:.2f} s"
             + (f" ({rate:,.0f} texts/s)" if rate else "")
             + f"; truncated: {manifest.encoding.truncated_texts}"
         )
         info(f"wrote {result.path}")
+    elif result.concurrent:
+        info(
+            f"bank {manifest.bank_id} was written meanwhile by another run with the same inputs (content hash "
+            f"{manifest.content_hash[:10]}); using it: {result.path}"
+        )
     else:
         info(f"bank {manifest.bank_id} is up to date (same inputs, content hash {manifest.content_hash[:10]}): {result.path}")
     if as_json:
-        typer.echo(json.dumps(_summary(manifest, result.path) | {"created": result.created}, indent=2, ensure_ascii=False))
+        row = _summary(manifest, result.path) | {"created": result.created, "concurrent": result.concurrent}
+        typer.echo(json.dumps(row, indent=2, ensure_ascii=False))
     else:
         typer.echo(str(result.path))
 
@@ -96,42 +102,79 @@ def encode_bank_command(
 @bank_app.command("list")
 def list_banks(
     directory: Annotated[Path | None, typer.Option("--dir", help="Directory of banks (default: the workspace's banks/).")] = None,
+    show_all: Annotated[bool, typer.Option("--all", help="Also list staging folders (banks being written, or left by killed runs).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    """List the banks in banks/ (or --dir), newest version of each lineage marked.
+    """List the banks in banks/ (or --dir), newest version of each lineage marked, damaged ones flagged.
 
-    Example: kgen bank list --json
+    Reads each bank's small summary and its tensors file's header, not the full manifest or the data.
+    With --all --json the output is {"banks": [...], "staging": [...]}.
+
+    Example: kgen bank list --all
     """
+    from kgen.banks.staging import find_staging
+
     root = directory or paths.banks_dir()
     banks = find_banks(root)
     latest = {b.path for b in latest_per_lineage(banks).values()}
+    staging = find_staging(root) if show_all else []
     if as_json:
-        rows = [
-            (_summary(b.manifest, b.path) | {"latest": b.path in latest}) if b.manifest else {"path": str(b.path), "problem": b.problem}
-            for b in banks
-        ]
-        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        rows = []
+        for b in banks:
+            if b.summary is None:
+                rows.append({"path": str(b.path), "problem": b.problem, "damaged": True})
+                continue
+            rows.append(
+                {**b.summary.listing(), "path": str(b.path), "latest": b.path in latest, "damaged": bool(b.damage),
+                 "problems": b.damage, "verified": b.verified}
+            )
+        if show_all:
+            typer.echo(json.dumps({"banks": rows, "staging": [f.to_dict() for f in staging]}, indent=2, ensure_ascii=False))
+        else:
+            typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    if not banks:
+    if not banks and not staging:
         info(f"no banks under {root}; make one with `kgen encode-bank`")
         return
-    table = Table(title=f"banks in {root}", caption="* newest of its lineage (name it with LINEAGE@latest)")
-    table.add_column("", no_wrap=True)
-    table.add_column("bank id", overflow="fold")
-    for column in ("classes", "texts", "dim"):
-        table.add_column(column, justify="right", no_wrap=True)
-    table.add_column("tokens", no_wrap=True)
-    table.add_column("created", no_wrap=True)
-    for b in banks:
-        if b.manifest is None:
-            table.add_row("!", f"{b.path.name} (unreadable: {b.problem})", "", "", "", "", "")
-            continue
-        m = b.manifest
-        table.add_row(
-            "*" if b.path in latest else "", m.bank_id, str(len(m.class_names)), str(len(m.texts)),
-            str(m.clip.embed_dim), "yes" if m.token_features else "", m.created_at[:16].replace("T", " "),
+    if banks:
+        table = Table(
+            title=f"banks in {root}",
+            caption="* newest of its lineage (name it with LINEAGE@latest); state: verified = contents checked, files "
+            "unchanged since; DAMAGED = files missing, cut or not what the bank records",
         )
-    out_console.print(table)
+        table.add_column("", no_wrap=True)
+        table.add_column("bank id", overflow="fold")
+        for column in ("classes", "texts", "dim"):
+            table.add_column(column, justify="right", no_wrap=True)
+        table.add_column("tokens", no_wrap=True)
+        table.add_column("created", no_wrap=True)
+        table.add_column("state", overflow="fold")
+        for b in banks:
+            if b.summary is None:
+                table.add_row("!", f"{b.path.name}", "", "", "", "", "", f"[red]UNREADABLE[/red]: {b.problem}")
+                continue
+            m = b.summary
+            state = f"[red]DAMAGED[/red]: {'; '.join(b.damage)}" if b.damage else ("verified" if b.verified else "")
+            if m.bank_format == 1:
+                state = (state + " " if state else "") + "(format v1)"
+            table.add_row(
+                "*" if b.path in latest else "", m.bank_id, str(m.classes), str(m.texts), str(m.embed_dim),
+                "yes" if m.token_features else "", m.created_at[:16].replace("T", " "), state,
+            )
+        out_console.print(table)
+    damaged = [b for b in banks if b.damage or b.summary is None]
+    if damaged:
+        warn(f"{len(damaged)} bank(s) are damaged or unreadable: `kgen bank verify --all` says more; encode them again")
+    if show_all:
+        if not staging:
+            info(f"no staging folders under {root}")
+            return
+        table = Table(title=f"staging folders in {root}", caption="stale ones are removed by the next `kgen encode-bank` into this directory")
+        for column in ("folder", "bank id", "state", "size", "age"):
+            table.add_column(column, overflow="fold")
+        for f in staging:
+            table.add_row(f.path.name, f.bank_id, f.state, f"{f.size_bytes / 1e6:.1f} MB", f"{f.age_s / 60:.0f} min")
+        out_console.print(table)
 
 
 @bank_app.command("info")
@@ -145,11 +188,15 @@ def bank_info(
     Example: kgen bank info ucf101-names-vit-b-16-openai@latest
     """
     from kgen.banks.bank import resolve_bank_path
+    from kgen.banks.verify import quick_problems
 
     path = resolve_bank_path(bank)
     manifest = BankManifest.load(path / "manifest.json")
+    damage, _header = quick_problems(path, manifest)
     if as_json:
         typer.echo(manifest.to_json(), nl=False)
+        if damage:
+            warn(f"bank {manifest.bank_id} is DAMAGED: {'; '.join(damage)}")
         return
     clip, enc = manifest.clip, manifest.encoding
     counts = [b - a for a, b in zip(manifest.class_offsets, manifest.class_offsets[1:], strict=False)]
@@ -157,13 +204,15 @@ def bank_info(
         ("bank id", manifest.bank_id),
         ("path", str(path)),
         ("lineage", f"{manifest.lineage} (newest: {manifest.lineage}@latest)"),
-        ("format", f"{manifest.format} v{manifest.format_version}"),
+        ("format", f"{manifest.format} v{manifest.stored_format_version}"
+                   + (" (read by the version-1 reader: texts inside the manifest)" if manifest.stored_format_version == 1 else "")),
+        ("state", f"DAMAGED: {'; '.join(damage)}" if damage else "files complete (contents: `kgen bank verify`)"),
         ("dataset", manifest.dataset + (f", split {manifest.split}" if manifest.split else "")),
         ("kind", manifest.kind + (f" (template: {manifest.knowledge.template})" if manifest.knowledge.template else "")),
         ("knowledge", f"{manifest.knowledge.source or '-'}" + (f", variant {manifest.knowledge.variant}" if manifest.knowledge.variant else "")),
         ("knowledge file", f"{manifest.knowledge.file} (sha256 {manifest.knowledge.sha256[:16]}...)" if manifest.knowledge.file and manifest.knowledge.sha256 else "-"),
         ("classes", str(len(manifest.class_names))),
-        ("texts", f"{len(manifest.texts)} ({min(counts, default=0)}-{max(counts, default=0)} per class)"),
+        ("texts", f"{manifest.num_texts} ({min(counts, default=0)}-{max(counts, default=0)} per class)"),
         ("clip", f"{clip.model_name} / {clip.pretrained}" + (" (random weights)" if clip.is_random else "")),
         ("weights", clip.weights_source),
         ("text tower sha256", clip.text_tower_sha256),
@@ -183,6 +232,8 @@ def bank_info(
     for key, value in rows:
         table.add_row(key, value)
     out_console.print(table)
+    if damage:
+        warn(f"bank {manifest.bank_id} is DAMAGED: {'; '.join(damage)}; encode it again")
     if texts:
         for k, class_name in enumerate(manifest.class_names):
             start, end = manifest.class_offsets[k], manifest.class_offsets[k + 1]
@@ -198,9 +249,9 @@ def bank_verify(
     check_all: Annotated[bool, typer.Option("--all", help="Check every bank in banks/ (or --dir).")] = False,
     directory: Annotated[Path | None, typer.Option("--dir", help="Directory of banks for --all.")] = None,
 ) -> None:
-    """Check banks against their hashes: tensors file, content hash of the inputs, shapes, unit norms.
+    """Check banks against their hashes: tensors and texts files, content hash of the inputs, shapes, unit norms.
 
-    Exits with code 3 when a bank fails a check.
+    Runs every check (nothing remembered is skipped). Exits with code 3 when a bank fails a check.
 
     Example: kgen bank verify --all
     """
@@ -217,7 +268,7 @@ def bank_verify(
         return
     failed = 0
     for path in targets:
-        report = verify_bank(path)
+        report = verify_bank(path, use_memory=False)
         if report.ok:
             out_console.print(f"[green]ok[/green]     {report.bank_id or path.name}", highlight=False)
         else:
@@ -348,26 +399,7 @@ def _first(texts: list[str]) -> str:
 
 
 def _summary(manifest: BankManifest, path: Path) -> dict:
-    return {
-        "bank_id": manifest.bank_id,
-        "path": str(path),
-        "lineage": manifest.lineage,
-        "dataset": manifest.dataset,
-        "split": manifest.split,
-        "kind": manifest.kind,
-        "variant": manifest.knowledge.variant,
-        "classes": len(manifest.class_names),
-        "texts": len(manifest.texts),
-        "embed_dim": manifest.clip.embed_dim,
-        "model": manifest.clip.model_name,
-        "pretrained": manifest.clip.pretrained,
-        "is_random": manifest.clip.is_random,
-        "token_features": manifest.token_features is not None,
-        "truncated_texts": manifest.encoding.truncated_texts,
-        "compute_dtype": manifest.encoding.compute_dtype,
-        "content_hash": manifest.content_hash,
-        "created_at": manifest.created_at,
-    }
+    return BankSummary.of(manifest).listing() | {"path": str(path)}
 
 
 def register(app: typer.Typer) -> None:

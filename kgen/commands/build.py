@@ -19,7 +19,7 @@ from kgen.generate.apclip import PromptsBuilder
 from kgen.generate.askg import ASKGBuilder
 from kgen.generate.attributes import AttributesBuilder
 from kgen.generate.runner import KindBuilder, KindOutcome, raise_for_outcomes, run_kinds
-from kgen.llm.settings import LLMSettings, make_client
+from kgen.llm.settings import LLMSettings, make_client, offline_client
 
 DatasetOpt = Annotated[str | None, typer.Option("--dataset", "-d", help="Built-in dataset name or alias (see `kgen datasets`).")]
 ClassesOpt = Annotated[Path | None, typer.Option("--classes", help="Your own class list (txt/csv/json) instead of --dataset.")]
@@ -54,6 +54,24 @@ GgufOpt = Annotated[
 ThreadsOpt = Annotated[int | None, typer.Option("--threads", help="Embedded model: CPU threads (default: the cores free now, at least 1).")]
 ParallelOpt = Annotated[int, typer.Option("--parallel", help="Embedded model: requests decoded together (slots).")]
 RefreshOpt = Annotated[bool, typer.Option("--refresh", help="Ask again even when the cache has an answer (and overwrite it).")]
+DryRunOpt = Annotated[
+    bool, typer.Option("--dry-run", help="Send nothing: print the calls, estimated tokens and (known OpenAI models) the cost.")
+]
+PricesOpt = Annotated[
+    Path | None, typer.Option("--prices", help="With --dry-run: a price table (kgen.llm-prices JSON) over kgen's and the workspace's.")
+]
+BatchOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--batch",
+        help="Batch API instead of direct calls: submit (write, upload, create the batch), write (only the JSONL, e.g. for "
+        "`vllm run-batch`), status, collect (answers into the cache, then the files). See docs/llm.md.",
+    ),
+]
+OutputFileOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--output-file", help="With --batch collect: a batch output file already on disk (vllm run-batch -o FILE); repeatable."),
+]
 
 
 def _settings(
@@ -77,11 +95,34 @@ def _dataset(dataset: str | None, classes: Path | None, name: str | None) -> Dat
     return resolve_dataset(dataset, classes, name, workspace="claim")
 
 
-def execute(builders: list[KindBuilder], settings: LLMSettings) -> list[KindOutcome]:
+def execute(
+    builders: list[KindBuilder],
+    settings: LLMSettings,
+    command: str = "build",
+    dry_run: bool = False,
+    prices: Path | None = None,
+    batch: str | None = None,
+    output_files: list[Path] | None = None,
+) -> list[KindOutcome]:
     """Run the builders at once on one client (one embedded model, all its slots busy until the
-    end, one usage count)."""
+    end, one usage count); or estimate them (``dry_run``); or run them through a batch job."""
+    if batch is not None:
+        from kgen.generate.batch import run_batch
+
+        code = run_batch(builders, settings, command, batch, output_files or [], dry_run=dry_run, prices=prices)
+        if code:
+            raise typer.Exit(code)
+        return []
+    if output_files:
+        raise InputError("--output-file goes with --batch collect", hint="e.g. --batch collect --output-file results.jsonl")
     for builder in builders:
         builder.check_inputs()
+    if dry_run:
+        from kgen.generate.dry_run import run_dry
+
+        with ResponseCache() as cache:
+            run_dry(builders, offline_client(settings, cache), command, prices)
+        return []
     cache = ResponseCache()
     client = make_client(settings, cache)
 
@@ -112,7 +153,8 @@ def build_prompts(
     backend: BackendOpt = "auto", model: ModelOpt = None, base_url: BaseUrlOpt = None, structured: StructuredOpt = "auto",
     concurrency: ConcurrencyOpt = None, rpm: RpmOpt = None, max_retries: RetriesOpt = 6, max_repairs: RepairsOpt = 3,
     timeout: TimeoutOpt = None, deadline: DeadlineOpt = None, gguf: GgufOpt = None, threads: ThreadsOpt = None,
-    parallel: ParallelOpt = 16, refresh: RefreshOpt = False,
+    parallel: ParallelOpt = 16, refresh: RefreshOpt = False, dry_run: DryRunOpt = False, prices: PricesOpt = None,
+    batch: BatchOpt = None, output_file: OutputFileOpt = None,
 ) -> None:
     """AP-CLIP action-conditioned prompts: 3 LLM-prompts x 12 Scene/Actor/Body attributes per class.
 
@@ -122,7 +164,7 @@ def build_prompts(
     """
     settings = _settings(backend, model, base_url, structured, concurrency, rpm, max_retries, max_repairs, timeout, deadline, gguf, threads, parallel, refresh)
     builder = PromptsBuilder(_dataset(dataset, classes, name), attributes, propose_attributes, llm_prompts, attributes_per_aspect)
-    execute([builder], settings)
+    execute([builder], settings, "build-prompts", dry_run, prices, batch, output_file)
 
 
 def build_askg(
@@ -134,7 +176,8 @@ def build_askg(
     backend: BackendOpt = "auto", model: ModelOpt = None, base_url: BaseUrlOpt = None, structured: StructuredOpt = "auto",
     concurrency: ConcurrencyOpt = None, rpm: RpmOpt = None, max_retries: RetriesOpt = 6, max_repairs: RepairsOpt = 3,
     timeout: TimeoutOpt = None, deadline: DeadlineOpt = None, gguf: GgufOpt = None, threads: ThreadsOpt = None,
-    parallel: ParallelOpt = 16, refresh: RefreshOpt = False,
+    parallel: ParallelOpt = 16, refresh: RefreshOpt = False, dry_run: DryRunOpt = False, prices: PricesOpt = None,
+    batch: BatchOpt = None, output_file: OutputFileOpt = None,
 ) -> None:
     """STDD Action Semantic Knowledge Graph: objects, sub-actions, relation triples, spatial/temporal prompts.
 
@@ -143,7 +186,7 @@ def build_askg(
     Example: kgen build-askg --dataset hmdb51
     """
     settings = _settings(backend, model, base_url, structured, concurrency, rpm, max_retries, max_repairs, timeout, deadline, gguf, threads, parallel, refresh)
-    execute([ASKGBuilder(_dataset(dataset, classes, name), k_min, k_max)], settings)
+    execute([ASKGBuilder(_dataset(dataset, classes, name), k_min, k_max)], settings, "build-askg", dry_run, prices, batch, output_file)
 
 
 def build_attributes(
@@ -155,7 +198,8 @@ def build_attributes(
     backend: BackendOpt = "auto", model: ModelOpt = None, base_url: BaseUrlOpt = None, structured: StructuredOpt = "auto",
     concurrency: ConcurrencyOpt = None, rpm: RpmOpt = None, max_retries: RetriesOpt = 6, max_repairs: RepairsOpt = 3,
     timeout: TimeoutOpt = None, deadline: DeadlineOpt = None, gguf: GgufOpt = None, threads: ThreadsOpt = None,
-    parallel: ParallelOpt = 16, refresh: RefreshOpt = False,
+    parallel: ParallelOpt = 16, refresh: RefreshOpt = False, dry_run: DryRunOpt = False, prices: PricesOpt = None,
+    batch: BatchOpt = None, output_file: OutputFileOpt = None,
 ) -> None:
     """Kim et al. description attributes: 5-10 LLM keywords from each crawled description, top N kept.
 
@@ -164,7 +208,10 @@ def build_attributes(
     Example: kgen build-attributes --dataset hmdb51 --top-n 8
     """
     settings = _settings(backend, model, base_url, structured, concurrency, rpm, max_retries, max_repairs, timeout, deadline, gguf, threads, parallel, refresh)
-    execute([AttributesBuilder(_dataset(dataset, classes, name), top_n, separator)], settings)
+    execute(
+        [AttributesBuilder(_dataset(dataset, classes, name), top_n, separator)], settings, "build-attributes", dry_run, prices, batch,
+        output_file,
+    )
 
 
 def build_descriptions(
@@ -175,7 +222,8 @@ def build_descriptions(
     backend: BackendOpt = "auto", model: ModelOpt = None, base_url: BaseUrlOpt = None, structured: StructuredOpt = "auto",
     concurrency: ConcurrencyOpt = None, rpm: RpmOpt = None, max_retries: RetriesOpt = 6, max_repairs: RepairsOpt = 3,
     timeout: TimeoutOpt = None, deadline: DeadlineOpt = None, gguf: GgufOpt = None, threads: ThreadsOpt = None,
-    parallel: ParallelOpt = 16, refresh: RefreshOpt = False,
+    parallel: ParallelOpt = 16, refresh: RefreshOpt = False, dry_run: DryRunOpt = False, prices: PricesOpt = None,
+    batch: BatchOpt = None, output_file: OutputFileOpt = None,
 ) -> None:
     """SC-CLIP/FROSTER action-name descriptions, encoded as "a video of {name}. {Name}: {sentence}".
 
@@ -184,7 +232,7 @@ def build_descriptions(
     Example: kgen build-descriptions --dataset hmdb51
     """
     settings = _settings(backend, model, base_url, structured, concurrency, rpm, max_retries, max_repairs, timeout, deadline, gguf, threads, parallel, refresh)
-    execute([ActionDescriptionsBuilder(_dataset(dataset, classes, name), count)], settings)
+    execute([ActionDescriptionsBuilder(_dataset(dataset, classes, name), count)], settings, "build-descriptions", dry_run, prices, batch, output_file)
 
 
 def build_all(
@@ -200,7 +248,8 @@ def build_all(
     backend: BackendOpt = "auto", model: ModelOpt = None, base_url: BaseUrlOpt = None, structured: StructuredOpt = "auto",
     concurrency: ConcurrencyOpt = None, rpm: RpmOpt = None, max_retries: RetriesOpt = 6, max_repairs: RepairsOpt = 3,
     timeout: TimeoutOpt = None, deadline: DeadlineOpt = None, gguf: GgufOpt = None, threads: ThreadsOpt = None,
-    parallel: ParallelOpt = 16, refresh: RefreshOpt = False,
+    parallel: ParallelOpt = 16, refresh: RefreshOpt = False, dry_run: DryRunOpt = False, prices: PricesOpt = None,
+    batch: BatchOpt = None, output_file: OutputFileOpt = None,
 ) -> None:
     """All four kinds at once: prompts, askg, attributes, action-descriptions.
 
@@ -208,6 +257,10 @@ def build_all(
     call when it is missing.
 
     Example: kgen build-all --dataset hmdb51
+
+    Cost first, nothing sent: kgen build-all --dataset hmdb51 --backend openai --model gpt-4o-mini --dry-run
+
+    Through the OpenAI Batch API: the same with --batch submit, then --batch collect until it exits 0 (7: not finished).
     """
     settings = _settings(backend, model, base_url, structured, concurrency, rpm, max_retries, max_repairs, timeout, deadline, gguf, threads, parallel, refresh)
     data = _dataset(dataset, classes, name)
@@ -217,7 +270,7 @@ def build_all(
         AttributesBuilder(data, top_n),
         ActionDescriptionsBuilder(data, count),
     ]
-    execute(builders, settings)
+    execute(builders, settings, "build-all", dry_run, prices, batch, output_file)
 
 
 def register(app: typer.Typer) -> None:

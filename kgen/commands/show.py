@@ -17,7 +17,14 @@ from kgen.knowledge.action_descriptions import ActionDescriptionsFile
 from kgen.knowledge.apclip import PromptsFile
 from kgen.knowledge.askg import ASKGFile
 from kgen.knowledge.attributes import AttributesFile
-from kgen.knowledge.base import KnowledgeFile, known_kinds, load_knowledge, resolve_variant
+from kgen.knowledge.base import (
+    KnowledgeFile,
+    knowledge_path,
+    known_kinds,
+    load_knowledge,
+    resolve_variant,
+)
+from kgen.knowledge.identity import check_class_identity
 
 
 def _show_prompts_tree(knowledge: PromptsFile, class_id: int, name: str) -> None:
@@ -144,7 +151,9 @@ def show(
     if not class_name:
         raise InputError("which class? pass --class NAME", hint='e.g. --class "brush hair"')
     entry = data.find_class(class_name)
-    knowledge = load_knowledge(data.name, kind, resolve_variant(data.name, kind, variant))
+    chosen = resolve_variant(data.name, kind, variant)
+    knowledge = load_knowledge(data.name, kind, chosen)
+    check_class_identity(knowledge, data.classes, data.name, path=knowledge_path(data.name, kind, chosen))
     if isinstance(knowledge, ASKGFile) and fmt in ("mermaid", "dot"):
         _show_askg_graph(knowledge, entry.id, entry.name, fmt)
     elif isinstance(knowledge, PromptsFile):

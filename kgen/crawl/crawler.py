@@ -19,6 +19,7 @@ what is cached and with WordNet.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -65,6 +66,8 @@ from kgen.crawl.refine import (
 )
 from kgen.crawl.roles import mostly_verb
 from kgen.crawl.senses import LOW_CONFIDENCE_MARGIN, ChunkChoice, SenseChooser
+from kgen.crawl.similarity import INSTALL_HINT as SIMILARITY_INSTALL_HINT
+from kgen.crawl.similarity import SIMILARITY_ENV, Similarity, find_model
 from kgen.crawl.textclean import clean_encyclopedia_text
 from kgen.crawl.wikipedia import SEARCH_LIMIT, Wikipedia, wikipedia_api
 from kgen.crawl.wiktionary import Wiktionary, WiktionaryEntry, wiktionary_api
@@ -72,6 +75,7 @@ from kgen.crawl.wordnet import INSTALL_HINT, Synset, WordNet, locate_wordnet_dir
 from kgen.datasets import Dataset
 from kgen.errors import InputError, SourceUnavailable
 from kgen.knowledge.base import utc_now
+from kgen.knowledge.identity import class_list_info
 
 WEB_SOURCES: tuple[SourceName, ...] = ("wikipedia", "wiktionary")
 
@@ -92,6 +96,7 @@ class CrawlSettings:
     show_progress: bool = True
     overrides: Path | None = None  # an overrides file; None: the dataset's crawl-overrides.yaml, if any
     use_overrides: bool = True
+    similarity: bool = True  # sentence-embedding evidence in the sense choice, when the model is installed
 
 
 @dataclass
@@ -341,7 +346,12 @@ async def _crawl(dataset: Dataset, settings: CrawlSettings, cache: ResponseCache
                 f"the network is closed ({closed_reason}): using cached answers and offline sources "
                 "(WordNet) only; pass --offline to skip the network",
             )
-        classes, choices = _assemble(work, wordnet, entries, advance)
+        similarity = sense_similarity(settings) if wordnet is not None else None
+        try:
+            classes, choices = _assemble(work, wordnet, entries, advance, similarity)
+        finally:
+            if similarity is not None:
+                similarity.close()
     for source in sources:
         summaries[source].classes_with_text = sum(
             1 for c in classes if any(t.source == source for t in c.texts)
@@ -371,7 +381,9 @@ async def _crawl(dataset: Dataset, settings: CrawlSettings, cache: ResponseCache
     )
     if wordnet is not None:
         wordnet.close()
-    file = DescriptionsFile(dataset=dataset.name, provenance=provenance, classes=classes)
+    file = DescriptionsFile(
+        dataset=dataset.name, class_list=class_list_info(dataset.classes), provenance=provenance, classes=classes
+    )
     return CrawlOutcome(
         file=file, sources=summaries, network_closed=closed_reason, http=http_stats, choices=choices
     )
@@ -401,6 +413,7 @@ def _parameters(
             wordnet.directory if wordnet else locate_wordnet_dir(settings.wordnet_dir)
         )
         parameters["wordnet_version"] = wordnet.version if wordnet else None
+        parameters["sense_similarity"] = similarity_note(settings)
     if closed is not None:
         parameters["network"] = f"closed: {closed}"
     return parameters
@@ -553,10 +566,30 @@ async def _wiktionary_rounds(
 # -- Assembly --------------------------------------------------------------------------------------
 
 
-def choose_all_senses(wordnet: WordNet, work: list[_ClassWork]) -> dict[int, list[ChunkChoice]]:
+def sense_similarity(settings: CrawlSettings) -> Similarity | None:
+    """The sentence-embedding similarity the sense choice uses: None when switched off
+    (``--no-similarity``, ``KGEN_SIMILARITY=off``) or when its model is not installed."""
+    if not settings.similarity or os.environ.get(SIMILARITY_ENV, "").lower() in ("0", "off", "no", "false"):
+        return None
+    return Similarity.available()
+
+
+def similarity_note(settings: CrawlSettings) -> str:
+    """What the record and the summary say about the similarity evidence."""
+    if not settings.similarity or os.environ.get(SIMILARITY_ENV, "").lower() in ("0", "off", "no", "false"):
+        return "off"
+    files = find_model()
+    if files is None:
+        return f"not installed ({SIMILARITY_INSTALL_HINT}); senses chosen without it"
+    return files.model_id
+
+
+def choose_all_senses(
+    wordnet: WordNet, work: list[_ClassWork], similarity: Similarity | None = None
+) -> dict[int, list[ChunkChoice]]:
     """The WordNet senses of every class (``senses.choose_dataset_senses``), by class id."""
     chosen = choose_dataset_senses(
-        SenseChooser(wordnet),
+        SenseChooser(wordnet, similarity),
         [
             NameToChoose(
                 w.name,
@@ -579,11 +612,12 @@ def _assemble(
     wordnet: WordNet | None,
     entries: dict[str, WiktionaryEntry],
     advance: Callable[..., Callable[[int], None]],
+    similarity: Similarity | None = None,
 ) -> tuple[list[ClassDescription], dict[int, list[ChunkChoice]]]:
     tick = advance("refining", len(work))
     now = utc_now()
     have_wiktionary = bool(entries)
-    senses = choose_all_senses(wordnet, work) if wordnet is not None else {}
+    senses = choose_all_senses(wordnet, work, similarity) if wordnet is not None else {}
 
     def lookup(headword: str) -> WiktionaryEntry | None:
         return entries.get(headword)

@@ -103,6 +103,12 @@ def choose_dataset_senses(
     """The senses of every class name of a dataset, in two passes: the second knows what the first
     chose across the dataset (one sense per discourse; what the other classes act on) and is run
     only for the classes it can change."""
+    if chooser.similarity is not None:
+        # one batched pass over every gloss the dataset's names may need (a cached one costs nothing)
+        texts: set[str] = set()
+        for item in names:
+            texts |= chooser.similarity_texts(item.phrase)
+        chooser.similarity.prepare(texts)
     discourse = Discourse()
     first: dict[str, list[ChunkChoice]] = {}
     roles: dict[str, list[str]] = {}

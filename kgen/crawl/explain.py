@@ -74,7 +74,11 @@ def explain_class(dataset: Dataset, settings: CrawlSettings, name: str) -> Expla
 
 
 def _evidence_lines(sense: ScoredSense) -> list[str]:
-    return [f"{e.points:+.2f} {e.kind}: {e.why}" for e in sense.evidence if e.points]
+    # zero points say something too where they are a note (a derived word form) or the best
+    # similarity of the chunk
+    return [
+        f"{e.points:+.2f} {e.kind}: {e.why}" for e in sense.evidence if e.points or e.kind in ("form", "similarity")
+    ]
 
 
 def print_explanation(explanation: Explanation) -> None:

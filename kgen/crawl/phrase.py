@@ -52,6 +52,7 @@ class Chunk:
     action: bool  # the action (head or gerund) rather than an object
     gerund: bool = False  # its first word is the -ing form of a verb ("brushing", not "swing")
     lookup: str = ""  # the form WordNet lists, when not the text ("hula hoop" for "hula hooping")
+    derivation: str = ""  # how ``lookup`` was derived when WordNet lacks the word ("trapezing")
 
     @property
     def entry(self) -> str:
@@ -196,7 +197,12 @@ def analyse(name: str, wordnet: WordNet | None = None) -> Phrase:
                     break
         text = " ".join(words[i : i + length])
         gerund = gerund_head or is_gerund(words[i], wordnet)
-        chunks.append(Chunk(text=text, position=i, action=False, gerund=gerund, lookup=lookup))
+        derivation = ""
+        if wordnet is not None and length == 1 and not lookup and not _is_known(wordnet, text):
+            lookup, derivation = derived_noun(wordnet, text)
+        chunks.append(
+            Chunk(text=text, position=i, action=False, gerund=gerund, lookup=lookup, derivation=derivation)
+        )
         i += length
     # A phrasal verb split by its object ("sticking tongue out"): the particle joins the verb.
     if wordnet is not None and len(chunks) > 1 and words[-1] in PARTICLES:
@@ -217,6 +223,7 @@ def analyse(name: str, wordnet: WordNet | None = None) -> Phrase:
                 action=is_action,
                 gerund=chunk.gerund,
                 lookup=chunk.lookup,
+                derivation=chunk.derivation,
             )
         )
     # A name whose content is one chunk is a single entry too ("golf", "the golf").
@@ -250,6 +257,39 @@ def _gerund_compound(wordnet: WordNet, piece: list[str]) -> str:
         if base != piece[-1] and wordnet.lemmas_for(candidate, "noun"):
             return wordnet.lemmas_for(candidate, "noun")[0]
     return ""
+
+
+# What a noun behind an -ing word WordNet lacks must be: the equipment or product of the activity
+# ("trapezing": trapeze, "scrapbooking": scrapbook), or the person who does it ("bartending":
+# bartender). A noun of another kind says something else ("texting" is no "text").
+_DERIVED_NOUN_FILES = frozenset({"noun.artifact", "noun.act"})
+
+
+def derived_noun(wordnet: WordNet, word: str) -> tuple[str, str]:
+    """(noun, how) for an -ing word WordNet lacks whose stem is a noun WordNet has: "trapezing" ->
+    ("trapeze", ...), "bartending" -> ("bartender", ...); ("", "") when there is none."""
+    if not word.endswith("ing") or len(word) < 7 or " " in word:
+        return "", ""
+    stem = word[:-3]
+    stems = [stem, stem + "e"]
+    if len(stem) > 2 and stem[-1] == stem[-2]:
+        stems.append(stem[:-1])  # "shopping" -> "shop"
+    for base in stems:
+        if wordnet.has(base, "verb"):
+            return "", ""  # a verb's gerund is no derivation (morphy finds it)
+        senses = wordnet.synsets(base, "noun") if wordnet.has(base, "noun") else []
+        if senses and senses[0].lexfile in _DERIVED_NOUN_FILES:
+            return base, f"WordNet lacks {word!r}: the noun {base!r} + -ing (what the activity uses or makes)"
+    for base in stems:
+        agent = base + "er"
+        senses = wordnet.synsets(agent, "noun") if wordnet.has(agent, "noun") else []
+        if senses and senses[0].lexfile == "noun.person":
+            return agent, f"WordNet lacks {word!r}: the activity of a {agent!r}"
+    return "", ""
+
+
+def _is_known(wordnet: WordNet, text: str) -> bool:
+    return any(wordnet.lemmas_for(text, pos) for pos in ("noun", "verb", "adj", "adv"))
 
 
 def _is_entry(wordnet: WordNet, text: str) -> bool:

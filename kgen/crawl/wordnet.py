@@ -492,6 +492,12 @@ class WordNet:
                 continue
             if variant not in result:
                 result.append(variant)
+        if not result and pos == "verb" and len(text.split()) == 1:
+            # an inflected form of a hyphenated verb written closed: "blowdrying" -> "blow-dry"
+            for base in _detach([text], "verb"):
+                for variant in self.spelling_variants(base, pos):
+                    if len(variant.split()) == 1 and variant not in result:
+                        result.append(variant)
         return result
 
     def synsets(self, lemma: str, pos: Pos) -> list[Synset]:

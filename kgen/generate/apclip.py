@@ -145,15 +145,19 @@ class PromptsBuilder(KindBuilder[ClassPrompts]):
         if self.llm_prompts is None:
             self.check_inputs()
         if self.propose:
-            aspects = []
-            for aspect, gloss in ASPECTS.items():
-                request = LLMRequest(
+            requests = [
+                LLMRequest(
                     purpose=f"{PROPOSE_TEMPLATE.step} {aspect}",
                     messages=PROPOSE_TEMPLATE.messages(aspect=aspect, gloss=gloss, count=self.attributes_per_aspect),
                     spec=ListSpec(self.attributes_per_aspect, self.attributes_per_aspect, "attribute", max_words=4),
                     sampling=PROPOSE_TEMPLATE.sampling,
                 )
-                answer = await client.ask(request)
+                for aspect, gloss in ASPECTS.items()
+            ]
+            # The three questions are independent: asked together (one batch round, not three).
+            answers = await asyncio.gather(*(client.ask(request) for request in requests))
+            aspects = []
+            for aspect, answer in zip(ASPECTS, answers, strict=True):
                 names = [normalize_phrase(item).lower() for item in answer.value.items]  # type: ignore[attr-defined]
                 aspects.append(Aspect(name=aspect, attributes=[Attribute(name=n) for n in names]))
             try:

@@ -25,6 +25,7 @@ from kgen.generate.runner import ClassFailed, KindBuilder, PromptTemplate
 from kgen.hashing import sha256_text
 from kgen.knowledge.attributes import ALLOWED_TOP_N, AttributesFile, ClassAttributes
 from kgen.knowledge.base import KnowledgeFile, knowledge_path
+from kgen.knowledge.identity import check_class_identity
 from kgen.knowledge.llm_provenance import LLMProvenance, PromptRecord
 from kgen.llm.answers import ListSpec
 from kgen.llm.client import LLMClient, LLMRequest
@@ -74,7 +75,12 @@ class AttributesBuilder(KindBuilder[ClassAttributes]):
                 f"the attributes of {self.dataset.name} need its crawled descriptions, and {path} does not exist",
                 hint=f"run `kgen crawl {self.dataset.selector}` first",
             )
-        self.descriptions = DescriptionsFile.load(path)
+        descriptions = DescriptionsFile.load(path)
+        check_class_identity(
+            descriptions, self.dataset.classes, self.dataset.name, path=path,
+            rebuild_hint="run `kgen crawl` again for this class list (same --dataset/--classes), then rerun build-attributes",
+        )
+        self.descriptions = descriptions
 
     async def build_class(self, client: LLMClient, entry: ClassEntry) -> ClassAttributes:
         if self.descriptions is None:

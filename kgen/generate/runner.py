@@ -26,10 +26,12 @@ from rich.progress import Progress
 from kgen import paths
 from kgen.console import err_console, info, progress, warn
 from kgen.datasets import Dataset
+from kgen.datasets.names import name_key
 from kgen.datasets.spec import ClassEntry
 from kgen.errors import InputError, SourceUnavailable
 from kgen.hashing import sha256_json
 from kgen.knowledge.base import KnowledgeFile
+from kgen.knowledge.identity import stamped
 from kgen.knowledge.llm_provenance import LLMProvenance, PromptRecord
 from kgen.llm.client import AskFailed, LLMClient
 from kgen.llm.errors import FatalBackendError, GenerationIncomplete
@@ -147,7 +149,14 @@ def _previous_entries(builder: KindBuilder, digest: str) -> dict[int, BaseModel]
     provenance = getattr(previous, "provenance", None)
     if getattr(provenance, "content_sha256", "") != digest:
         return {}
-    return {builder.entry_class_id(e): e for e in getattr(previous, "classes", [])}
+    # Kept by class identity: an entry counts only where its id and (normalised) name are both
+    # those of the class now (a reordered or renamed list must not hand one class another's entry).
+    names = {e.id: name_key(e.name) for e in builder.dataset.classes}
+    return {
+        builder.entry_class_id(e): e
+        for e in getattr(previous, "classes", [])
+        if names.get(builder.entry_class_id(e)) == name_key(str(getattr(e, "class_name", "")))
+    }
 
 
 async def run_kinds(builders: list[KindBuilder], client: LLMClient) -> list[KindOutcome]:
@@ -237,7 +246,7 @@ async def _run_kind(builder: KindBuilder, client: LLMClient, bar: Progress, outc
             parameters=builder.parameters(),
             content_sha256=digest,
         )
-        knowledge = builder.make_file(entries, provenance)
+        knowledge = stamped(builder.make_file(entries, provenance), dataset.classes)
         builder.path.parent.mkdir(parents=True, exist_ok=True)
         knowledge.save(builder.path)
         builder.extra_files(knowledge)

@@ -21,6 +21,7 @@ from kgen.errors import InputError
 from kgen.importers import import_format
 from kgen.importers.base import ImportContext, ImportFormat, ImportLog, ReleasedFile
 from kgen.knowledge.base import GENERATED_VARIANTS, KnowledgeFile, kind_info, knowledge_path
+from kgen.knowledge.identity import class_list_info
 from kgen.knowledge.imported import ImportProblem, ImportProvenance
 from kgen.text.clip_tokens import CONTEXT_LENGTH, count_tokens
 
@@ -138,7 +139,8 @@ def run_import(
         files=[f.record() for f in files], problems=log.problems, parameters={"split": split} if split else {},
     )
     raw = {"format": model.FORMAT, "format_version": model.VERSION, "dataset": dataset.name,
-           "provenance": provenance.model_dump(mode="json"), **result.fields}
+           "class_list": class_list_info(dataset.classes).model_dump(), "provenance": provenance.model_dump(mode="json"),
+           **result.fields}
     knowledge = model.from_dict(raw, origin=f"the {fmt.name} import of {', '.join(str(f.path) for f in files)}")
 
     reports = []

@@ -51,12 +51,31 @@ class ClassTexts(BaseModel):
     text_types: list[str] | None = None
 
 
+class ClassListInfo(BaseModel):
+    """The class list a knowledge file was built for (see :mod:`kgen.knowledge.identity`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sha256: str = Field(description="SHA-256 of the class list: canonical JSON of [[id, name], ...] in label order")
+    count: int = Field(ge=0, description="number of classes in the list")
+
+
 class KnowledgeFile(VersionedFile):
     """Base of every ``knowledge/<dataset>/<kind>.json`` file."""
 
     KIND: ClassVar[str] = ""  # set by register_kind (a ClassVar: not a field written into every file)
 
     dataset: str
+    # The class list the file was built for (None in files written before kgen recorded it).
+    class_list: ClassListInfo | None = None
+
+    def class_entries(self) -> list[tuple[int, str]] | None:
+        """``(class_id, class_name)`` of every class entry the file holds, in file order; None for a
+        kind without per-class entries. Kinds keep their entries in ``classes``; others override."""
+        entries = getattr(self, "classes", None)
+        if not isinstance(entries, list):
+            return None
+        return [(int(e.class_id), str(e.class_name)) for e in entries]
 
     @abstractmethod
     def bank_texts(self, dataset: Dataset) -> list[ClassTexts]:

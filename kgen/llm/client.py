@@ -155,14 +155,17 @@ class LLMClient:
             return None
         return Answer(value=value, text=str(stored.get("text", "")), cached=True, attempts=int(stored.get("attempts", 1)))
 
-    async def ask(self, request: LLMRequest) -> Answer:
+    async def ask(self, request: LLMRequest, first: Completion | None = None) -> Answer:
+        """The valid answer to ``request``. ``first``: the answer to the first try, already
+        obtained elsewhere (a batch job's output line): it is validated like a direct answer,
+        and an invalid one goes through the repair rounds as direct calls."""
         try:
-            return await self._ask(request)
+            return await self._ask(request, first)
         except FatalBackendError as exc:
             self._fatal = self._fatal or exc
             raise
 
-    async def _ask(self, request: LLMRequest) -> Answer:
+    async def _ask(self, request: LLMRequest, first: Completion | None = None) -> Answer:
         if not self.refresh:
             hit = self.cached_answer(request)
             if hit is not None:
@@ -173,7 +176,11 @@ class LLMClient:
         last_error: AnswerInvalid | None = None
         for attempt in range(self.max_repairs + 1):
             sampling = request.sampling if attempt == 0 else repair_sampling(request.sampling, attempt)
-            completion = await self._call(request, messages, sampling, examples)
+            if attempt == 0 and first is not None:
+                completion = first
+                self._count_answered_call(completion)
+            else:
+                completion = await self._call(request, messages, sampling, examples)
             if completion.refusal:
                 self._fail(refused=True)
                 raise AskFailed(request.purpose, f"the model refused: {completion.refusal[:200]}")
@@ -223,6 +230,11 @@ class LLMClient:
                     f"{len(shared)} of the {len(mine)} items are copied from the worked example, which is about "
                     f"another question; answer this question with its own items"
                 )
+
+    def _count_answered_call(self, completion: Completion) -> None:
+        self._count("calls")
+        self._count("prompt_tokens", completion.prompt_tokens)
+        self._count("completion_tokens", completion.completion_tokens)
 
     def _count(self, name: str, amount: int = 1) -> None:
         for usage in (self.usage, usage_sink.get()):

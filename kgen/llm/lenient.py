@@ -27,8 +27,11 @@ _REFUSAL = re.compile(
 )
 
 
+_QUOTE_TABLE = str.maketrans(_QUOTES)
+
+
 def straighten_quotes(text: str) -> str:
-    return "".join(_QUOTES.get(ch, ch) for ch in text)
+    return text.translate(_QUOTE_TABLE)
 
 
 def extract_json(text: str) -> Any:

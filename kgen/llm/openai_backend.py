@@ -27,7 +27,7 @@ import openai
 
 from kgen.backoff import retry_after_seconds
 from kgen.llm.answers import AnswerSpec
-from kgen.llm.backend import conversation, with_instructions
+from kgen.llm.backend import conversation
 from kgen.llm.errors import (
     FatalBackendError,
     RequestRejected,
@@ -35,12 +35,12 @@ from kgen.llm.errors import (
     TransientBackendError,
 )
 from kgen.llm.types import Completion, Example, Message, SamplingParams
+from kgen.llm.wire import chat_body
 
 MODES = ("json_schema", "json_object", "text")
 CONNECT_TIMEOUT_S = 5.0
 _FORMAT_WORDS = re.compile(r"response_format|json_schema|json_object|structured|schema|guided|grammar", re.IGNORECASE)
 _BOUND_WORDS = re.compile(r"maxLength|minLength|pattern", re.IGNORECASE)
-_BOUND_KEYS = ("maxLength", "minLength", "pattern")
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _MAX_COMPLETION = re.compile(r"max_completion_tokens", re.IGNORECASE)
 
@@ -101,28 +101,22 @@ class OpenAIBackend:
                 if self._mode == mode:
                     self._mode = MODES[MODES.index(mode) + 1]
 
+    def request_body(
+        self, messages: list[Message], examples: tuple[Example, ...], spec: AnswerSpec, sampling: SamplingParams
+    ) -> dict[str, Any]:
+        """The JSON body of the chat-completions request this backend sends now for one question
+        (the first try: structured-output mode, token parameter and schema bounds as negotiated so
+        far). A batch request file holds exactly this body on each line."""
+        body = chat_body(
+            self.model, conversation(messages, examples, spec), spec, sampling, self._mode, self._token_param, self._bounded
+        )
+        return {**body, **self.extra_body}
+
     async def _complete_once(self, messages: list[Message], spec: AnswerSpec, sampling: SamplingParams, mode: str) -> Completion:
-        sent = messages if mode == "json_schema" else with_instructions(messages, spec.json_instructions())
-        kwargs: dict[str, Any] = {
-            "model": self.model,
-            "messages": [m.wire() for m in sent],
-            "temperature": sampling.temperature,
-            "top_p": sampling.top_p,
-            self._token_param: sampling.max_tokens,
-        }
-        if sampling.seed is not None:
-            kwargs["seed"] = sampling.seed
+        bounded = self._bounded
+        kwargs = chat_body(self.model, messages, spec, sampling, mode, self._token_param, bounded)
         if self.extra_body:
             kwargs["extra_body"] = self.extra_body
-        bounded = self._bounded
-        if mode == "json_schema":
-            schema = spec.json_schema() if bounded else _without_string_bounds(spec.json_schema())
-            kwargs["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": spec.NAME.replace(".", "_"), "strict": True, "schema": schema},
-            }
-        elif mode == "json_object":
-            kwargs["response_format"] = {"type": "json_object"}
         try:
             response = await self._client.chat.completions.create(**kwargs)
         except openai.BadRequestError as exc:
@@ -178,6 +172,26 @@ class OpenAIBackend:
         return _completion(response, mode)
 
 
+def completion_from_body(body: dict[str, Any], mode: str) -> Completion:
+    """A completion from a chat-completions response body given as JSON (a batch output line)."""
+    choices = body.get("choices") if isinstance(body, dict) else None
+    first = choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else None
+    message = first.get("message") if first is not None else None
+    if not isinstance(message, dict):
+        raise TransientBackendError(f"the answer is not a chat-completions response: {_glimpse(json.dumps(body, default=str))}")
+    usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
+    finish = first.get("finish_reason") or "stop"
+    refusal = message.get("refusal") or None
+    return Completion(
+        text=str(message.get("content") or ""),
+        finish_reason=finish if finish in ("stop", "length") else ("refusal" if refusal else "other"),
+        refusal=refusal,
+        prompt_tokens=int(usage.get("prompt_tokens") or 0),
+        completion_tokens=int(usage.get("completion_tokens") or 0),
+        mode=mode,
+    )
+
+
 def _glimpse(body: str) -> str:
     """What a body is, on one line: an HTML page's title, else the start of the text."""
     title = _TITLE.search(body)
@@ -185,15 +199,6 @@ def _glimpse(body: str) -> str:
         return f"an HTML page titled {' '.join(title.group(1).split())[:100]!r}"
     text = " ".join(body.split())
     return repr(text[:120] + ("..." if len(text) > 120 else "")) if text else "an empty body"
-
-
-def _without_string_bounds(node: Any) -> Any:
-    """A schema without string lengths and patterns (for servers that reject those keywords)."""
-    if isinstance(node, dict):
-        return {k: _without_string_bounds(v) for k, v in node.items() if k not in _BOUND_KEYS}
-    if isinstance(node, list):
-        return [_without_string_bounds(v) for v in node]
-    return node
 
 
 def _completion(response: Any, mode: str) -> Completion:

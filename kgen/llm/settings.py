@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import os
-from typing import Literal
+from typing import Literal, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -59,6 +59,58 @@ class LLMSettings(BaseModel):
 
     def effective_model(self) -> str | None:
         return self.model or os.environ.get("OPENAI_MODEL") or None
+
+
+class OfflineBackend:
+    """A backend's identity (name, model, structured-output mode) without any connection or model
+    loaded: what a dry run needs to build the cache keys and request bodies. It sends nothing."""
+
+    def __init__(self, name: str, model_id: str, structured_mode: str, base_url: str | None = None) -> None:
+        self.name = name
+        self._model_id = model_id
+        self._mode = structured_mode
+        self.base_url = base_url
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    @property
+    def structured_mode(self) -> str:
+        return self._mode
+
+    def describe(self) -> dict[str, str | None]:
+        return {"backend": self.name, "model": self._model_id, "base_url": self.base_url, "structured_output": self._mode}
+
+    def request_body(self, messages, examples, spec, sampling) -> dict:  # noqa: ANN001 - the Backend protocol's types
+        from kgen.llm.backend import conversation
+        from kgen.llm.wire import chat_body
+
+        return chat_body(self._model_id, conversation(messages, examples, spec), spec, sampling, self._mode)
+
+    async def complete(self, *args: object) -> NoReturn:
+        raise RuntimeError("an offline backend sends nothing (dry run)")
+
+    async def aclose(self) -> None:
+        return None
+
+
+def offline_client(settings: LLMSettings, cache: ResponseCache) -> LLMClient:
+    """A client with the identity :func:`make_client` would give, that can send nothing."""
+    if settings.effective_backend() == "openai":
+        model = settings.effective_model()
+        if not model:
+            raise InputError(
+                "the OpenAI-compatible backend needs a model name",
+                hint="pass --model NAME (or set OPENAI_MODEL), e.g. --model gpt-4o-mini",
+            )
+        mode = "json_schema" if settings.structured == "auto" else settings.structured
+        backend = OfflineBackend("openai", model, mode, settings.effective_base_url())
+    else:
+        from kgen.llm.gguf import load_gguf
+
+        backend = OfflineBackend("embedded", load_gguf(settings.gguf, cache).model_id, "json_schema")
+    return LLMClient(backend, cache, refresh=settings.refresh)  # type: ignore[arg-type]
 
 
 def make_client(settings: LLMSettings, cache: ResponseCache | None = None) -> LLMClient:

@@ -10,7 +10,7 @@ punctuation off words ("hair." is two tokens).
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
@@ -56,9 +56,28 @@ def _tokenizer():
     return module.SimpleTokenizer()
 
 
+# Printable ASCII without "&", plus tabs and line breaks: text that open_clip's cleaning (ftfy's
+# fixes, HTML unescaping) leaves as it is, so it can be counted without running it.
+_PLAIN = re.compile(r"[\t\n\x20-\x25\x27-\x7e]*")
+_word_counts: dict[str, int] = {}
+
+
+@lru_cache(maxsize=1 << 16)
 def count_tokens(text: str) -> int:
-    """The number of CLIP BPE tokens of ``text`` (start and end tokens not counted)."""
-    return len(_tokenizer().encode(text))
+    """The number of CLIP BPE tokens of ``text`` (start and end tokens not counted). Remembered:
+    the same texts are counted again and again (fixed prompt lines, a dry run's stand-in answers)."""
+    tokenizer = _tokenizer()
+    if not _PLAIN.fullmatch(text):
+        return len(tokenizer.encode(text))
+    # The same steps as SimpleTokenizer.encode (lowercase, whitespace runs to one space, its word
+    # pattern, BPE per word), without ftfy: 3-4 times faster; a test checks the counts are equal.
+    total = 0
+    for word in tokenizer.pat.findall(" ".join(text.split()).lower()):
+        count = _word_counts.get(word)
+        if count is None:
+            count = _word_counts[word] = len(tokenizer.bpe(word).split(" "))
+        total += count
+    return total
 
 
 def split_sentences(text: str) -> list[str]:
