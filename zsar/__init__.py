@@ -1,6 +1,8 @@
 """zsar: CLIP video models for zero-shot action recognition, trained and evaluated on kgen banks.
 
-The package beside :mod:`kgen`, in three layers (each imports only the layers above it):
+The package beside :mod:`kgen`, in three layers, each importing only the layers above it (one
+exception: the registry reads checkpoint files through :mod:`zsar.engine.checkpoint`, which
+knows no model; ``tests/test_import_graph.py`` checks the layers and that there is no circle):
 
 * :mod:`zsar.data`: list files, PyAV decoding, frame sampling, transforms, multi-view, a dataset
   that skips unreadable videos, synthetic videos for tests. It imports nothing else of zsar.
