@@ -46,7 +46,9 @@ def _ragged_bank(num_classes: int, dim: int, seed: int = 0, max_prompts: int = 5
     offsets = [0]
     for count in counts:
         offsets.append(offsets[-1] + count)
-    manifest = full.manifest.model_copy(update={"class_offsets": offsets, "texts": [full.manifest.texts[r] for r in rows]})
+    manifest = full.manifest.model_copy(
+        update={"class_offsets": offsets, "texts": [full.manifest.texts[r] for r in rows], "num_texts": len(rows)}
+    )
     return Bank(manifest=manifest, embeddings=full.embeddings[rows], class_offsets=torch.tensor(offsets))
 
 
