@@ -1,4 +1,8 @@
-"""The ``kgen`` command line: one Typer app; each command group lives in ``kgen/commands/``."""
+"""The ``kgen`` command line: one Typer app; each command group lives in ``kgen/commands/``.
+
+Run it as ``kgen ...`` (the installed script), ``python -m kgen ...`` or, under torchrun,
+``torchrun ... -m kgen train ...``; from a checkout also ``python -m cli ...`` (./cli.py, not installed).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,9 @@ from typing import Annotated
 import typer
 
 from kgen import __version__, paths
+from kgen.commands.conventions import Command, apply_conventions
 from kgen.console import err_console
-from kgen.errors import KgenError, StorageError
+from kgen.errors import EXIT_CODES, KgenError, StorageError
 from kgen.storage import describe_os_error
 
 app = typer.Typer(
@@ -20,6 +25,7 @@ app = typer.Typer(
         "Text knowledge, CLIP embedding banks and video models for zero-shot action recognition.\n\n"
         "Example: kgen datasets show hmdb51"
     ),
+    epilog="Exit codes: " + "; ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES.items()) + ".",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -45,6 +51,8 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+# The options every command takes (given before the command: `kgen --root DIR crawl ...`), in
+# one place: add new global options here.
 @app.callback()
 def _global_options(
     root: Annotated[
@@ -68,11 +76,21 @@ def _global_options(
 for _module in COMMAND_MODULES:
     import_module(_module).register(app)
 
+_click_app: Command | None = None
+
+
+def click_app() -> Command:
+    """The Click command tree of ``app``, with kgen's conventions applied (built once)."""
+    global _click_app
+    if _click_app is None:
+        _click_app = apply_conventions(typer.main.get_command(app))
+    return _click_app
+
 
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI on ``argv`` and return the exit code (used by ``main`` and by tests)."""
     try:
-        app(args=argv, prog_name="kgen", standalone_mode=True)
+        click_app().main(args=argv, prog_name="kgen", standalone_mode=True)
     except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
