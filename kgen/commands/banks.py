@@ -53,7 +53,7 @@ def encode_bank_command(
     device: Annotated[str, typer.Option("--device", help="auto (GPU when there is one), cpu, cuda, cuda:N.")] = "auto",
     precision: Annotated[str, typer.Option("--precision", help="auto (fp32 on CPU, bf16/fp16 autocast on GPU), fp32, bf16, fp16.")] = "auto",
     batch_size: Annotated[int | None, typer.Option("--batch-size", help="Texts per forward pass (default: 64 on CPU, 512 on GPU).")] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the random weights for --pretrained random.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the random weights for --clip-pretrained random.")] = 0,
     out: Annotated[Path | None, out_option("Banks folder to write the bank directory into (default: the workspace's banks/).")] = None,
     quick_gelu: Annotated[bool, typer.Option("--quick-gelu", help="Run with QuickGELU: for a checkpoint of OpenAI's weights or of a model fine-tuned from them (tags set it themselves).")] = False,
     weights_cache: Annotated[Path | None, typer.Option("--weights-cache", help="Hugging Face cache to find downloaded weights in (default: the usual HF cache).")] = None,

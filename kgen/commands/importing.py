@@ -121,7 +121,7 @@ def _print_outcome(outcome, details: bool, dry_run: bool) -> None:
         info(f"wrote {path}")
     if outcome.replaced:
         info(f"replaced an earlier {outcome.variant} import with other content (banks made from it keep its SHA-256 in their manifests)")
-    info(f"encode it: {outcome.encode_command()} --pretrained openai")
+    info(f"encode it: {outcome.encode_command()} --clip-pretrained openai")
 
 
 def _is_knowledge_file(text: str) -> bool:
