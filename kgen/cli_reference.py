@@ -9,7 +9,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from kgen.commands.conventions import DEPRECATED_COMMANDS, DEPRECATED_OPTIONS, SHARED_FLAGS, Command, walk_commands
+from kgen.commands.conventions import (
+    DEPRECATED_COMMANDS,
+    DEPRECATED_OPTIONS,
+    SHARED_FLAGS,
+    Command,
+    walk_commands,
+)
 
 BEGIN = "<!-- BEGIN GENERATED: python -m kgen.cli_reference -->"
 END = "<!-- END GENERATED -->"

@@ -14,7 +14,13 @@ import pytest
 
 from kgen.cli_app import click_app
 from kgen.cli_reference import DOC, current_doc, param_type
-from kgen.commands.conventions import DEPRECATED_COMMANDS, SHARED_FLAGS, is_group, rewrite_args, walk_commands
+from kgen.commands.conventions import (
+    DEPRECATED_COMMANDS,
+    SHARED_FLAGS,
+    is_group,
+    rewrite_args,
+    walk_commands,
+)
 from kgen.errors import EXIT_CODES
 
 REPO = Path(__file__).resolve().parent.parent
