@@ -204,3 +204,32 @@ def test_python_dash_m_kgen_and_packaging() -> None:
     assert project["project"]["scripts"]["kgen"] == "kgen.cli_app:main"
     assert "cli" not in project.get("tool", {}).get("setuptools", {}).get("py-modules", [])
     assert project["tool"]["setuptools"]["packages"]["find"]["include"] == ["kgen*", "zsar*"]
+
+
+def test_show_descriptions_prints_one_class_and_no_encode_warning(run_cli, tmp_path) -> None:
+    from kgen import paths
+    from kgen.crawl.descriptions import ClassDescription, CrawlProvenance, DescriptionsFile
+    from kgen.datasets import resolve_dataset
+
+    classes_file = tmp_path / "mini.txt"
+    classes_file.write_text("abseiling\nbrush hair\nride bike\n", encoding="utf-8")
+    dataset = resolve_dataset(None, classes_file)
+    entries = [
+        ClassDescription(class_id=c.id, class_name=c.name, label=c.label,
+                         refined="" if c.name == "ride bike" else f"{c.name.capitalize()} is an activity.")
+        for c in dataset.classes
+    ]
+    folder = paths.knowledge_dir("mini")
+    folder.mkdir(parents=True, exist_ok=True)
+    DescriptionsFile(dataset="mini", provenance=CrawlProvenance(), classes=entries).save(folder / "descriptions.json")
+    shown = run_cli("show", "definitions", "--classes", str(classes_file), "--class", "abseiling")
+    assert shown.exit_code == 0, shown.stderr
+    assert "Abseiling is an activity." in shown.stdout
+    assert "warning" not in shown.stderr and "encoded by their name" not in shown.stderr  # ride bike has none
+    as_json = run_cli("show", "descriptions", "--classes", str(classes_file), "--class", "abseiling", "--json")
+    assert as_json.exit_code == 0, as_json.stderr
+    import json
+
+    data = json.loads(as_json.stdout)
+    assert data["kind"] == "descriptions" and data["entry"]["refined"] == "Abseiling is an activity."
+    assert "warning" not in as_json.stderr
