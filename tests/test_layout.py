@@ -55,7 +55,7 @@ def test_every_recipe_resolves_to_the_config_it_had_before_the_move() -> None:
 @pytest.mark.parametrize("model_name", sorted(_golden("profile_tiny.json")))
 def test_kgen_profile_prints_the_numbers_it_printed_before_the_move(model_name: str, run_cli) -> None:
     options = [f"--set=model.{key}={json.dumps(value)}" for key, value in OPTIONS.get(model_name, {}).items()]
-    result = run_cli("profile", "--model", model_name, "--backbone", TINY, "--frames", "8", "--classes", "5", *options, "--json")
+    result = run_cli("profile", "--video-model", model_name, "--clip-model", TINY, "--frames", "8", "--classes", "5", *options, "--json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout) == _golden("profile_tiny.json")[model_name]
 
