@@ -15,9 +15,9 @@ import torch.multiprocessing as mp
 from zsar_helpers import synthetic, synthetic_bank, tiny_run_config  # noqa: F401
 
 from kgen.errors import InputError
-from zsar import distributed
-from zsar.checkpoint import load_checkpoint
-from zsar.train import Trainer
+from zsar.engine import distributed
+from zsar.engine.checkpoint import load_checkpoint
+from zsar.engine.train import Trainer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -82,7 +82,7 @@ def test_a_run_folder_that_is_not_shared_is_refused_by_every_process(tmp_path: P
 
 
 def test_loader_workers_persist_across_epochs_and_give_the_same_run(tmp_path: Path, synthetic, monkeypatch) -> None:  # noqa: F811
-    import zsar.train as train_module
+    import zsar.engine.train as train_module
 
     built = []
     real = train_module.make_loader
@@ -136,7 +136,7 @@ def test_two_nodes_through_a_c10d_rendezvous_match_one_process(tmp_path: Path, s
         port = _free_port()
         command = [sys.executable, "-m", "torch.distributed.run", "--nnodes=2", "--nproc_per_node=1",
                    "--rdzv-backend=c10d", f"--rdzv-endpoint=127.0.0.1:{port}", f"--rdzv-id=kgen-test-{port}",
-                   "-m", "cli", "train", "--recipe", str(recipe), "--bank", str(bank_dir), "--out", str(tmp_path / "multi"),
+                   "-m", "kgen", "train", "--recipe", str(recipe), "--bank", str(bank_dir), "--out", str(tmp_path / "multi"),
                    "--device", "cpu", "--max-steps", str(max_steps)]
         nodes = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                  for _ in range(2)]

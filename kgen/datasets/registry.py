@@ -7,7 +7,6 @@ import shlex
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Literal
 
 from kgen import paths
 from kgen.datasets.names import name_key, slugify
@@ -47,8 +46,12 @@ class Dataset:
         if entry is None and query.strip().isdigit():
             entry = next((c for c in self.classes if c.id == int(query)), None)
         if entry is None:
-            close = [c.name for c in self.classes if name_key(query) in name_key(c.name)][:8]
-            hint = f"did you mean: {', '.join(close)}" if close else f"run `{self.show_command}` for its classes"
+            from kgen.suggest import close_matches
+
+            names = [c.name for c in self.classes]
+            close = [n for n in names if name_key(query) in name_key(n)][:8] or close_matches(query, names)
+            hint = (f"did you mean {' or '.join(repr(n) for n in close)}? (`{self.show_command}` lists them)" if close
+                    else f"run `{self.show_command}` for its classes")
             raise InputError(f"no class {query!r} in {self.name}", hint=hint)
         return entry
 
@@ -129,10 +132,15 @@ def _alias_key(text: str) -> str:
 def load_builtin(name: str) -> Dataset:
     canonical = _alias_table().get(_alias_key(name))
     if canonical is None:
+        from kgen.suggest import close_matches
+
         known = ", ".join(builtin_names()) or "none (the knowledge/datasets folder is missing)"
+        table = _alias_table()
+        close = list(dict.fromkeys(table[key] for key in close_matches(_alias_key(name), table)))
+        suggestion = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else None
         raise InputError(
             f"unknown dataset {name!r}",
-            hint=f"known datasets: {known}; or give your own list with --classes FILE",
+            hint=(f"{suggestion} " if suggestion else "") + f"known datasets: {known} (`kgen datasets list`); or give your own list with --classes FILE",
         )
     directory = builtin_dir() / canonical
     spec = DatasetSpec.load(directory / "dataset.json")
@@ -178,33 +186,3 @@ def load_user_list(path: Path, name: str | None = None) -> Dataset:
         )
     origin = str(Path(path).expanduser().resolve())
     return Dataset(name=dataset_name, title=f"classes from {path}", classes=classes, origin=origin)
-
-
-def resolve_dataset(
-    dataset: str | None,
-    classes_file: Path | None = None,
-    name: str | None = None,
-    *,
-    workspace: Literal["ignore", "check", "claim"] = "ignore",
-) -> Dataset:
-    """The dataset the user asked for: ``--dataset NAME`` or ``--classes FILE [--name NAME]``.
-
-    ``workspace``: what the command does with ``knowledge/<name>/``. ``check`` (it reads
-    knowledge) refuses a custom list whose folder belongs to another list; ``claim`` (it writes
-    knowledge) also checks that the folder is writable and records the list there, before any
-    expensive work (see :mod:`kgen.datasets.workspace`).
-    """
-    if dataset and classes_file:
-        raise InputError("give either --dataset or --classes, not both")
-    if classes_file is not None:
-        resolved = load_user_list(classes_file, name)
-    else:
-        if not dataset:
-            known = ", ".join(builtin_names())
-            raise InputError("no dataset given", hint=f"use --dataset NAME (one of: {known}) or --classes FILE")
-        resolved = load_builtin(dataset)
-    if workspace != "ignore":
-        from kgen.datasets.workspace import check_workspace, claim_workspace
-
-        (claim_workspace if workspace == "claim" else check_workspace)(resolved)
-    return resolved

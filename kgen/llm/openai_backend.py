@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 import openai
 
+from kgen.backoff import retry_after_seconds
 from kgen.llm.answers import AnswerSpec
 from kgen.llm.backend import conversation
 from kgen.llm.errors import (
@@ -33,7 +34,6 @@ from kgen.llm.errors import (
     StructuredOutputUnsupported,
     TransientBackendError,
 )
-from kgen.llm.retry import retry_after_seconds
 from kgen.llm.types import Completion, Example, Message, SamplingParams
 from kgen.llm.wire import chat_body
 
@@ -140,7 +140,7 @@ class OpenAIBackend:
         except openai.NotFoundError as exc:
             raise FatalBackendError(
                 f"model {self.model!r} or endpoint not found (404): {_error_text(exc)}",
-                hint="check --model and --base-url (it usually ends in /v1)",
+                hint="check --llm-model and --base-url (it usually ends in /v1)",
             ) from exc
         except openai.RateLimitError as exc:
             raise TransientBackendError(f"rate limited (429): {_error_text(exc)}", _retry_after(exc), 429) from exc
