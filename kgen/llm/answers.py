@@ -199,6 +199,21 @@ def _phrase(max_words: int) -> dict[str, Any]:
     return {"type": "string", "pattern": f"^{word}( {word}){{0,{max_words - 1}}}$"}
 
 
+def _choice(choices: Sequence[str]) -> dict[str, Any]:
+    """A phrase chosen from a closed list (an ``enum``: a schema-enforcing server cannot leave it)."""
+    return {"type": "string", "enum": list(choices)}
+
+
+def _chosen(value: str, choices: Sequence[str]) -> str | None:
+    """``value`` as the entry of ``choices`` it names (case and spacing ignored), or None."""
+    form = " ".join(value.casefold().split())
+    return next((c for c in choices if " ".join(c.casefold().split()) == form), None)
+
+
+def _not_a_choice(value: str, label: str, choices: Sequence[str]) -> str:
+    return f'the {label} "{value}" is not one of the allowed {label}s ({", ".join(choices)})'
+
+
 def phrase_problem(phrase: str, allowed: frozenset[str] = frozenset()) -> str | None:
     """Why a short phrase (an object, a sub-action, a keyword, a predicate) is not usable, or None.
 
@@ -373,7 +388,7 @@ class KeyedSpec(AnswerSpec):
 
     def __init__(
         self, keys: list[str], key_label: str = "key", value_label: str = "text", max_chars: int = 200, max_words: int | None = None,
-        question: str = "", values_not_keys: bool = False,
+        question: str = "", values_not_keys: bool = False, choices: Sequence[str] = (),
     ) -> None:
         if not keys:
             raise ValueError("a keyed answer needs at least one key")
@@ -384,12 +399,14 @@ class KeyedSpec(AnswerSpec):
         self.key_label, self.value_label, self.max_chars, self.max_words = key_label, value_label, max_chars, max_words
         self.question = question
         self.values_not_keys = values_not_keys
+        # A closed list of values (an enum in the schema): each value must be one of them.
+        self.choices = tuple(choices)
         self._key_concepts = {concept_key(k) for k in keys}
         self._question_words = {concept_key(w) for w in words_of(question)}
         self._lookup = dict(zip(forms, self.keys, strict=True))
 
     def json_schema(self) -> dict[str, Any]:
-        value = _phrase(self.max_words) if self.max_words else _text(self.max_chars)
+        value = _choice(self.choices) if self.choices else _phrase(self.max_words) if self.max_words else _text(self.max_chars)
         return _strict_object({key: value for key in self.keys})
 
     def _match(self, candidate: str) -> str | None:
@@ -401,7 +418,9 @@ class KeyedSpec(AnswerSpec):
         return max(best, key=len) if best else None
 
     def _problem(self, key: str, value: str) -> str | None:
-        if self.max_words:
+        if self.choices and _chosen(value, self.choices) is None:
+            return _not_a_choice(value, self.value_label, self.choices)
+        if self.max_words or self.choices:
             if self.values_not_keys and concept_key(value) in self._key_concepts:
                 return f'the {self.value_label} for "{key}" is "{value}", which names one of the {self.key_label}s'
             return phrase_problem(value, self.allowed_words)
@@ -437,7 +456,7 @@ class KeyedSpec(AnswerSpec):
             if problem:
                 problems.append(problem)
                 continue
-            values[key] = value
+            values[key] = _chosen(value, self.choices) or value
         missing = [k for k in self.keys if k not in values]
         if missing:
             shown = ", ".join(f'"{k}"' for k in missing[:6]) + (" ..." if len(missing) > 6 else "")
@@ -452,7 +471,9 @@ class KeyedSpec(AnswerSpec):
         return KeyedTexts(values={k: values[k] for k in self.keys})
 
     def _rest(self, missing: list[str]) -> KeyedSpec:
-        rest = KeyedSpec(missing, self.key_label, self.value_label, self.max_chars, self.max_words, self.question, self.values_not_keys)
+        rest = KeyedSpec(
+            missing, self.key_label, self.value_label, self.max_chars, self.max_words, self.question, self.values_not_keys, self.choices
+        )
         rest._key_concepts = self._key_concepts
         rest.allowed_words = self.allowed_words
         return rest
@@ -505,7 +526,7 @@ class TripleSpec(AnswerSpec):
 
     def __init__(
         self, entities: list[str], min_items: int, max_items: int, max_predicate_words: int = 6,
-        exclude_pairs: Sequence[tuple[str, str]] = (),
+        exclude_pairs: Sequence[tuple[str, str]] = (), predicate_choices: Sequence[str] = (),
     ) -> None:
         if len(entities) < 2:
             raise ValueError("relation triples need at least two entities")
@@ -515,13 +536,16 @@ class TripleSpec(AnswerSpec):
         self.min_items, self.max_items = min_items, max_items
         self.max_predicate_words = max_predicate_words
         self.exclude_pairs = tuple(exclude_pairs)
+        # A closed list of predicates (an enum in the schema): each predicate must be one of them.
+        self.predicate_choices = tuple(predicate_choices)
         self._lookup: dict[str, str] = {}
         for entity in self.entities:
             self._lookup.setdefault(concept_key(entity), entity)
 
     def json_schema(self) -> dict[str, Any]:
         entity = {"type": "string", "enum": self.entities}
-        triple = _strict_object({"subject": entity, "predicate": _phrase(self.max_predicate_words), "object": entity})
+        predicate = _choice(self.predicate_choices) if self.predicate_choices else _phrase(self.max_predicate_words)
+        triple = _strict_object({"subject": entity, "predicate": predicate, "object": entity})
         array = {"type": "array", "items": triple, "minItems": self.min_items, "maxItems": self.max_items}
         return _strict_object({"triples": array})
 
@@ -566,7 +590,12 @@ class TripleSpec(AnswerSpec):
                 continue
             if (subject, obj) in pairs or (obj, subject) in pairs:
                 continue
-            problem = phrase_problem(predicate, self.allowed_words)
+            if self.predicate_choices:
+                chosen = _chosen(predicate, self.predicate_choices)
+                problem = _not_a_choice(predicate, "predicate", self.predicate_choices) if chosen is None else None
+                predicate = chosen or predicate
+            else:
+                problem = phrase_problem(predicate, self.allowed_words)
             if not problem and concept_key(predicate) in self._lookup:
                 problem = f'the predicate "{predicate}" names an entity, not a relation'
             if problem:
@@ -590,7 +619,8 @@ class TripleSpec(AnswerSpec):
     def _rest(self, triples: list[Triple]) -> TripleSpec:
         taken = [*self.exclude_pairs, *((t.subject, t.object) for t in triples)]
         rest = TripleSpec(
-            self.entities, self.min_items - len(triples), self.max_items - len(triples), self.max_predicate_words, taken
+            self.entities, self.min_items - len(triples), self.max_items - len(triples), self.max_predicate_words, taken,
+            self.predicate_choices,
         )
         rest.allowed_words = self.allowed_words
         return rest
