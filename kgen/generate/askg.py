@@ -35,6 +35,7 @@ from typing import Any
 from kgen.datasets import Dataset
 from kgen.datasets.spec import ClassEntry
 from kgen.errors import InputError
+from kgen.generate.relation_vocabulary import RELATION_KINDS, relation_vocabulary
 from kgen.generate.runner import ClassFailed, KindBuilder, PromptTemplate, fill
 from kgen.knowledge.askg import (
     SENTENCE_PREFIX,
@@ -47,7 +48,6 @@ from kgen.knowledge.askg import (
 from kgen.knowledge.base import KnowledgeFile
 from kgen.knowledge.llm_provenance import LLMProvenance, PromptRecord
 from kgen.llm.answers import KeyedSpec, ListSpec, TripleSpec
-from kgen.generate.relation_vocabulary import RELATION_KINDS, relation_vocabulary
 from kgen.llm.client import Fallback, LLMClient, LLMRequest
 from kgen.llm.lenient import key_form
 from kgen.llm.types import Example, SamplingParams

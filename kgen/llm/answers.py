@@ -423,7 +423,8 @@ class KeyedSpec(AnswerSpec):
         if self.max_words or self.choices:
             if self.values_not_keys and concept_key(value) in self._key_concepts:
                 return f'the {self.value_label} for "{key}" is "{value}", which names one of the {self.key_label}s'
-            return phrase_problem(value, self.allowed_words)
+            # a value from the closed list is a word by construction
+            return None if self.choices else phrase_problem(value, self.allowed_words)
         if self._question_words:
             content = [w for w in words_of(value) if len(w) > 2 and w not in FUNCTION_WORDS]
             if content and all(concept_key(w) in self._question_words for w in content):
