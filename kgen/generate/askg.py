@@ -146,12 +146,13 @@ def closed_predicates(spec: KeyedSpec | TripleSpec, kind: str) -> Fallback:
     words = relation_vocabulary().for_kind(kind)
     if isinstance(spec, TripleSpec):
         narrow: KeyedSpec | TripleSpec = TripleSpec(
-            spec.entities, spec.min_items, spec.max_items, spec.max_predicate_words, spec.exclude_pairs, predicate_choices=words
+            spec.entities, spec.min_items, spec.max_items, spec.max_predicate_words, spec.exclude_pairs, predicate_choices=words,
+            not_predicates=spec.not_predicates,
         )
     else:
         narrow = KeyedSpec(
             spec.keys, spec.key_label, spec.value_label, spec.max_chars, spec.max_words, spec.question, spec.values_not_keys,
-            choices=words,
+            choices=words, not_values=spec.not_values,
         )
     return Fallback(narrow, f"Choose each predicate from this list: {', '.join(words)}.")
 
@@ -220,11 +221,18 @@ class ASKGBuilder(KindBuilder[ClassASKG]):
         chain = [action, *subs]
         pairs = [(a, b) for a, b in zip(chain, chain[1:], strict=False) if key_form(a) != key_form(b)]
         n = len(objects)
-        oo_spec = TripleSpec(objects, min_items=max(1, n // 2), max_items=n, max_predicate_words=MAX_PREDICATE_WORDS)
+        # A predicate that only names an entity or the action ("toothpick -brush hair-> brush") is no relation.
+        oo_spec = TripleSpec(
+            objects, min_items=max(1, n // 2), max_items=n, max_predicate_words=MAX_PREDICATE_WORDS, not_predicates=[action]
+        )
         # A predicate that only names an object ("catch -bowl-> bowl") is no relation.
         ao_spec = KeyedSpec(objects, key_label="object", value_label="predicate", max_words=MAX_PREDICATE_WORDS, values_not_keys=True)
         # Pairs and triples are keyed by number: short keys keep the embedded model's forced tokens few.
-        aa_spec = KeyedSpec(_numbers(len(pairs)), key_label="pair", value_label="predicate", max_words=MAX_PREDICATE_WORDS)
+        # Nor is one that repeats a sub-action it joins ("hold the ball -hold the ball-> hold a ball").
+        aa_spec = KeyedSpec(
+            _numbers(len(pairs)), key_label="pair", value_label="predicate", max_words=MAX_PREDICATE_WORDS,
+            not_values={number: pair for number, pair in zip(_numbers(len(pairs)), pairs, strict=True)},
+        )
         oo, ao, aa = await asyncio.gather(
             client.ask(self._request(
                 OBJECT_RELATIONS, entry, oo_spec, fallback=closed_predicates(oo_spec, "object_object"), entities=", ".join(objects)

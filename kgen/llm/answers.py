@@ -223,6 +223,9 @@ def phrase_problem(phrase: str, allowed: frozenset[str] = frozenset()) -> str | 
     word written twice in a row, makes the phrase unusable.
     """
     words = [w for w in re.split(r"[\s-]+", phrase.casefold()) if w]
+    for word in phrase.casefold().split():
+        if len(word) == 1 and word.isalpha() and word not in FUNCTION_WORDS:
+            return f'"{phrase}" holds the single letter "{word}", not a word'  # "clap -c-> mouth"
     for first, second in zip(words, words[1:], strict=False):
         if first == second and first not in FUNCTION_WORDS:
             return f'"{phrase}" repeats "{first}"'
@@ -389,6 +392,7 @@ class KeyedSpec(AnswerSpec):
     def __init__(
         self, keys: list[str], key_label: str = "key", value_label: str = "text", max_chars: int = 200, max_words: int | None = None,
         question: str = "", values_not_keys: bool = False, choices: Sequence[str] = (),
+        not_values: dict[str, Sequence[str]] | None = None,
     ) -> None:
         if not keys:
             raise ValueError("a keyed answer needs at least one key")
@@ -401,6 +405,8 @@ class KeyedSpec(AnswerSpec):
         self.values_not_keys = values_not_keys
         # A closed list of values (an enum in the schema): each value must be one of them.
         self.choices = tuple(choices)
+        # Per key, names its value must not merely repeat (the two sub-actions a predicate joins).
+        self.not_values = {k: tuple(v) for k, v in (not_values or {}).items()}
         self._key_concepts = {concept_key(k) for k in keys}
         self._question_words = {concept_key(w) for w in words_of(question)}
         self._lookup = dict(zip(forms, self.keys, strict=True))
@@ -423,6 +429,8 @@ class KeyedSpec(AnswerSpec):
         if self.max_words or self.choices:
             if self.values_not_keys and concept_key(value) in self._key_concepts:
                 return f'the {self.value_label} for "{key}" is "{value}", which names one of the {self.key_label}s'
+            if concept_key(value, False) in {concept_key(n, False) for n in self.not_values.get(key, ())}:
+                return f'the {self.value_label} for "{key}" is "{value}", which repeats what it relates, not a relation'
             # a value from the closed list is a word by construction
             return None if self.choices else phrase_problem(value, self.allowed_words)
         if self._question_words:
@@ -473,7 +481,8 @@ class KeyedSpec(AnswerSpec):
 
     def _rest(self, missing: list[str]) -> KeyedSpec:
         rest = KeyedSpec(
-            missing, self.key_label, self.value_label, self.max_chars, self.max_words, self.question, self.values_not_keys, self.choices
+            missing, self.key_label, self.value_label, self.max_chars, self.max_words, self.question, self.values_not_keys, self.choices,
+            self.not_values,
         )
         rest._key_concepts = self._key_concepts
         rest.allowed_words = self.allowed_words
@@ -527,7 +536,7 @@ class TripleSpec(AnswerSpec):
 
     def __init__(
         self, entities: list[str], min_items: int, max_items: int, max_predicate_words: int = 6,
-        exclude_pairs: Sequence[tuple[str, str]] = (), predicate_choices: Sequence[str] = (),
+        exclude_pairs: Sequence[tuple[str, str]] = (), predicate_choices: Sequence[str] = (), not_predicates: Sequence[str] = (),
     ) -> None:
         if len(entities) < 2:
             raise ValueError("relation triples need at least two entities")
@@ -539,6 +548,8 @@ class TripleSpec(AnswerSpec):
         self.exclude_pairs = tuple(exclude_pairs)
         # A closed list of predicates (an enum in the schema): each predicate must be one of them.
         self.predicate_choices = tuple(predicate_choices)
+        # Names a predicate must not be besides the entities' own (the action's name).
+        self.not_predicates = tuple(not_predicates)
         self._lookup: dict[str, str] = {}
         for entity in self.entities:
             self._lookup.setdefault(concept_key(entity), entity)
@@ -597,7 +608,7 @@ class TripleSpec(AnswerSpec):
                 predicate = chosen or predicate
             else:
                 problem = phrase_problem(predicate, self.allowed_words)
-            if not problem and concept_key(predicate) in self._lookup:
+            if not problem and (concept_key(predicate) in self._lookup or concept_key(predicate) in map(concept_key, self.not_predicates)):
                 problem = f'the predicate "{predicate}" names an entity, not a relation'
             if problem:
                 dropped.append(problem)
@@ -621,7 +632,7 @@ class TripleSpec(AnswerSpec):
         taken = [*self.exclude_pairs, *((t.subject, t.object) for t in triples)]
         rest = TripleSpec(
             self.entities, self.min_items - len(triples), self.max_items - len(triples), self.max_predicate_words, taken,
-            self.predicate_choices,
+            self.predicate_choices, self.not_predicates,
         )
         rest.allowed_words = self.allowed_words
         return rest
