@@ -209,3 +209,24 @@ def test_a_closed_answer_outside_the_list_is_invalid_for_servers_that_ignore_the
     spec = closed_predicates(TripleSpec(ENTITIES, min_items=1, max_items=3), "object_object").spec
     with pytest.raises(AnswerInvalid, match='"jsc" is not one of the allowed predicates'):
         spec.parse(SOUP)
+
+
+def test_a_predicate_that_repeats_what_it_relates_or_a_single_letter_is_no_relation(wordnet: Path) -> None:
+    pairs = KeyedSpec(
+        ["1", "2"], key_label="pair", value_label="predicate", max_words=6,
+        not_values={"1": ("ride horse", "brush the horse"), "2": ("brush the horse", "ride the horse")},
+    )
+    with pytest.raises(AnswerIncomplete) as caught:
+        pairs.parse('{"1": "Brush the horse", "2": "runs on"}')
+    assert '"Brush the horse", which repeats what it relates' in str(caught.value) and caught.value.kept == {"2": "runs on"}
+    assert caught.value.rest.not_values == pairs.not_values  # a top-up checks the same
+    closed = closed_predicates(pairs, "action_action").spec
+    assert closed.not_values == pairs.not_values and closed.parse('{"1": "precedes", "2": "then"}').values["1"] == "precedes"
+
+    triples = TripleSpec(ENTITIES, min_items=1, max_items=3, not_predicates=["ride horse"])
+    with pytest.raises(AnswerInvalid, match='the predicate "ride horse" names an entity'):
+        triples.parse('{"triples": [{"subject": "horse", "predicate": "ride horse", "object": "floor"}]}')
+    assert closed_predicates(triples, "object_object").spec.not_predicates == ("ride horse",)
+    keyed = KeyedSpec(["horse"], key_label="object", value_label="predicate", max_words=4)
+    with pytest.raises(AnswerInvalid, match='single letter "c"'):
+        keyed.parse('{"horse": "c"}')
