@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Self
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from kgen.errors import FormatError
+from kgen.filemode import make_shareable
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -39,6 +40,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as handle:
+            make_shareable(tmp_name, fd=handle.fileno())  # mkstemp's 0600 -> what the umask allows
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())

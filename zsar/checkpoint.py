@@ -47,6 +47,7 @@ from safetensors.torch import save_file
 from kgen import __version__
 from kgen.console import warn_once
 from kgen.errors import FormatError, InputError
+from kgen.filemode import make_shareable
 from kgen.storage import check_free_space, check_writable_dir
 from zsar.config import RunConfig, config_from_dict
 from zsar.tensor_tree import TreeError, join_tree, split_tree
@@ -84,6 +85,7 @@ def save_checkpoint(path: Path, payload: dict[str, Any]) -> Path:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         os.close(fd)
         save_file(tensors, tmp_name, metadata=metadata)
+        make_shareable(tmp_name)  # mkstemp's 0600 -> what the umask allows
         with open(tmp_name, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp_name, path)
