@@ -39,8 +39,12 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            make_shareable(tmp_name, fd=fd)  # mkstemp's 0600 -> what the umask allows
+        except BaseException:
+            os.close(fd)
+            raise
         with os.fdopen(fd, "wb") as handle:
-            make_shareable(tmp_name, fd=handle.fileno())  # mkstemp's 0600 -> what the umask allows
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
