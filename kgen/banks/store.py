@@ -120,7 +120,12 @@ def resolve_latest(reference: str, default_root: Path) -> Path:
 
 def resolve_bank_path(path_or_id: str | Path) -> Path:
     """A bank directory from a path, a bank id under ``banks/``, a unique prefix of one, or
-    ``[DIR/]<lineage>@latest`` (the newest version of a lineage: a bank id without its hash)."""
+    ``[DIR/]<lineage>@latest`` (the newest version of a lineage: a bank id without its hash), or
+    ``hf-hub:ORG/REPO[@REVISION]`` (a bank on the Hugging Face Hub, fetched once into kgen's cache)."""
+    from kgen.banks.hub import fetch_bank, is_hub_reference
+
+    if is_hub_reference(path_or_id):
+        return fetch_bank(str(path_or_id))
     candidate = Path(path_or_id).expanduser()
     if (candidate / MANIFEST_NAME).is_file():
         return candidate

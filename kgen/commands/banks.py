@@ -401,5 +401,8 @@ def _summary(manifest: BankManifest, path: Path) -> dict:
 
 
 def register(app: typer.Typer) -> None:
+    from kgen.commands import hub
+
     app.command("encode-bank")(encode_bank_command)
+    hub.register(bank_app)  # bank push / bank pull
     app.add_typer(bank_app, name="bank")
