@@ -119,6 +119,9 @@ def test_quiet_and_verbose(run_cli) -> None:
     assert quiet.stderr == ""
     again = run_cli("-v", *args)
     assert again.exit_code == 0 and "is up to date" in again.stderr
+    assert "CLIP kgen-tiny-vit (random) from random(seed=0) on cpu; 51 texts in batches of 64" in again.stderr
+    normal = run_cli(*args)
+    assert "CLIP kgen-tiny-vit" not in normal.stderr and "is up to date" in normal.stderr
     both = run_cli("-q", "-v", "datasets")
     assert both.exit_code == 2 and "not both" in both.stderr
     failed = run_cli("-v", "bank", "info", "no-such-bank")
