@@ -36,6 +36,7 @@ COMMAND_MODULES = [
     "kgen.commands.importing",
     "kgen.commands.show",
     "kgen.commands.report",
+    "kgen.commands.weights",
     "kgen.commands.demo",
 ]
 

@@ -54,6 +54,7 @@ from zsar.tensor_tree import TreeError, join_tree, split_tree
 
 FORMAT = "kgen.zsar.checkpoint"
 VERSION = 2
+WEIGHTS_FORMAT = "kgen.zsar.weights"  # zsar/weights_file.py
 LEGACY_VERSION = 1  # torch.save pickles, read with the restricted unpickler only
 _ZIP_MAGIC = b"PK\x03\x04"
 _PICKLE_PROTOCOL_2_OR_LATER = b"\x80"
@@ -112,7 +113,7 @@ def check_room_for_checkpoints(run_dir: Path, model: torch.nn.Module, *, epoch_w
     ``epoch_weights`` files of the model's weights (``train.save_epoch_weights``).
     """
     weights = sum(t.numel() * t.element_size() for t in model.state_dict().values())
-    need = 2 * estimated_checkpoint_bytes(model) + epoch_weights * weights
+    need = 2 * estimated_checkpoint_bytes(model) + (epoch_weights + 1) * weights  # + 1: model.safetensors at the end
     check_writable_dir(run_dir, "the run folder", need_bytes=need)
 
 
@@ -152,6 +153,12 @@ def _load_safetensors(path: Path, map_location: str | torch.device) -> Any:
             tensors = {name: reader.get_tensor(name).clone() for name in reader.keys()}
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
         raise FormatError(f"{path} is not a readable checkpoint: {exc}", hint="the file is corrupt, or not a kgen checkpoint") from exc
+    if metadata.get("format") == WEIGHTS_FORMAT:  # a weights file (zsar/weights_file.py): the model, no training state
+        from zsar.weights_file import payload_of_weights
+
+        payload = payload_of_weights(path, metadata, tensors)
+        device = torch.device(map_location)
+        return _to_device(payload, device) if device.type != "cpu" else payload
     if metadata.get("format") != FORMAT or "payload" not in metadata:
         raise FormatError(f"{path} is not a kgen video-model checkpoint", hint="give a checkpoint written by kgen train")
 
