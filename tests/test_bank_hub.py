@@ -93,6 +93,10 @@ def test_hub_errors_are_one_line_with_a_hint(run_cli, hub: HubServer, monkeypatc
     assert refused.exit_code == 2 and "refused writing" in refused.stderr and "HF_TOKEN" in refused.stderr
     monkeypatch.setenv("HF_TOKEN", TOKEN)
     assert run_cli("bank", "push", bank.name, "lab/x").exit_code == 0
+    # a branch of its own, made on the way
+    assert run_cli("bank", "push", bank.name, "lab/x", "--revision", "v1").exit_code == 0
+    assert set(hub.hub.repos["lab/x"].branches) == {"main", "v1"}
+    assert load_bank("hf-hub:lab/x@v1").bank_id == bank.name
     no_rev = run_cli("bank", "pull", "lab/x@no-such-branch")
     assert no_rev.exit_code == 2 and "no revision 'no-such-branch'" in no_rev.stderr
 

@@ -74,10 +74,10 @@ def test_format_duration() -> None:
 
 def test_progress_mode_follows_stderr_and_quiet(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("KGEN_PROGRESS", raising=False)
-    monkeypatch.setattr(console.err_console, "_force_terminal", False)
-    assert console.progress_mode() == "log" and isinstance(console.progress(), LogProgress)
-    monkeypatch.setattr(console.err_console, "_force_terminal", True)
     monkeypatch.setenv("TERM", "xterm")
+    monkeypatch.setattr(console, "err_console", Console(file=io.StringIO()))
+    assert console.progress_mode() == "log" and isinstance(console.progress(), LogProgress)
+    monkeypatch.setattr(console, "err_console", Console(file=io.StringIO(), force_terminal=True))
     assert console.progress_mode() == "bar" and not isinstance(console.progress(), LogProgress)
     monkeypatch.setenv("KGEN_PROGRESS", "log")
     assert console.progress_mode() == "log"

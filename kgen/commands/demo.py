@@ -20,7 +20,7 @@ from kgen.errors import KgenError
 def demo_command(
     ctx: typer.Context,
     directory: Annotated[Path | None, typer.Option("--dir", help="Keep the demo workspace in this new or empty folder (default: a temporary folder, removed at the end).")] = None,
-    epochs: Annotated[int, typer.Option("--epochs", min=1, max=50, help="Training epochs (4 clips of 8 a step, 3 steps an epoch).")] = 4,
+    epochs: Annotated[int, typer.Option("--epochs", min=1, max=50, help="Training epochs (24 clips, 8 a step: 3 steps an epoch).")] = 4,
     as_json: Annotated[bool, typer.Option("--json", help="Print the steps, their commands and times, and the top-1 as JSON.")] = False,
 ) -> None:
     """Try the video side without data: synthetic videos, a tiny random-weight bank, a few seconds of

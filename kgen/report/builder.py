@@ -102,13 +102,13 @@ class _TimedPart:
 
 # --------------------------------------------------------------------------------------- banks
 def _report_banks(request: ReportRequest) -> list[Path]:
-    from kgen.banks.bank import resolve_bank_path
+    from kgen.banks.store import resolve_bank_path
 
     if request.banks:
         return [resolve_bank_path(reference) for reference in request.banks]
     stored = [b for b in latest_per_lineage(find_banks(paths.banks_dir())).values()
-              if b.manifest is not None and b.manifest.dataset == request.dataset.name]
-    return [b.path for b in sorted(stored, key=lambda b: (_KIND_ORDER.get(b.manifest.kind, 99), b.path.name))]  # type: ignore[union-attr]
+              if b.summary is not None and b.summary.dataset == request.dataset.name]
+    return [b.path for b in sorted(stored, key=lambda b: (_KIND_ORDER.get(b.summary.kind, 99), b.path.name))]  # type: ignore[union-attr]
 
 
 _KIND_ORDER = {"names": 0, "descriptions": 1, "prompts": 2, "askg": 3, "attributes": 4, "action-descriptions": 5}
