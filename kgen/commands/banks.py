@@ -247,7 +247,7 @@ def bank_info(
 def bank_verify(
     banks: Annotated[list[str] | None, typer.Argument(help="Banks to check (directories, ids, LINEAGE@latest).")] = None,
     check_all: Annotated[bool, typer.Option("--all", help="Check every bank in banks/ (or --dir), as with no bank named; with banks named, those too.")] = False,
-    directory: Annotated[Path | None, typer.Option("--dir", help="Directory of banks for --all.")] = None,
+    directory: Annotated[Path | None, typer.Option("--dir", help="Directory of banks for --all (or no bank named).")] = None,
 ) -> None:
     """Check banks against their hashes: tensors and texts files, content hash of the inputs, shapes, unit norms.
 
