@@ -1,6 +1,6 @@
-"""Benchmark of ``kgen build-all --dry-run`` on Kinetics-400, and the accuracy of its token proxy.
+"""Benchmark of ``kgen build all --dry-run`` on Kinetics-400, and the accuracy of its token proxy.
 
-1. **Speed**: ``kgen build-all --dataset k400 --dry-run --backend openai --model gpt-4o-mini`` as a
+1. **Speed**: ``kgen build all --dataset k400 --dry-run --backend openai --llm-model gpt-4o-mini`` as a
    user runs it (a fresh interpreter each time, on a workspace with the offline crawl of K400:
    the attributes' prompts hold the real descriptions), ``--repeat`` times; the baseline, measured
    in the same run, is the start of the CLI alone (``kgen --version``: the same imports).
@@ -109,7 +109,7 @@ def main() -> None:
         env = {**os.environ, "KGEN_ROOT": str(workspace), "KGEN_CACHE_DIR": str(cache), "PYTHONPATH": str(REPO), "COLUMNS": "120"}
         kgen = [sys.executable, "-m", "cli"]
         timed([*kgen, "crawl", "--dataset", "k400", "--offline"], env)  # not measured
-        dry = [*kgen, "build-all", "--dataset", "k400", "--dry-run", "--backend", "openai", "--model", "gpt-4o-mini"]
+        dry = [*kgen, "build", "all", "--dataset", "k400", "--dry-run", "--backend", "openai", "--llm-model", "gpt-4o-mini"]
         timed(dry, env)  # warm the file system cache
         runs, starts = [], []
         for _ in range(args.repeat):
@@ -119,7 +119,7 @@ def main() -> None:
         load = os.getloadavg()
         best, start = min(runs), min(starts)
         print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2 cores)")
-        print(f"kgen build-all --dataset k400 --dry-run: best {best:.2f} s, median {statistics.median(runs):.2f} s of {args.repeat}")
+        print(f"kgen build all --dataset k400 --dry-run: best {best:.2f} s, median {statistics.median(runs):.2f} s of {args.repeat}")
         print(f"baseline, the CLI's start alone (kgen --version): {start:.2f} s; dry run / start = {best / start:.1f}x")
         if args.reference:
             accuracy(known_bodies(workspace, cache))

@@ -5,7 +5,7 @@
 Workload ``CxT``: a class list of C synthetic action names ("carefully kick a red ball", ...)
 and ``--kind names`` with T templates (the first T of the Open-VCLIP set, "a photo of {}.",
 "a photo of a person {}."...; 9-15 CLIP tokens a text), so C x T texts; ViT-B-16 with random
-weights (``--pretrained random``), CPU, fp32. ``10000x1`` and ``10000x10`` are 10k and 100k texts
+weights (``--clip-pretrained random``), CPU, fp32. ``10000x1`` and ``10000x10`` are 10k and 100k texts
 of the same class list (what grows is the number of texts only); ``100000x1`` is a 100k-class list.
 Each run is a separate ``python -m cli encode-bank`` process (peak RSS = the child's
 ``ru_maxrss``, which includes importing torch and open_clip: about 1 GB on a CUDA build of torch
@@ -132,7 +132,7 @@ def encode(tree: Path, label: str, names_file: Path, templates_file: Path, out: 
            batch: int | None) -> dict:
     classes, templates = count
     argv = [sys.executable, "-m", "cli", "encode-bank", "--classes", str(names_file), "--name", f"scale{classes}",
-            "--templates", str(templates_file), "--model", "ViT-B-16", "--pretrained", "random", "--device", "cpu",
+            "--templates", str(templates_file), "--clip-model", "ViT-B-16", "--clip-pretrained", "random", "--device", "cpu",
             "--out", str(out), "--json"]
     if batch:
         argv += ["--batch-size", str(batch)]

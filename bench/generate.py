@@ -12,7 +12,7 @@ answer), and the process's peak memory. The baseline is the transformers + Pytho
 that llama.cpp replaced, measured on this 2-core machine before it was removed (the path no
 longer exists to be run): 2.9 completion tokens/s, about 52 s a call, 1.8-2.1 GB peak RSS.
 
-``--mode build``: ``kgen build-all`` on the first ``--classes`` classes of HMDB51 with the embedded
+``--mode build``: ``kgen build all`` on the first ``--classes`` classes of HMDB51 with the embedded
 backend (a fresh cache; synthetic descriptions, the crawl is not measured), then the wall time
 extrapolated to HMDB51's 51 classes (linear in calls: a subset's tail, when fewer requests than
 slots remain, makes the extrapolation err on the slow side).
@@ -60,11 +60,11 @@ def run_all(dataset: str, server: FakeOpenAIServer, concurrency: int) -> tuple[f
     before = server.count
     start = time.perf_counter()
     code = cli.run(
-        ["build-all", "--dataset", dataset, "--base-url", server.base_url, "--model", "bench-model", "--concurrency", str(concurrency)]
+        ["build", "all", "--dataset", dataset, "--base-url", server.base_url, "--llm-model", "bench-model", "--concurrency", str(concurrency)]
     )
     elapsed = time.perf_counter() - start
     if code != 0:
-        raise SystemExit(f"build-all --dataset {dataset} exited with {code}")
+        raise SystemExit(f"build all --dataset {dataset} exited with {code}")
     return elapsed, server.count - before
 
 
@@ -156,13 +156,13 @@ def build(args: argparse.Namespace) -> None:
         log = io.StringIO()
         start = time.perf_counter()
         with redirect_stderr(log):
-            code = cli.run(["build-all", "--classes", str(classes), *extra])
+            code = cli.run(["build", "all", "--classes", str(classes), *extra])
         elapsed = time.perf_counter() - start
         text = " ".join(log.getvalue().split())
         kinds = [line for line in log.getvalue().splitlines() if " LLM usage: " in line or line.endswith("classes") or " classes -> " in line]
     usage = text[text.find("LLM usage (all kinds)") :].split(" error:")[0]
     failed = [line for line in log.getvalue().splitlines() if line.startswith("  - ")]
-    print(f"\nbuild-all, {len(names)} HMDB51 classes, embedded backend: exit {code}, {elapsed:.0f} s; load average {os.getloadavg()}")
+    print(f"\nbuild all, {len(names)} HMDB51 classes, embedded backend: exit {code}, {elapsed:.0f} s; load average {os.getloadavg()}")
     print(usage)
     print("\n".join(kinds))
     print(f"classes without some kind: {len(failed)} (class x kind)")

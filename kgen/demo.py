@@ -12,7 +12,7 @@ typed) except the first, which stands in for the user's own videos:
 For each step the demo prints what it did and which command a real run uses instead (a real CLIP,
 a real dataset, a paper's recipe). The test clips are new videos of the training classes: the
 accuracy shows that the pipeline learns, not a zero-shot result. The workspace is removed at the
-end unless ``--dir`` names where to keep it.
+end unless ``--out`` names where to keep it.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from typing import Any
 
 from kgen.errors import InputError, KgenError
 
-TINY_CLIP = ("--model", "kgen-tiny-vit", "--pretrained", "random")
+TINY_CLIP = ("--clip-model", "kgen-tiny-vit", "--clip-pretrained", "random")
 NUM_CLASSES = 4
 TRAIN_PER_CLASS = 6
 TEST_PER_CLASS = 3
@@ -84,7 +84,7 @@ def _inside(folder: Path) -> Iterator[None]:
 def check_workspace(folder: Path) -> None:
     """The demo writes only into a new or empty folder (it never mixes with a real workspace)."""
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise InputError(f"{folder} is not an empty folder", hint="give --dir a new or empty folder (or leave it out: a temporary one)")
+        raise InputError(f"{folder} is not an empty folder", hint="give --out a new or empty folder (or leave it out: a temporary one)")
 
 
 def run_demo(workspace: Path, run_kgen: Runner, show: Report, *, epochs: int = 4, kept: bool = False) -> DemoResult:
@@ -128,7 +128,7 @@ def run_demo(workspace: Path, run_kgen: Runner, show: Report, *, epochs: int = 4
             lambda: f"encoded the {NUM_CLASSES} class names with the text tower of a tiny random-weight CLIP into "
             f"banks/{_only_bank()}/ (vectors, texts, manifest)",
             ["encode-bank", "--classes", str(classes), *TINY_CLIP],
-            "kgen encode-bank --dataset ucf101 --kind prompts --model ViT-B-16 --pretrained openai",
+            "kgen encode-bank --dataset ucf101 --kind prompts --clip-model ViT-B-16 --clip-pretrained openai",
         )
         bank = f"banks/{_only_bank()}"
         result.bank_id = Path(bank).name

@@ -6,6 +6,20 @@ Every error kgen raises on purpose is a :class:`KgenError`: ``message`` says wha
 
 from __future__ import annotations
 
+# Every exit code of `kgen`, listed in `kgen --help` and in the README (tests/test_cli_conventions.py
+# checks both).
+EXIT_CODES: dict[int, str] = {
+    0: "done",
+    1: "another error",
+    2: "bad input (an unknown name, a bad option, a mistyped command)",
+    3: "a corrupt or unsafe file (damaged cache, bank or checkpoint)",
+    4: "a source not reachable (network service, offline dictionary, model file)",
+    5: "some classes got no knowledge (what succeeded is written; a rerun asks for the rest)",
+    6: "a file-system problem (read-only, full, a path that is a file, a name too long)",
+    7: "a batch job not finished yet (`--batch collect` again later)",
+    130: "interrupted (Ctrl-C; what was paid for is in the cache)",
+}
+
 
 class KgenError(Exception):
     """An error with a message for the user and a hint on how to fix it."""

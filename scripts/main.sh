@@ -3,13 +3,13 @@
 # on the embedded defaults:
 #   1. kgen crawl: definitions of every class (Wikipedia + Wiktionary when the network is open,
 #      WordNet offline otherwise) -> knowledge/hmdb51/descriptions.json;
-#   2. kgen build-all: the four kinds of LLM knowledge (AP-CLIP prompts, STDD's ASKG, description
+#   2. kgen build all: the four kinds of LLM knowledge (AP-CLIP prompts, STDD's ASKG, description
 #      attributes, action-name descriptions) with the embedded SmolLM2 model unless an
 #      OpenAI-compatible server is named (OPENAI_BASE_URL / --base-url) -> knowledge/hmdb51/*.json;
 #   3. kgen encode-bank: every kind through the frozen CLIP text encoder -> banks/.
 # Every step is cached: a rerun costs nothing and an interrupted run resumes.
 #
-# Extra arguments go to `kgen build-all` (e.g. --backend openai --model gpt-4o-mini).
+# Extra arguments go to `kgen build all` (e.g. --backend openai --llm-model gpt-4o-mini).
 # CLIP weights: KGEN_CLIP_MODEL (default ViT-B-16) and KGEN_CLIP_PRETRAINED (default openai: a tag,
 # an hf-hub: id, or a local checkpoint path). When those weights cannot be had (a closed network and
 # an empty Hugging Face cache), the banks are encoded with random weights instead, marked
@@ -24,7 +24,7 @@ clip_weights=${KGEN_CLIP_PRETRAINED:-openai}
 
 "$kgen" crawl --dataset "$dataset"
 build_status=0
-"$kgen" build-all --dataset "$dataset" "$@" || build_status=$?
+"$kgen" build all --dataset "$dataset" "$@" || build_status=$?
 if [ "$build_status" -ne 0 ] && [ "$build_status" -ne 5 ]; then
     exit "$build_status"
 fi
@@ -32,7 +32,7 @@ fi
 # and a rerun asks only for the missing ones. The complete kinds are still encoded below.
 
 encode() {
-    "$kgen" encode-bank --dataset "$dataset" --model "$clip_model" --pretrained "$clip_weights" "$@"
+    "$kgen" encode-bank --dataset "$dataset" --clip-model "$clip_model" --clip-pretrained "$clip_weights" "$@"
 }
 status=0
 encode --kind names --templates vificlip || status=$?

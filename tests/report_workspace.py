@@ -1,7 +1,7 @@
 """A complete workspace for the report's tests and its benchmark, built the way users build one.
 
 * definitions: ``kgen crawl --offline`` (WordNet: Debian's, or the test fixture's);
-* knowledge: ``kgen build-all`` against the local OpenAI-compatible test server;
+* knowledge: ``kgen build all`` against the local OpenAI-compatible test server;
 * banks: ``kgen encode-bank`` of every kind with a tiny random-weight CLIP;
 * evaluation results: either real ``kgen eval`` runs on synthetic videos (tests) or synthetic
   results in the ``kgen.zsar.eval`` format (:func:`synthetic_eval_result`, for the 51- and
@@ -50,12 +50,12 @@ class Workspace:
         """Crawl (offline: WordNet) and build every LLM kind from the local test server."""
         self.kgen("crawl", *dataset_args, "--offline")
         with FakeOpenAIServer() as server:
-            self.kgen("build-all", *dataset_args, "--base-url", server.base_url, "--model", "fake-model",
+            self.kgen("build", "all", *dataset_args, "--base-url", server.base_url, "--llm-model", "fake-model",
                       "--concurrency", str(llm_concurrency))
 
     def encode_banks(self, dataset_args: list[str], model: str = TINY, kinds: tuple[str, ...] = KINDS) -> None:
         for kind in kinds:
-            self.kgen("encode-bank", *dataset_args, "--kind", kind, "--model", model, "--pretrained", "random")
+            self.kgen("encode-bank", *dataset_args, "--kind", kind, "--clip-model", model, "--clip-pretrained", "random")
 
     def bank(self, kind: str, model: str = TINY) -> Path:
         (found,) = [p for p in (self.root / "banks").iterdir() if f"-{kind}-{model}-" in p.name and "@" not in kind]
@@ -68,7 +68,7 @@ class Workspace:
 
     def eval_frozen_clip(self, dataset_args: list[str], kind: str, videos: SyntheticDataset, out: Path) -> Path:
         """``kgen eval`` of the tiny random ViFi-CLIP with the ``kind`` bank on the synthetic videos."""
-        self.kgen("eval", "--model", "vifi-clip", "--pretrained", "random", "--backbone", TINY, "--frames", "4",
+        self.kgen("eval", "--video-model", "vifi-clip", "--clip-pretrained", "random", "--clip-model", TINY, "--frames", "4",
                   "--bank", str(self.bank(kind)), *dataset_args, "--protocol", "list", "--list", str(videos.list_file),
                   "--video-root", str(videos.root), "--workers", "0", "--out", str(out))
         return out

@@ -108,7 +108,7 @@ def test_out_dir_and_token_features_option(run_cli, tmp_path: Path, isolated_wor
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (("--dataset", "hmdb51", "--kind", "nosuch", *TINY), 2, "unknown kind 'nosuch'"),
+        (("--dataset", "hmdb51", "--kind", "nosuch", *TINY), 2, "unknown knowledge kind 'nosuch'"),
         (("--dataset", "hmdb51", "--kind", "descriptions", *TINY), 2, "no descriptions knowledge for hmdb51"),
         (("--dataset", "hmdb51", "--template", "no placeholder", *TINY), 2, "must hold exactly one {}"),
         (("--dataset", "hmdb51", "--template", "{}", "--templates", "video", *TINY), 2, "not both"),

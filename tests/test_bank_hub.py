@@ -15,7 +15,7 @@ from kgen.banks.hub import model_card, parse_hub_reference
 from kgen.banks.manifest import BankManifest
 from kgen.errors import InputError
 
-TINY = ("--model", "kgen-tiny-vit", "--pretrained", "random")
+TINY = ("--clip-model", "kgen-tiny-vit", "--clip-pretrained", "random")
 TOKEN = "hf_test_token"
 
 

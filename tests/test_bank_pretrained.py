@@ -109,12 +109,12 @@ def test_missing_weights_fail_with_how_to_give_a_checkpoint(run_cli, tmp_path: P
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # as on this machine: the hub cannot be reached
     empty = tmp_path / "empty-cache"
     empty.mkdir()
-    result = run_cli("encode-bank", "--dataset", "hmdb51", "--model", "ViT-B-16", "--pretrained", "openai", "--weights-cache", str(empty))
+    result = run_cli("encode-bank", "--dataset", "hmdb51", "--clip-model", "ViT-B-16", "--clip-pretrained", "openai", "--weights-cache", str(empty))
     assert result.exit_code == 4
     message = " ".join(result.stderr.split())
     assert "cannot download the ViT-B-16/openai weights" in message
     assert f"https://huggingface.co/{OPENAI_B16_REPO}" in message
-    assert "--pretrained /path/to/checkpoint --quick-gelu" in message and "--pretrained random" in message
-    hub = run_cli("encode-bank", "--dataset", "hmdb51", "--model", "hf-hub:laion/CLIP-ViT-B-16-laion2B-s34B-b88K", "--weights-cache", str(empty))
-    assert hub.exit_code == 4 and "--pretrained /path/to/checkpoint" in " ".join(hub.stderr.split())
+    assert "--clip-pretrained /path/to/checkpoint --quick-gelu" in message and "--clip-pretrained random" in message
+    hub = run_cli("encode-bank", "--dataset", "hmdb51", "--clip-model", "hf-hub:laion/CLIP-ViT-B-16-laion2B-s34B-b88K", "--weights-cache", str(empty))
+    assert hub.exit_code == 4 and "--clip-pretrained /path/to/checkpoint" in " ".join(hub.stderr.split())
     assert not (tmp_path / "workspace" / "banks").exists()

@@ -39,15 +39,15 @@ def test_canonical_pretrained_tags(tmp_path: Path) -> None:
 def test_slash_and_dash_spellings_make_one_bank(run_cli, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     classes = tmp_path / "two.txt"
     classes.write_text("archery\njuggling balls\n")
-    args = ("encode-bank", "--classes", str(classes), "--pretrained", "random", "--json")
+    args = ("encode-bank", "--classes", str(classes), "--clip-pretrained", "random", "--json")
     with caplog.at_level(logging.DEBUG):
-        slash = run_cli(*args, "--model", "ViT-B/16")
+        slash = run_cli(*args, "--clip-model", "ViT-B/16")
     assert slash.exit_code == 0, slash.stderr
     first = json.loads(slash.stdout)
     assert first["created"] is True and "vit-b-16-random" in first["bank_id"]
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.records
     assert "not found" not in slash.stderr.lower()
-    dash = run_cli(*args, "--model", "ViT-B-16")
+    dash = run_cli(*args, "--clip-model", "ViT-B-16")
     assert dash.exit_code == 0, dash.stderr
     second = json.loads(dash.stdout)
     assert second["created"] is False and second["bank_id"] == first["bank_id"]
@@ -57,8 +57,9 @@ def test_slash_and_dash_spellings_make_one_bank(run_cli, tmp_path: Path, caplog:
 
 def _without_torch(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     code = (
-        "import sys, cli\n"
-        f"code = cli.run({list(args)!r})\n"
+        "import sys\n"
+        "from kgen.cli_app import run\n"
+        f"code = run({list(args)!r})\n"
         "loaded = sorted(m for m in ('torch', 'open_clip', 'safetensors.torch', 'numpy') if m in sys.modules)\n"
         "print('LOADED', ','.join(loaded), file=sys.stderr)\n"
         "sys.exit(code)\n"
@@ -68,7 +69,7 @@ def _without_torch(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_bank_info_and_list_do_not_import_torch(run_cli, isolated_workspace: Path) -> None:
-    made = run_cli("encode-bank", "--dataset", "hmdb51", "--model", "kgen-tiny-vit", "--pretrained", "random")
+    made = run_cli("encode-bank", "--dataset", "hmdb51", "--clip-model", "kgen-tiny-vit", "--clip-pretrained", "random")
     assert made.exit_code == 0, made.stderr
     bank = Path(made.stdout.strip())
     for args in (
@@ -76,7 +77,7 @@ def test_bank_info_and_list_do_not_import_torch(run_cli, isolated_workspace: Pat
         ("bank", "info", "hmdb51-names-kgen-tiny-vit-random@latest", "--json"),
         ("bank", "info", bank.name[:15], "--texts"),
         ("bank", "list"),
-        ("bank", "list", "--all", "--json"),
+        ("bank", "list", "--staging", "--json"),
     ):
         done = _without_torch(isolated_workspace, *args)
         assert done.returncode == 0, (args, done.stderr)
@@ -87,7 +88,7 @@ def test_bank_info_and_list_do_not_import_torch(run_cli, isolated_workspace: Pat
 def test_bank_verify_with_no_argument_verifies_every_bank(run_cli, isolated_workspace: Path) -> None:
     empty = run_cli("bank", "verify")
     assert empty.exit_code == 0 and "no banks to verify" in empty.stderr
-    tiny = ("--model", "kgen-tiny-vit", "--pretrained", "random")
+    tiny = ("--clip-model", "kgen-tiny-vit", "--clip-pretrained", "random")
     one = Path(run_cli("encode-bank", "--dataset", "hmdb51", *tiny).stdout.strip())
     two = Path(run_cli("encode-bank", "--dataset", "ucf101", *tiny).stdout.strip())
     checked = run_cli("bank", "verify")

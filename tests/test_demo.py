@@ -11,7 +11,7 @@ import pytest
 @pytest.mark.slow
 def test_demo_runs_every_step_and_keeps_its_workspace(run_cli, tmp_path: Path, isolated_workspace: Path) -> None:
     folder = tmp_path / "demo"
-    result = run_cli("demo", "--dir", str(folder), "--epochs", "1", "--json")
+    result = run_cli("demo", "--out", str(folder), "--epochs", "1", "--json")
     assert result.exit_code == 0, result.stderr
     summary = json.loads(result.stdout)  # the commands' own output went to stderr
     assert [s["name"] for s in summary["steps"]] == ["videos", "bank", "train", "eval"]
@@ -27,13 +27,13 @@ def test_demo_runs_every_step_and_keeps_its_workspace(run_cli, tmp_path: Path, i
     assert report["runs"][0]["lists"][0]["top1"] == summary["top1"] and report["runs"][0]["lists"][0]["evaluated"] == 12
     assert not (isolated_workspace / "banks").exists()  # nothing in the user's workspace
     # A second run refuses the folder now that it holds the first one.
-    again = run_cli("demo", "--dir", str(folder))
+    again = run_cli("demo", "--out", str(folder))
     assert again.exit_code == 2 and "is not an empty folder" in again.stderr
 
 
 def test_demo_refuses_a_used_folder(run_cli, tmp_path: Path) -> None:
     (tmp_path / "used").mkdir()
     (tmp_path / "used" / "notes.txt").write_text("mine")
-    result = run_cli("demo", "--dir", str(tmp_path / "used"))
+    result = run_cli("demo", "--out", str(tmp_path / "used"))
     assert result.exit_code == 2 and "not an empty folder" in result.stderr
     assert sorted(p.name for p in (tmp_path / "used").iterdir()) == ["notes.txt"]

@@ -14,7 +14,7 @@ from kgen.fileformat import VersionedFile, atomic_write_text
 from kgen.filemode import current_umask, file_mode, folder_mode
 from zsar.checkpoint import save_checkpoint
 
-TINY = ("--model", "kgen-tiny-vit", "--pretrained", "random")
+TINY = ("--clip-model", "kgen-tiny-vit", "--clip-pretrained", "random")
 
 
 @pytest.fixture

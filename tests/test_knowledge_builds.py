@@ -278,8 +278,8 @@ def test_show_prints_one_class(run_cli, server, classes_file) -> None:
 
 def test_openai_backend_needs_a_model(run_cli, classes_file, monkeypatch) -> None:
     monkeypatch.delenv("OPENAI_MODEL", raising=False)
-    result = run_cli("build-descriptions", "--classes", str(classes_file), "--base-url", "http://127.0.0.1:9/v1")
-    assert result.exit_code == 2 and "--model" in result.stderr
+    result = run_cli("build", "action-descriptions", "--classes", str(classes_file), "--base-url", "http://127.0.0.1:9/v1")
+    assert result.exit_code == 2 and "--llm-model" in result.stderr
 
 
 @pytest.mark.slow

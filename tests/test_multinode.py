@@ -136,7 +136,7 @@ def test_two_nodes_through_a_c10d_rendezvous_match_one_process(tmp_path: Path, s
         port = _free_port()
         command = [sys.executable, "-m", "torch.distributed.run", "--nnodes=2", "--nproc_per_node=1",
                    "--rdzv-backend=c10d", f"--rdzv-endpoint=127.0.0.1:{port}", f"--rdzv-id=kgen-test-{port}",
-                   "-m", "cli", "train", "--recipe", str(recipe), "--bank", str(bank_dir), "--out", str(tmp_path / "multi"),
+                   "-m", "kgen", "train", "--recipe", str(recipe), "--bank", str(bank_dir), "--out", str(tmp_path / "multi"),
                    "--device", "cpu", "--max-steps", str(max_steps)]
         nodes = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                  for _ in range(2)]

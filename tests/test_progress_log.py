@@ -95,8 +95,8 @@ def test_encode_bank_progress_lines_in_a_log_file(tmp_path: Path) -> None:
     env.pop("KGEN_PROGRESS", None)
     with open(log, "w") as stderr:
         done = subprocess.run(
-            [sys.executable, "-m", "cli", "encode-bank", "--dataset", "ucf101", "--templates", "video",
-             "--model", "kgen-tiny-vit", "--pretrained", "random", "--batch-size", "16"],
+            [sys.executable, "-m", "kgen", "encode-bank", "--dataset", "ucf101", "--templates", "video",
+             "--clip-model", "kgen-tiny-vit", "--clip-pretrained", "random", "--batch-size", "16"],
             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True, timeout=300,
         )
     text = log.read_text()
@@ -113,7 +113,7 @@ def test_encode_bank_progress_lines_in_a_log_file(tmp_path: Path) -> None:
 
 
 def test_quiet_and_verbose(run_cli) -> None:
-    args = ("encode-bank", "--dataset", "hmdb51", "--model", "kgen-tiny-vit", "--pretrained", "random")
+    args = ("encode-bank", "--dataset", "hmdb51", "--clip-model", "kgen-tiny-vit", "--clip-pretrained", "random")
     quiet = run_cli("--quiet", *args)
     assert quiet.exit_code == 0 and (Path(quiet.stdout.strip()) / "manifest.json").is_file()
     assert quiet.stderr == ""

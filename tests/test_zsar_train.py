@@ -222,7 +222,7 @@ def test_two_process_ddp_matches_one_process(tmp_path: Path, synthetic, variant:
         bank = synthetic_bank(synthetic)
     bank_dir = bank.save(tmp_path / "bank")
     completed = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", "-m", "cli", "train",
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", "-m", "kgen", "train",
          "--recipe", str(recipe), "--bank", str(bank_dir), "--out", str(tmp_path / "ddp"), "--device", "cpu"],
         cwd=ROOT, env=_subprocess_env(tmp_path), capture_output=True, text=True, timeout=300,
     )

@@ -1,7 +1,7 @@
 """One code path for one device and for many: ``torchrun`` and DistributedDataParallel.
 
 Run on one device as ``kgen train ...``; on several as
-``torchrun --nproc_per_node=8 -m cli train ...`` (or ``torchrun --nproc_per_node=8 $(which kgen)
+``torchrun --nproc_per_node=8 -m kgen train ...`` (or ``torchrun --nproc_per_node=8 $(which kgen)
 train ...``); on several nodes, one ``torchrun`` per node with ``--nnodes`` and a rendezvous
 (``--rdzv-backend=c10d --rdzv-endpoint=HOST:PORT --rdzv-id=JOB``; a SLURM example is in
 ``docs/video.md``). :func:`init_distributed` reads torchrun's environment (``RANK``,

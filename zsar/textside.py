@@ -255,7 +255,7 @@ def text_side_for(bank: Bank, dataset: Dataset, label_space: str | None = None) 
     """
     ids, names = label_space_classes(dataset, label_space)
     where = f"{dataset.name}" + (f" (class split {label_space!r}, {len(ids)} classes)" if label_space else f" ({len(ids)} classes)")
-    encode_hint = f"encode a bank for it: kgen encode-bank {dataset.selector} --kind KIND --model ..."
+    encode_hint = f"encode a bank for it: kgen encode-bank {dataset.selector} --kind KIND --clip-model ..."
 
     if bank.dataset != dataset.name:
         if [name_key(n) for n in bank.class_names] == [name_key(n) for n in names]:

@@ -296,20 +296,20 @@ class Bank:
     ) -> None:
         """Refuse a bank made for another CLIP model, embedding width or weights than the run uses.
 
-        ``pretrained`` is the run's ``--pretrained`` (a tag, ``random``, or a checkpoint path, compared
+        ``pretrained`` is the run's ``--clip-pretrained`` (a tag, ``random``, or a checkpoint path, compared
         by file name, as the manifest records it).
         """
         if embed_dim is not None and embed_dim != self.dim:
             raise InputError(
                 f"bank {self.bank_id} holds {self.dim}-d vectors but the model embeds into {embed_dim} dimensions",
-                hint=f"encode a bank with the run's CLIP model (kgen encode-bank --model ...); this one is {self.manifest.clip.model_name}",
+                hint=f"encode a bank with the run's CLIP model (kgen encode-bank --clip-model ...); this one is {self.manifest.clip.model_name}",
             )
         from kgen.clip.names import canonical_model_name, canonical_pretrained
 
         if clip_model is not None and canonical_model_name(clip_model) != canonical_model_name(self.manifest.clip.model_name):
             raise InputError(
                 f"bank {self.bank_id} was encoded with {self.manifest.clip.model_name}, the run uses {clip_model}",
-                hint=f"encode a bank with --model {clip_model}",
+                hint=f"encode a bank with --clip-model {clip_model}",
             )
         if pretrained is not None:
             recorded = self.manifest.clip.pretrained
@@ -318,7 +318,7 @@ class Bank:
                 raise InputError(
                     f"bank {self.bank_id} was encoded with {self.manifest.clip.model_name} weights {recorded!r}, "
                     f"the run uses {pretrained!r}",
-                    hint=f"encode a bank with --pretrained {pretrained}",
+                    hint=f"encode a bank with --clip-pretrained {pretrained}",
                 )
 
     # ------------------------------------------------------------------ disk

@@ -14,7 +14,7 @@ A run that is killed leaves its staging folder behind. A folder is **stale** whe
   ``encode-bank`` takes; a writer changes its files continually).
 
 A folder whose lock is held is never touched, however old. ``kgen encode-bank`` removes the stale
-folders of its output directory before it writes (and says so), and ``kgen bank list --all``
+folders of its output directory before it writes (and says so), and ``kgen bank list --staging``
 lists every staging folder with its state.
 """
 

@@ -358,10 +358,10 @@ def _require_hub(what: str, timeout_s: float, hint_file: str, quick_gelu: bool =
             "local Hugging Face cache",
             hint=(
                 f"download {hint_file} on a machine with internet, then pass the file with "
-                "--pretrained /path/to/checkpoint"
+                "--clip-pretrained /path/to/checkpoint"
                 + (" --quick-gelu (these weights were trained with QuickGELU)" if quick_gelu else "")
                 + " (or copy ~/.cache/huggingface/hub here, or point --weights-cache at such a cache); "
-                "--pretrained random builds the architecture with random weights"
+                "--clip-pretrained random builds the architecture with random weights"
             ),
         )
 

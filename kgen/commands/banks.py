@@ -13,13 +13,24 @@ from kgen import paths
 from kgen.banks.manifest import BankManifest, BankSummary
 from kgen.banks.store import find_banks, latest_per_lineage
 from kgen.banks.texts import NAMES_KIND, TEMPLATE_SETS
+from kgen.commands.options import (
+    ClassesOpt,
+    ClipModelOpt,
+    ClipPretrainedOpt,
+    DatasetOpt,
+    JsonOpt,
+    NameOpt,
+    out_option,
+)
 from kgen.console import err_console, info, out_console, warn
 from kgen.datasets import resolve_dataset
 from kgen.errors import FormatError, InputError
-from kgen.knowledge.base import known_kinds
+from kgen.knowledge.base import canonical_kind
 
 # torch and open_clip are imported inside the commands that need them, so that `kgen --help` and
 # the other command groups start without paying for them.
+
+BanksDirOpt = Annotated[Path | None, typer.Option("--banks-dir", help="Folder of banks to read (default: the workspace's banks/).")]
 
 bank_app = typer.Typer(
     help="Inspect, check and compare embedding banks.\n\nExample: kgen bank list",
@@ -28,37 +39,35 @@ bank_app = typer.Typer(
 
 
 def encode_bank_command(
-    dataset: Annotated[str | None, typer.Option("--dataset", "-d", help="Built-in dataset (see `kgen datasets`).")] = None,
-    kind: Annotated[str, typer.Option("--kind", "-k", help="names, or a knowledge kind: descriptions, prompts, askg, attributes, action-descriptions, descriptors...")] = NAMES_KIND,
-    model: Annotated[str, typer.Option("--model", "-m", help="open_clip architecture (ViT-B-16...) or hf-hub:ORG/REPO.")] = "ViT-B-16",
-    pretrained: Annotated[str, typer.Option("--pretrained", "-p", help="Pretrained tag (openai...), a checkpoint file or folder, or 'random'.")] = "openai",
+    dataset: DatasetOpt = None,
+    kind: Annotated[str, typer.Option("--kind", "-k", help="names, or a knowledge kind: descriptions (crawled definitions; also: definitions), prompts, askg, attributes, action-descriptions, descriptors...")] = NAMES_KIND,
+    model: ClipModelOpt = "ViT-B-16",
+    pretrained: ClipPretrainedOpt = "openai",
     template: Annotated[list[str] | None, typer.Option("--template", help="Template for --kind names, with {} for the class name (repeatable). Default: 'a photo of a {}.'.")] = None,
     templates: Annotated[str | None, typer.Option("--templates", help=f"Template set for --kind names ({', '.join(TEMPLATE_SETS)}) or a file with one template a line.")] = None,
     split: Annotated[str | None, typer.Option("--split", help="Only the classes of this class split, in its label order.")] = None,
     variant: Annotated[str | None, typer.Option("--variant", help="An imported variant of the kind (`kgen import`), e.g. stdd-askg; default: kgen's own.")] = None,
-    classes: Annotated[Path | None, typer.Option("--classes", help="Your own class list instead of --dataset.")] = None,
-    name: Annotated[str | None, typer.Option("--name", help="Dataset name for --classes (default: the file name).")] = None,
+    classes: ClassesOpt = None,
+    name: NameOpt = None,
     token_features: Annotated[bool, typer.Option("--token-features", help="Also store per-token features (always on for --kind attributes).")] = False,
     device: Annotated[str, typer.Option("--device", help="auto (GPU when there is one), cpu, cuda, cuda:N.")] = "auto",
     precision: Annotated[str, typer.Option("--precision", help="auto (fp32 on CPU, bf16/fp16 autocast on GPU), fp32, bf16, fp16.")] = "auto",
     batch_size: Annotated[int | None, typer.Option("--batch-size", help="Texts per forward pass (default: 64 on CPU, 512 on GPU).")] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the random weights for --pretrained random.")] = 0,
-    out: Annotated[Path | None, typer.Option("--out", help="Write the bank directory under DIR instead of the workspace's banks/.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the random weights for --clip-pretrained random.")] = 0,
+    out: Annotated[Path | None, out_option("Banks folder to write the bank directory into (default: the workspace's banks/).")] = None,
     quick_gelu: Annotated[bool, typer.Option("--quick-gelu", help="Run with QuickGELU: for a checkpoint of OpenAI's weights or of a model fine-tuned from them (tags set it themselves).")] = False,
     weights_cache: Annotated[Path | None, typer.Option("--weights-cache", help="Hugging Face cache to find downloaded weights in (default: the usual HF cache).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary instead of the bank path.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Encode a dataset's texts with a frozen CLIP text tower into a bank (banks/<bank id>/).
 
     Encoding the same inputs again finds the existing bank; any changed input makes a new one.
 
-    Example: kgen encode-bank --dataset ucf101 --kind names --templates openvclip28 --model ViT-B-16 --pretrained openai
+    Example: kgen encode-bank --dataset ucf101 --kind names --templates openvclip28 --clip-model ViT-B-16 --clip-pretrained openai
     """
     if precision not in ("auto", "fp32", "bf16", "fp16"):
         raise InputError(f"unknown precision {precision!r}", hint="use auto, fp32, bf16 or fp16")
-    kinds = sorted([NAMES_KIND, *known_kinds()])
-    if kind not in kinds:
-        raise InputError(f"unknown kind {kind!r}", hint=f"kinds: {', '.join(kinds)}")
+    kind = canonical_kind(kind, extra=(NAMES_KIND,))
     from kgen.banks.builder import EncodeRequest, encode_bank, report_truncation
     from kgen.storage import check_writable_dir
 
@@ -101,16 +110,16 @@ def encode_bank_command(
 
 @bank_app.command("list")
 def list_banks(
-    directory: Annotated[Path | None, typer.Option("--dir", help="Directory of banks (default: the workspace's banks/).")] = None,
-    show_all: Annotated[bool, typer.Option("--all", help="Also list staging folders (banks being written, or left by killed runs).")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    directory: BanksDirOpt = None,
+    show_all: Annotated[bool, typer.Option("--staging", help="Also list staging folders (banks being written, or left by killed runs).")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
-    """List the banks in banks/ (or --dir), newest version of each lineage marked, damaged ones flagged.
+    """List the banks in banks/ (or --banks-dir), newest version of each lineage marked, damaged ones flagged.
 
     Reads each bank's small summary and its tensors file's header, not the full manifest or the data.
-    With --all --json the output is {"banks": [...], "staging": [...]}.
+    With --staging --json the output is {"banks": [...], "staging": [...]}.
 
-    Example: kgen bank list --all
+    Example: kgen bank list --staging
     """
     from kgen.banks.staging import find_staging
 
@@ -181,7 +190,7 @@ def list_banks(
 def bank_info(
     bank: Annotated[str, typer.Argument(help="Bank directory, bank id (or unique prefix), or LINEAGE@latest.")],
     texts: Annotated[bool, typer.Option("--texts", help="Also print every class's texts.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the whole manifest as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole manifest as JSON on stdout.")] = False,
 ) -> None:
     """Show what a bank holds and how it was made.
 
@@ -246,12 +255,13 @@ def bank_info(
 @bank_app.command("verify")
 def bank_verify(
     banks: Annotated[list[str] | None, typer.Argument(help="Banks to check (directories, ids, LINEAGE@latest).")] = None,
-    check_all: Annotated[bool, typer.Option("--all", help="Check every bank in banks/ (or --dir), as with no bank named; with banks named, those too.")] = False,
-    directory: Annotated[Path | None, typer.Option("--dir", help="Directory of banks for --all (or no bank named).")] = None,
+    check_all: Annotated[bool, typer.Option("--all", help="Check every bank in banks/ (or --banks-dir), as with no bank named; with banks named, those too.")] = False,
+    directory: BanksDirOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Check banks against their hashes: tensors and texts files, content hash of the inputs, shapes, unit norms.
 
-    With no bank named, checks every bank in banks/ (or --dir), as --all does. Runs every check (nothing remembered is skipped). Exits with code 3 when a bank fails a check.
+    With no bank named, checks every bank in banks/ (or --banks-dir), as --all does. Runs every check (nothing remembered is skipped). Exits with code 3 when a bank fails a check.
 
     Example: kgen bank verify --all
     """
@@ -265,15 +275,21 @@ def bank_verify(
         info("no banks to verify")
         return
     failed = 0
+    rows: list[dict] = []
     for path in targets:
         report = verify_bank(path, use_memory=False)
-        if report.ok:
+        if as_json:
+            failed += not report.ok
+            rows.append({"bank_id": report.bank_id, "path": str(path), "ok": report.ok, "problems": list(report.problems)})
+        elif report.ok:
             out_console.print(f"[green]ok[/green]     {report.bank_id or path.name}", highlight=False)
         else:
             failed += 1
             out_console.print(f"[red]FAILED[/red] {report.bank_id or path.name} ({path})", highlight=False)
             for problem in report.problems:
                 out_console.print(f"       - {problem}", highlight=False, markup=False)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     if failed:
         raise FormatError(f"{failed} of {len(targets)} bank(s) failed verification", hint="encode them again (kgen encode-bank)")
 
@@ -282,8 +298,8 @@ def bank_verify(
 def bank_diff(
     a: Annotated[str, typer.Argument(help="The first (older) bank.")],
     b: Annotated[str, typer.Argument(help="The second (newer) bank.")],
-    show: Annotated[int, typer.Option("--show", help="How many changed classes and drifted classes to list.")] = 10,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    show: Annotated[int, typer.Option("--show", help="How many classes to list (changed ones, and drifted ones).")] = 10,
+    as_json: JsonOpt = False,
 ) -> None:
     """Compare two banks: settings, classes, texts and the cosine drift of their vectors.
 
@@ -357,8 +373,8 @@ def bank_diff(
 @bank_app.command("sim")
 def bank_sim(
     bank: Annotated[str, typer.Argument(help="Bank directory, bank id (or unique prefix), or LINEAGE@latest.")],
-    top: Annotated[int, typer.Option("--top", "-n", min=1, help="How many pairs to list.")] = 20,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (bank, mean and max cosine, pairs).")] = False,
+    top: Annotated[int, typer.Option("--top", min=1, help="How many of the most similar class pairs to list.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (bank, mean and max cosine, pairs) on stdout.")] = False,
 ) -> None:
     """The most confusable class pairs of a bank: the highest cosines between its classifier rows.
 

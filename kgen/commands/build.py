@@ -1,9 +1,14 @@
-"""``kgen build-prompts | build-askg | build-attributes | build-descriptions | build-all``:
-LLM-made knowledge for a dataset, one file per kind under ``knowledge/<dataset>/``."""
+"""``kgen build KIND...``: LLM-made knowledge for a dataset, one file per kind under
+``knowledge/<dataset>/`` (KIND: prompts, askg, attributes, action-descriptions, or all).
+
+The five commands of kgen 0.1 (``build-prompts`` ... ``build-all``) stay, hidden, for one release:
+each says which ``kgen build`` command replaces it.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +16,15 @@ import typer
 from pydantic import ValidationError
 
 from kgen.cache import ResponseCache
+from kgen.commands.conventions import DEPRECATED_COMMANDS, REMOVED_IN, deprecation
+from kgen.commands.options import (
+    DEFAULT_RETRIES,
+    RETRIES_HELP,
+    ClassesOpt,
+    DatasetOpt,
+    JsonOpt,
+    NameOpt,
+)
 from kgen.console import info
 from kgen.datasets import Dataset, resolve_dataset
 from kgen.errors import InputError
@@ -21,14 +35,11 @@ from kgen.generate.attributes import AttributesBuilder
 from kgen.generate.runner import KindBuilder, KindOutcome, raise_for_outcomes, run_kinds
 from kgen.llm.settings import LLMSettings, make_client, offline_client
 
-DatasetOpt = Annotated[str | None, typer.Option("--dataset", "-d", help="Built-in dataset name or alias (see `kgen datasets`).")]
-ClassesOpt = Annotated[Path | None, typer.Option("--classes", help="Your own class list (txt/csv/json) instead of --dataset.")]
-NameOpt = Annotated[str | None, typer.Option("--name", help="Dataset name for --classes (default: the file's stem).")]
 BackendOpt = Annotated[
     str,
     typer.Option("--backend", help="auto (OpenAI-compatible when a base URL is set, else embedded), embedded or openai."),
 ]
-ModelOpt = Annotated[str | None, typer.Option("--model", "-m", help="Model name on the server (default: $OPENAI_MODEL).")]
+ModelOpt = Annotated[str | None, typer.Option("--llm-model", help="LLM name on the server (default: $OPENAI_MODEL).")]
 BaseUrlOpt = Annotated[
     str | None, typer.Option("--base-url", help="OpenAI-compatible server, e.g. http://localhost:8000/v1 (default: $OPENAI_BASE_URL).")
 ]
@@ -37,13 +48,13 @@ StructuredOpt = Annotated[
     typer.Option("--structured", help="auto (JSON schema, then JSON mode, then text, as the server allows), json_schema, json_object or text."),
 ]
 ConcurrencyOpt = Annotated[
-    int | None, typer.Option("--concurrency", "-j", help="Requests in flight (default: 8; embedded: --parallel).")
+    int | None, typer.Option("--concurrency", "-j", help="Requests in flight at once (default: 8; embedded: --parallel).")
 ]
 RpmOpt = Annotated[float | None, typer.Option("--rpm", help="Requests-per-minute limit (default: none).")]
-RetriesOpt = Annotated[int, typer.Option("--max-retries", help="Retries of a call after 429/5xx/timeouts.")]
+RetriesOpt = Annotated[int, typer.Option("--retries", help=RETRIES_HELP)]
 RepairsOpt = Annotated[int, typer.Option("--max-repairs", help="Times an invalid answer is sent back with the error.")]
 TimeoutOpt = Annotated[
-    float | None, typer.Option("--timeout", help="Seconds before one try times out (then it is retried; default 120, embedded 1800).")
+    float | None, typer.Option("--timeout", help="Seconds before one try is given up (then retried; default 120, embedded 1800).")
 ]
 DeadlineOpt = Annotated[
     float | None, typer.Option("--deadline", help="Seconds one call may take, its retries included (default 300, embedded 1800).")
@@ -88,7 +99,7 @@ def _settings(
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err.get("loc", ()))
-        raise InputError(f"bad LLM option {where}: {err.get('msg')}", hint="see `kgen build-all --help`") from exc
+        raise InputError(f"bad LLM option {where}: {err.get('msg')}", hint="see `kgen build --help`") from exc
 
 
 def _dataset(dataset: str | None, classes: Path | None, name: str | None) -> Dataset:
@@ -142,6 +153,118 @@ def execute(
     return outcomes
 
 
+def _print_json(outcomes: list[KindOutcome]) -> None:
+    rows = [
+        {"kind": o.kind, "path": str(o.path) if o.path else None, "built": o.built, "total": o.total, "kept": o.kept,
+         "failures": o.failures, "usage": o.usage.summary()}
+        for o in outcomes
+    ]
+    typer.echo(json.dumps({"kinds": rows}, indent=2, ensure_ascii=False))
+
+
+BUILD_KINDS = ("prompts", "askg", "attributes", "action-descriptions")
+_KIND_HELP = (
+    "prompts (AP-CLIP action-conditioned prompts and attribute graph), askg (STDD knowledge graph), "
+    "attributes (Kim et al. keywords of the crawled definitions; not AP-CLIP's attribute graph), "
+    "action-descriptions (SC-CLIP/FROSTER sentences), or all."
+)
+# Each kind's own options (parameter -> flag, kind): given for a kind not built, they are refused.
+_KIND_OPTIONS = {
+    "attributes_graph": ("--attributes", "prompts"), "propose_attributes": ("--propose-attributes", "prompts"),
+    "attributes_per_aspect": ("--attributes-per-aspect", "prompts"), "llm_prompts": ("--llm-prompts", "prompts"),
+    "k_min": ("--k-min", "askg"), "k_max": ("--k-max", "askg"), "top_n": ("--top-n", "attributes"),
+    "separator": ("--separator", "attributes"), "count": ("--count", "action-descriptions"),
+}
+
+
+def _kinds(names: list[str]) -> list[str]:
+    from kgen.suggest import unknown_name_hint
+
+    chosen: list[str] = []
+    for name in names:
+        key = name.strip().lower()
+        if key == "all":
+            chosen.extend(BUILD_KINDS)
+        elif key in BUILD_KINDS:
+            chosen.append(key)
+        else:
+            raise InputError(
+                f"unknown knowledge kind {name!r} for kgen build",
+                hint=unknown_name_hint(name, [*BUILD_KINDS, "all"], f"kinds: {', '.join(BUILD_KINDS)}, all"),
+            )
+    return [kind for kind in BUILD_KINDS if kind in chosen]
+
+
+def _command_name(kinds: list[str]) -> str:
+    """The name batch jobs are filed under: kgen 0.1's command names, so open jobs carry on."""
+    if len(kinds) == len(BUILD_KINDS):
+        return "build-all"
+    if len(kinds) == 1:
+        return "build-descriptions" if kinds[0] == "action-descriptions" else f"build-{kinds[0]}"
+    return "build-" + "+".join(kinds)
+
+
+def build(
+    ctx: typer.Context,
+    kinds: Annotated[list[str], typer.Argument(metavar="KIND", help=_KIND_HELP, show_default=False)],
+    dataset: DatasetOpt = None,
+    classes: ClassesOpt = None,
+    name: NameOpt = None,
+    attributes_graph: Annotated[Path | None, typer.Option("--attributes", help="Pin the attribute graph (kgen.attribute-graph JSON).", rich_help_panel="prompts")] = None,
+    propose_attributes: Annotated[bool, typer.Option("--propose-attributes", help="Let the LLM propose the attributes of each aspect.", rich_help_panel="prompts")] = False,
+    attributes_per_aspect: Annotated[int, typer.Option("--attributes-per-aspect", help="With --propose-attributes: attributes per aspect.", rich_help_panel="prompts")] = 4,
+    llm_prompts: Annotated[Path | None, typer.Option("--llm-prompts", help="Replace the 3 LLM-prompts (kgen.llm-prompts JSON).", rich_help_panel="prompts")] = None,
+    k_min: Annotated[int, typer.Option("--k-min", help="Fewest objects / sub-actions per class (STDD: 5).", rich_help_panel="askg")] = 5,
+    k_max: Annotated[int, typer.Option("--k-max", help="Most objects / sub-actions per class (STDD: 10).", rich_help_panel="askg")] = 10,
+    top_n: Annotated[int, typer.Option("--top-n", help="Keywords in the attribute sentence: 2, 4, 8 or 16.", rich_help_panel="attributes")] = 8,
+    separator: Annotated[str, typer.Option("--separator", help="Joins the class name and the keywords.", rich_help_panel="attributes")] = ", ",
+    count: Annotated[int, typer.Option("--count", help="Sentences per class (FROSTER/SC-CLIP: 1).", rich_help_panel="action-descriptions")] = 1,
+    backend: BackendOpt = "auto", model: ModelOpt = None, base_url: BaseUrlOpt = None, structured: StructuredOpt = "auto",
+    concurrency: ConcurrencyOpt = None, rpm: RpmOpt = None, max_retries: RetriesOpt = DEFAULT_RETRIES, max_repairs: RepairsOpt = 3,
+    timeout: TimeoutOpt = None, deadline: DeadlineOpt = None, gguf: GgufOpt = None, threads: ThreadsOpt = None,
+    parallel: ParallelOpt = 16, refresh: RefreshOpt = False, dry_run: DryRunOpt = False, prices: PricesOpt = None,
+    batch: BatchOpt = None, output_file: OutputFileOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Build LLM knowledge of a dataset's classes: one file per kind under knowledge/<dataset>/.
+
+    prompts: prompts.json and attribute_graph.json; askg: askg.json, askg.graphml, askg.nodelink.json; attributes: attributes.json (needs `kgen crawl`'s descriptions.json; stops before any call when it is missing); action-descriptions: action_descriptions.json. Several kinds run at once, on one client.
+
+    Example: kgen build all --dataset hmdb51
+
+    Cost first, nothing sent: kgen build all --dataset hmdb51 --backend openai --llm-model gpt-4o-mini --dry-run
+
+    Through the OpenAI Batch API: the same with --batch submit, then --batch collect until it exits 0 (7: not finished).
+    """
+    chosen = _kinds(kinds)
+    from typer._click.core import ParameterSource
+
+    stray = [
+        (flag, kind) for option, (flag, kind) in _KIND_OPTIONS.items()
+        if kind not in chosen and ctx.get_parameter_source(option) not in (None, ParameterSource.DEFAULT)
+    ]
+    if stray:
+        owners = [kind for kind in BUILD_KINDS if kind in {k for _, k in stray}]
+        raise InputError(
+            f"{', '.join(flag for flag, _ in stray)}: option(s) of {', '.join(owners)}, which this command does not build",
+            hint=f"add the kind, e.g. kgen build {' '.join([*chosen, *owners])} ...",
+        )
+    settings = _settings(backend, model, base_url, structured, concurrency, rpm, max_retries, max_repairs, timeout, deadline, gguf, threads, parallel, refresh)
+    data = _dataset(dataset, classes, name)
+    makers = {
+        "prompts": lambda: PromptsBuilder(data, attributes_graph, propose_attributes, llm_prompts, attributes_per_aspect),
+        "askg": lambda: ASKGBuilder(data, k_min, k_max),
+        "attributes": lambda: AttributesBuilder(data, top_n, separator),
+        "action-descriptions": lambda: ActionDescriptionsBuilder(data, count),
+    }
+    outcomes = execute([makers[kind]() for kind in chosen], settings, _command_name(chosen), dry_run, prices, batch, output_file)
+    if as_json and outcomes:
+        _print_json(outcomes)
+
+
+def _deprecated(old: str) -> None:
+    deprecation(f"`kgen {old}` is now `{DEPRECATED_COMMANDS[old]}`; the old command goes in {REMOVED_IN}")
+
+
 def build_prompts(
     dataset: DatasetOpt = None,
     classes: ClassesOpt = None,
@@ -151,7 +274,7 @@ def build_prompts(
     attributes_per_aspect: Annotated[int, typer.Option("--attributes-per-aspect", help="With --propose-attributes: attributes per aspect.")] = 4,
     llm_prompts: Annotated[Path | None, typer.Option("--llm-prompts", help="Replace the 3 LLM-prompts (kgen.llm-prompts JSON).")] = None,
     backend: BackendOpt = "auto", model: ModelOpt = None, base_url: BaseUrlOpt = None, structured: StructuredOpt = "auto",
-    concurrency: ConcurrencyOpt = None, rpm: RpmOpt = None, max_retries: RetriesOpt = 6, max_repairs: RepairsOpt = 3,
+    concurrency: ConcurrencyOpt = None, rpm: RpmOpt = None, max_retries: RetriesOpt = DEFAULT_RETRIES, max_repairs: RepairsOpt = 3,
     timeout: TimeoutOpt = None, deadline: DeadlineOpt = None, gguf: GgufOpt = None, threads: ThreadsOpt = None,
     parallel: ParallelOpt = 16, refresh: RefreshOpt = False, dry_run: DryRunOpt = False, prices: PricesOpt = None,
     batch: BatchOpt = None, output_file: OutputFileOpt = None,
@@ -162,6 +285,7 @@ def build_prompts(
 
     Example: kgen build-prompts --dataset hmdb51
     """
+    _deprecated("build-prompts")
     settings = _settings(backend, model, base_url, structured, concurrency, rpm, max_retries, max_repairs, timeout, deadline, gguf, threads, parallel, refresh)
     builder = PromptsBuilder(_dataset(dataset, classes, name), attributes, propose_attributes, llm_prompts, attributes_per_aspect)
     execute([builder], settings, "build-prompts", dry_run, prices, batch, output_file)
@@ -174,7 +298,7 @@ def build_askg(
     k_min: Annotated[int, typer.Option("--k-min", help="Fewest objects / sub-actions per class (STDD: 5).")] = 5,
     k_max: Annotated[int, typer.Option("--k-max", help="Most objects / sub-actions per class (STDD: 10).")] = 10,
     backend: BackendOpt = "auto", model: ModelOpt = None, base_url: BaseUrlOpt = None, structured: StructuredOpt = "auto",
-    concurrency: ConcurrencyOpt = None, rpm: RpmOpt = None, max_retries: RetriesOpt = 6, max_repairs: RepairsOpt = 3,
+    concurrency: ConcurrencyOpt = None, rpm: RpmOpt = None, max_retries: RetriesOpt = DEFAULT_RETRIES, max_repairs: RepairsOpt = 3,
     timeout: TimeoutOpt = None, deadline: DeadlineOpt = None, gguf: GgufOpt = None, threads: ThreadsOpt = None,
     parallel: ParallelOpt = 16, refresh: RefreshOpt = False, dry_run: DryRunOpt = False, prices: PricesOpt = None,
     batch: BatchOpt = None, output_file: OutputFileOpt = None,
@@ -185,6 +309,7 @@ def build_askg(
 
     Example: kgen build-askg --dataset hmdb51
     """
+    _deprecated("build-askg")
     settings = _settings(backend, model, base_url, structured, concurrency, rpm, max_retries, max_repairs, timeout, deadline, gguf, threads, parallel, refresh)
     execute([ASKGBuilder(_dataset(dataset, classes, name), k_min, k_max)], settings, "build-askg", dry_run, prices, batch, output_file)
 
@@ -196,7 +321,7 @@ def build_attributes(
     top_n: Annotated[int, typer.Option("--top-n", help="Keywords in the attribute sentence: 2, 4, 8 or 16.")] = 8,
     separator: Annotated[str, typer.Option("--separator", help="Joins the class name and the keywords.")] = ", ",
     backend: BackendOpt = "auto", model: ModelOpt = None, base_url: BaseUrlOpt = None, structured: StructuredOpt = "auto",
-    concurrency: ConcurrencyOpt = None, rpm: RpmOpt = None, max_retries: RetriesOpt = 6, max_repairs: RepairsOpt = 3,
+    concurrency: ConcurrencyOpt = None, rpm: RpmOpt = None, max_retries: RetriesOpt = DEFAULT_RETRIES, max_repairs: RepairsOpt = 3,
     timeout: TimeoutOpt = None, deadline: DeadlineOpt = None, gguf: GgufOpt = None, threads: ThreadsOpt = None,
     parallel: ParallelOpt = 16, refresh: RefreshOpt = False, dry_run: DryRunOpt = False, prices: PricesOpt = None,
     batch: BatchOpt = None, output_file: OutputFileOpt = None,
@@ -207,6 +332,7 @@ def build_attributes(
 
     Example: kgen build-attributes --dataset hmdb51 --top-n 8
     """
+    _deprecated("build-attributes")
     settings = _settings(backend, model, base_url, structured, concurrency, rpm, max_retries, max_repairs, timeout, deadline, gguf, threads, parallel, refresh)
     execute(
         [AttributesBuilder(_dataset(dataset, classes, name), top_n, separator)], settings, "build-attributes", dry_run, prices, batch,
@@ -220,7 +346,7 @@ def build_descriptions(
     name: NameOpt = None,
     count: Annotated[int, typer.Option("--count", help="Sentences per class (FROSTER/SC-CLIP: 1).")] = 1,
     backend: BackendOpt = "auto", model: ModelOpt = None, base_url: BaseUrlOpt = None, structured: StructuredOpt = "auto",
-    concurrency: ConcurrencyOpt = None, rpm: RpmOpt = None, max_retries: RetriesOpt = 6, max_repairs: RepairsOpt = 3,
+    concurrency: ConcurrencyOpt = None, rpm: RpmOpt = None, max_retries: RetriesOpt = DEFAULT_RETRIES, max_repairs: RepairsOpt = 3,
     timeout: TimeoutOpt = None, deadline: DeadlineOpt = None, gguf: GgufOpt = None, threads: ThreadsOpt = None,
     parallel: ParallelOpt = 16, refresh: RefreshOpt = False, dry_run: DryRunOpt = False, prices: PricesOpt = None,
     batch: BatchOpt = None, output_file: OutputFileOpt = None,
@@ -231,6 +357,7 @@ def build_descriptions(
 
     Example: kgen build-descriptions --dataset hmdb51
     """
+    _deprecated("build-descriptions")
     settings = _settings(backend, model, base_url, structured, concurrency, rpm, max_retries, max_repairs, timeout, deadline, gguf, threads, parallel, refresh)
     execute([ActionDescriptionsBuilder(_dataset(dataset, classes, name), count)], settings, "build-descriptions", dry_run, prices, batch, output_file)
 
@@ -246,7 +373,7 @@ def build_all(
     top_n: Annotated[int, typer.Option("--top-n", help="build-attributes: keywords kept (2, 4, 8, 16).")] = 8,
     count: Annotated[int, typer.Option("--count", help="build-descriptions: sentences per class.")] = 1,
     backend: BackendOpt = "auto", model: ModelOpt = None, base_url: BaseUrlOpt = None, structured: StructuredOpt = "auto",
-    concurrency: ConcurrencyOpt = None, rpm: RpmOpt = None, max_retries: RetriesOpt = 6, max_repairs: RepairsOpt = 3,
+    concurrency: ConcurrencyOpt = None, rpm: RpmOpt = None, max_retries: RetriesOpt = DEFAULT_RETRIES, max_repairs: RepairsOpt = 3,
     timeout: TimeoutOpt = None, deadline: DeadlineOpt = None, gguf: GgufOpt = None, threads: ThreadsOpt = None,
     parallel: ParallelOpt = 16, refresh: RefreshOpt = False, dry_run: DryRunOpt = False, prices: PricesOpt = None,
     batch: BatchOpt = None, output_file: OutputFileOpt = None,
@@ -262,6 +389,7 @@ def build_all(
 
     Through the OpenAI Batch API: the same with --batch submit, then --batch collect until it exits 0 (7: not finished).
     """
+    _deprecated("build-all")
     settings = _settings(backend, model, base_url, structured, concurrency, rpm, max_retries, max_repairs, timeout, deadline, gguf, threads, parallel, refresh)
     data = _dataset(dataset, classes, name)
     builders: list[KindBuilder] = [
@@ -274,8 +402,7 @@ def build_all(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("build-prompts")(build_prompts)
-    app.command("build-askg")(build_askg)
-    app.command("build-attributes")(build_attributes)
-    app.command("build-descriptions")(build_descriptions)
-    app.command("build-all")(build_all)
+    app.command("build")(build)
+    for old, function in (("build-prompts", build_prompts), ("build-askg", build_askg), ("build-attributes", build_attributes),
+                          ("build-descriptions", build_descriptions), ("build-all", build_all)):
+        app.command(old, hidden=True, help=f"Deprecated: use `{DEPRECATED_COMMANDS[old]}`.")(function)

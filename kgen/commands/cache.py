@@ -11,6 +11,7 @@ from rich.table import Table
 
 from kgen import paths
 from kgen.cache import CacheDamaged, ResponseCache, damaged, move_aside
+from kgen.commands.options import JsonOpt
 from kgen.console import info, out_console
 from kgen.errors import InputError
 
@@ -22,7 +23,7 @@ cache_app = typer.Typer(
 
 @cache_app.command("info")
 def cache_info(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Show where the cache is, how big it is, how many answers each namespace holds, and whether it
     is healthy (a damaged cache is reported with exit code 3; `kgen cache clear` repairs it).
@@ -87,6 +88,7 @@ def cache_clear(
         typer.Option("--namespace", "-n", help="Clear only this namespace (e.g. wikipedia)."),
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Delete cached answers: all of them, or one namespace's. What is deleted is paid for again on
     the next run. A damaged cache is moved aside (renamed, not deleted) and a fresh one started.
@@ -97,15 +99,21 @@ def cache_clear(
     try:
         cache = ResponseCache(directory)
     except CacheDamaged as exc:
-        _clear_damaged(directory, exc, namespace, yes)
+        moved = _clear_damaged(directory, exc, namespace, yes)
+        if as_json:
+            typer.echo(json.dumps({"directory": str(directory), "damaged": True, "moved_to": str(moved), "removed": None}, indent=2))
         return
     try:
         with cache:
             removed, what = _clear_healthy(cache, namespace, yes)
     except CacheDamaged as exc:  # damage beyond the header: found while reading the rows
-        _clear_damaged(directory, exc, namespace, yes)
+        moved = _clear_damaged(directory, exc, namespace, yes)
+        if as_json:
+            typer.echo(json.dumps({"directory": str(directory), "damaged": True, "moved_to": str(moved), "removed": None}, indent=2))
         return
     info(f"removed {removed} cached answer(s) from {what}")
+    if as_json:
+        typer.echo(json.dumps({"directory": str(directory), "damaged": False, "namespace": namespace, "removed": removed}, indent=2))
 
 
 def _clear_healthy(cache: ResponseCache, namespace: str | None, yes: bool) -> tuple[int, str]:
@@ -127,7 +135,7 @@ def _clear_healthy(cache: ResponseCache, namespace: str | None, yes: bool) -> tu
     return removed, what
 
 
-def _clear_damaged(directory: Path, exc: CacheDamaged, namespace: str | None, yes: bool) -> None:
+def _clear_damaged(directory: Path, exc: CacheDamaged, namespace: str | None, yes: bool) -> Path:
     if namespace is not None:
         raise InputError(
             f"{exc.message}; one namespace cannot be cleared from it",
@@ -141,6 +149,7 @@ def _clear_damaged(directory: Path, exc: CacheDamaged, namespace: str | None, ye
         pass
     info(f"moved the damaged cache to {moved} (delete it when you no longer need it); "
          f"a fresh cache is at {directory}")
+    return moved
 
 
 def register(app: typer.Typer) -> None:

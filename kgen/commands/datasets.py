@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from kgen.commands.options import JsonOpt
 from kgen.console import out_console
 from kgen.datasets import Dataset, builtin_names, load_builtin, resolve_dataset
 
@@ -27,7 +28,7 @@ def _datasets(ctx: typer.Context) -> None:
 
 @datasets_app.command("list")
 def list_datasets(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """List the built-in datasets.
 
@@ -63,9 +64,9 @@ def list_datasets(
 @datasets_app.command("show")
 def show_dataset(
     name: Annotated[str | None, typer.Argument(help="Dataset name or alias (see `kgen datasets`).")] = None,
-    classes: Annotated[Path | None, typer.Option("--classes", help="Show a class file of your own instead.")] = None,
+    classes: Annotated[Path | None, typer.Option("--classes", help="Your own class list (.txt one per line, .csv or .json) instead of NAME.")] = None,
     split: Annotated[str | None, typer.Option("--split", help="Show only this class split, in its label order.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Print a dataset's classes (id, raw label, readable name), class splits and video lists.
 

@@ -13,22 +13,23 @@ from typing import Annotated
 import typer
 
 from kgen import console
+from kgen.commands.options import JsonOpt, out_option
 from kgen.console import out_console
 from kgen.errors import KgenError
 
 
 def demo_command(
     ctx: typer.Context,
-    directory: Annotated[Path | None, typer.Option("--dir", help="Keep the demo workspace in this new or empty folder (default: a temporary folder, removed at the end).")] = None,
+    directory: Annotated[Path | None, out_option("Keep the demo workspace in this new or empty folder (default: a temporary folder, removed at the end).")] = None,
     epochs: Annotated[int, typer.Option("--epochs", min=1, max=50, help="Training epochs (24 clips, 8 a step: 3 steps an epoch).")] = 4,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the steps, their commands and times, and the top-1 as JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Try the video side without data: synthetic videos, a tiny random-weight bank, a few seconds of
     training (AP-CLIP on a tiny ViT) and an evaluation, each step printed with the real command it stands for.
 
     About half a minute on a laptop CPU; nothing is downloaded.
 
-    Example: kgen demo --dir demo   # then rerun any printed command inside demo/
+    Example: kgen demo --out demo   # then rerun any printed command inside demo/
     """
     from kgen.demo import DemoStep, check_workspace, run_demo
 
@@ -71,7 +72,7 @@ def demo_command(
     out_console.print(
         f"\ndone in {result.seconds:.1f} s: top-1 {result.top1:.1f}% on the test clips. "
         + (f"The workspace is kept in {workspace}: `cd {workspace}` and rerun any command above (add --cache-dir cache)."
-           if directory is not None else "The temporary workspace was removed; `kgen demo --dir DIR` keeps it."),
+           if directory is not None else "The temporary workspace was removed; `kgen demo --out DIR` keeps it."),
         highlight=False, markup=False, soft_wrap=True,
     )
 

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from kgen.commands.options import JsonOpt, out_option
 from kgen.console import info
 
 
@@ -17,7 +18,7 @@ def push_command(
     revision: Annotated[str | None, typer.Option("--revision", help="Branch to commit to (made if missing; default: main).")] = None,
     private: Annotated[bool, typer.Option("--private", help="Make the repository private if it is created now.")] = False,
     message: Annotated[str | None, typer.Option("--message", help="Commit message (default: 'kgen bank <bank id>').")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the repository, commit and files as JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Verify a bank and commit it, with a generated model card (README.md), to a Hugging Face Hub repository.
 
@@ -38,8 +39,8 @@ def push_command(
 
 def pull_command(
     repo: Annotated[str, typer.Argument(help="Hub repository ORG/REPO, optionally @REVISION (branch, tag or commit).")],
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Put the bank under DIR instead of the workspace's banks/.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the bank's summary as JSON instead of its path.")] = False,
+    out: Annotated[Path | None, out_option("Folder to put the bank in (default: the workspace's banks/).")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Fetch a bank from a Hugging Face Hub repository, verify it, and put it in banks/<bank id>/.
 

@@ -10,13 +10,19 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from kgen.commands.options import ClassesOpt, DatasetOpt, JsonOpt, NameOpt
 from kgen.console import info, out_console
 from kgen.datasets import resolve_dataset
 from kgen.errors import InputError
 
 
-def _list_formats() -> None:
+def _list_formats(as_json: bool) -> None:
     from kgen.importers import FORMATS
+
+    if as_json:
+        typer.echo(json.dumps([{"format": f.name, "kind": f.kind, "paper": f.paper, "files": f.files, "repository": f.repository,
+                                "example": f.example} for f in FORMATS.values()], indent=2, ensure_ascii=False))
+        return
 
     table = Table(title="kgen import formats")
     for column in ("format", "kind", "paper", "released files", "repository"):
@@ -30,16 +36,16 @@ def _list_formats() -> None:
 def import_command(
     format_name: Annotated[str | None, typer.Argument(metavar="FORMAT", help="stdd-askg, froster, er-zsar or ost (see --list-formats).")] = None,
     paths: Annotated[list[Path] | None, typer.Argument(metavar="PATH...", help="The released file(s); a companion file beside it is found by name.")] = None,
-    dataset: Annotated[str | None, typer.Option("--dataset", "-d", help="Built-in dataset the file was written for.")] = None,
-    classes: Annotated[Path | None, typer.Option("--classes", help="Your own class list instead of --dataset.")] = None,
-    name: Annotated[str | None, typer.Option("--name", help="Dataset name for --classes (default: the file's stem).")] = None,
+    dataset: DatasetOpt = None,
+    classes: ClassesOpt = None,
+    name: NameOpt = None,
     split: Annotated[str | None, typer.Option("--split", help="Match against a class split (its label order), e.g. base, zs_split1.")] = None,
     variant: Annotated[str | None, typer.Option("--variant", help="Name the imported variant (default: the format's name; ost: ost-n<N>).")] = None,
     source_ref: Annotated[str | None, typer.Option("--source-ref", help="Commit or release of the source repository, recorded in the provenance.")] = None,
     source_repo: Annotated[str | None, typer.Option("--source-repo", help="Source repository URL, if not the authors' (a fork, a mirror).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Read, check and report; write nothing.")] = False,
     details: Annotated[bool, typer.Option("--details", help="List every dropped or flagged entry, not only the counts per class.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the import report as JSON.")] = False,
+    as_json: JsonOpt = False,
     list_formats: Annotated[bool, typer.Option("--list-formats", help="List the formats kgen imports and exit.")] = False,
 ) -> None:
     """Import the knowledge a paper released (STDD, FROSTER, ER-ZSAR, OST) as a kgen knowledge file.
@@ -51,7 +57,7 @@ def import_command(
     Example: kgen import stdd-askg STDD/label_db/classes_ASKG_hmdb51.yml --dataset hmdb51 --source-ref 8201647
     """
     if list_formats:
-        _list_formats()
+        _list_formats(as_json)
         return
     if not format_name:
         raise InputError("which format? give FORMAT and PATH", hint="see `kgen import --list-formats`")
@@ -115,7 +121,7 @@ def _print_outcome(outcome, details: bool, dry_run: bool) -> None:
         info(f"wrote {path}")
     if outcome.replaced:
         info(f"replaced an earlier {outcome.variant} import with other content (banks made from it keep its SHA-256 in their manifests)")
-    info(f"encode it: {outcome.encode_command()} --pretrained openai")
+    info(f"encode it: {outcome.encode_command()} --clip-pretrained openai")
 
 
 def _is_knowledge_file(text: str) -> bool:
@@ -127,7 +133,7 @@ def compare_knowledge_command(
     a: Annotated[str, typer.Argument(help="A knowledge file (knowledge/<dataset>/...json) or a bank (directory, id, LINEAGE@latest).")],
     b: Annotated[str, typer.Argument(help="The other knowledge file or bank (the same kind and dataset).")],
     show: Annotated[int | None, typer.Option("--show", help="Print only the N classes that differ most (lowest overlap or cosine).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Compare two knowledge files of one kind and dataset class by class, e.g. kgen's own and a paper's imported one.
 

@@ -9,22 +9,23 @@ from typing import Annotated
 
 import typer
 
+from kgen.commands.options import ClassesOpt, DatasetOpt, NameOpt, out_option
 from kgen.errors import InputError
 
 
 def report(
-    dataset: Annotated[str | None, typer.Option("--dataset", "-d", help="Built-in dataset (see `kgen datasets`).")] = None,
-    classes: Annotated[Path | None, typer.Option("--classes", help="Your own class list instead of --dataset.")] = None,
-    name: Annotated[str | None, typer.Option("--name", help="Dataset name for --classes (default: the file name).")] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Report folder (default: reports/<dataset> in the workspace); replaced whole.")] = None,
+    dataset: DatasetOpt = None,
+    classes: ClassesOpt = None,
+    name: NameOpt = None,
+    out: Annotated[Path | None, out_option("Report folder (default: reports/<dataset> in the workspace); replaced whole.")] = None,
     banks: Annotated[list[str] | None, typer.Option("--bank", "-b", help="Bank to show (id, prefix, LINEAGE@latest or folder; repeatable). Default: the newest bank of every lineage of the dataset.")] = None,
     map_banks: Annotated[list[str] | None, typer.Option("--map-bank", help="Bank (id or kind) to draw in the class map (repeatable). Default: every bank of the report.")] = None,
     evals: Annotated[list[Path] | None, typer.Option("--eval", help="Evaluation result (kgen eval --out FILE; repeatable). Default: those under results/ and runs/ in the workspace.")] = None,
     runs: Annotated[list[Path] | None, typer.Option("--run", help="Training run folder (repeatable). Default: the folders under runs/ in the workspace.")] = None,
-    top: Annotated[int, typer.Option("--top", min=1, help="Confusable pairs listed per bank.")] = 20,
+    top: Annotated[int, typer.Option("--top", min=1, help="How many of the most similar class pairs to list, per bank.")] = 20,
     map_method: Annotated[str, typer.Option("--map", help="Class map: auto (UMAP when umap-learn is installed, else t-SNE), tsne or umap.")] = "auto",
     map_iterations: Annotated[int, typer.Option("--map-iterations", min=250, help="t-SNE iterations (the first 250 with early exaggeration).")] = 1000,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary (path, counts, seconds per part) instead of the path.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary (path, counts, seconds per part) on stdout instead of the path.")] = False,
 ) -> None:
     """Write a static HTML report of a dataset's workspace: a folder that opens from disk, no server, no network.
 

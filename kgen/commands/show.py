@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
+from kgen.commands.options import ClassesOpt, DatasetOpt, NameOpt
 from kgen.console import out_console
 from kgen.datasets import resolve_dataset
 from kgen.errors import InputError
@@ -19,8 +19,8 @@ from kgen.knowledge.askg import ASKGFile
 from kgen.knowledge.attributes import AttributesFile
 from kgen.knowledge.base import (
     KnowledgeFile,
+    canonical_kind,
     knowledge_path,
-    known_kinds,
     load_knowledge,
     resolve_variant,
 )
@@ -116,29 +116,61 @@ def _show_action_descriptions(knowledge: ActionDescriptionsFile, class_id: int, 
         out_console.print(f"  - {knowledge.text(name, description)}", highlight=False, markup=False)
 
 
+def _show_descriptions(knowledge: KnowledgeFile, class_id: int, name: str) -> None:
+    """The crawled definition of one class: the refined text, then what each source returned."""
+    entry = knowledge.for_class(class_id)
+    if entry is None:
+        raise _missing(knowledge, name)
+    out_console.print(f"[bold]{escape(name)}[/bold]")
+    if entry.refined:
+        out_console.print(f"refined ({entry.refined_rule}): {entry.refined}", highlight=False, markup=False, soft_wrap=True)
+    else:
+        out_console.print("refined: none (encoded as the class name alone)", highlight=False)
+    for text in entry.texts:
+        sense = f", sense {text.sense}" if text.sense else ""
+        used = " [used]" if text.used else ""
+        out_console.print(f"  {text.source} ({text.title}{sense}){used}: {text.text}", highlight=False, markup=False, soft_wrap=True)
+    for problem in entry.problems:
+        out_console.print(f"  problem: {problem}", highlight=False, markup=False)
+
+
 def _missing(knowledge: KnowledgeFile, name: str) -> InputError:
+    make = "kgen crawl" if knowledge.KIND == "descriptions" else f"kgen build {knowledge.KIND}"
     return InputError(
         f"the {knowledge.KIND} file of {knowledge.dataset} has nothing for class {name!r} (its run failed for it)",
-        hint="rerun the build command: it asks only for the missing classes",
+        hint=f"rerun `{make}` with the same --dataset/--classes as before: it asks only for the missing classes",
     )
 
 
+def _entry_json(knowledge: KnowledgeFile, data, entry) -> dict:
+    """``--json``: the class's entry as stored in the file, plus the texts a bank would encode."""
+    found = knowledge.for_class(entry.id)  # type: ignore[attr-defined]
+    if found is None:
+        raise _missing(knowledge, entry.name)
+    texts = next((t.texts for t in knowledge.bank_texts(data) if t.class_id == entry.id), []) if knowledge.KIND != "descriptions" else None
+    return {
+        "dataset": data.name, "kind": knowledge.KIND, "class": entry.model_dump(mode="json"),
+        "entry": found.model_dump(mode="json"), **({"bank_texts": texts} if texts is not None else {}),
+    }
+
+
 def show(
-    kind: Annotated[str, typer.Argument(help="prompts, askg, attributes, action-descriptions (or descriptions).")],
-    dataset: Annotated[str | None, typer.Option("--dataset", "-d", help="Built-in dataset name or alias.")] = None,
-    classes: Annotated[Path | None, typer.Option("--classes", help="Your own class list instead of --dataset.")] = None,
-    name: Annotated[str | None, typer.Option("--name", help="Dataset name for --classes.")] = None,
+    kind: Annotated[str, typer.Argument(help="descriptions (the crawled definitions; also: definitions), prompts, askg, attributes, action-descriptions, descriptors.")],
+    dataset: DatasetOpt = None,
+    classes: ClassesOpt = None,
+    name: NameOpt = None,
     class_name: Annotated[str, typer.Option("--class", "-c", help="Class name, raw label or id.")] = "",
     variant: Annotated[str | None, typer.Option("--variant", help="An imported variant of the kind (`kgen import`), e.g. stdd-askg.")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="askg: text, mermaid or dot (without --class: the whole dataset's graph); prompts: tree or table.")] = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the class's entry as stored in the file (and the texts a bank encodes) as JSON on stdout.")] = False,
 ) -> None:
     """Print what was generated for one class.
 
     Example: kgen show askg --dataset hmdb51 --class "brush hair" --format mermaid
     """
-    kinds = known_kinds()
-    if kind not in kinds:
-        raise InputError(f"unknown knowledge kind {kind!r}", hint=f"known kinds: {', '.join(sorted(kinds))}")
+    kind = canonical_kind(kind)
+    if as_json and fmt != "auto":
+        raise InputError("--json and --format are alternatives", hint="drop one of them")
     formats = SHOW_FORMATS.get(kind, ("text",))
     fmt = formats[0] if fmt == "auto" else fmt
     if fmt not in formats:
@@ -149,12 +181,16 @@ def show(
         _show_askg_graph(whole, None, None, fmt)  # type: ignore[arg-type]
         return
     if not class_name:
-        raise InputError("which class? pass --class NAME", hint='e.g. --class "brush hair"')
+        raise InputError("which class? pass --class NAME", hint=f"e.g. --class \"{data.classes[0].name}\"; `{data.show_command}` lists the classes")
     entry = data.find_class(class_name)
     chosen = resolve_variant(data.name, kind, variant)
     knowledge = load_knowledge(data.name, kind, chosen)
     check_class_identity(knowledge, data.classes, data.name, path=knowledge_path(data.name, kind, chosen))
-    if isinstance(knowledge, ASKGFile) and fmt in ("mermaid", "dot"):
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(_entry_json(knowledge, data, entry), indent=2, ensure_ascii=False))
+    elif isinstance(knowledge, ASKGFile) and fmt in ("mermaid", "dot"):
         _show_askg_graph(knowledge, entry.id, entry.name, fmt)
     elif isinstance(knowledge, PromptsFile):
         (_show_prompts_tree if fmt == "tree" else _show_prompts)(knowledge, entry.id, entry.name)
@@ -164,6 +200,8 @@ def show(
         _show_attributes(knowledge, entry.id, entry.name)
     elif isinstance(knowledge, ActionDescriptionsFile):
         _show_action_descriptions(knowledge, entry.id, entry.name)
+    elif knowledge.KIND == "descriptions":
+        _show_descriptions(knowledge, entry.id, entry.name)
     else:
         for texts in knowledge.bank_texts(data):
             if texts.class_id == entry.id:

@@ -12,6 +12,15 @@ from typing import Annotated
 
 import typer
 
+from kgen.commands.options import (
+    CLIP_MODEL_HELP,
+    CLIP_PRETRAINED_HELP,
+    VIDEO_MODEL_HELP,
+    ClassesOpt,
+    DatasetOpt,
+    JsonOpt,
+    out_option,
+)
 from kgen.errors import InputError
 
 DeviceOption = Annotated[str, typer.Option("--device", help="auto (CUDA when present), cpu, cuda or cuda:N; under torchrun each process takes its LOCAL_RANK's GPU (cuda:N is refused).")]
@@ -22,19 +31,20 @@ def train(
     bank: Annotated[str, typer.Option("--bank", "-b", help="Bank directory, id, or unique id prefix (kgen bank list).")],
     train_list: Annotated[str | None, typer.Option("--train-list", help="Built-in list name or 'path label' file.")] = None,
     video_root: Annotated[Path | None, typer.Option("--video-root", help="Folder the list's video paths are relative to.")] = None,
-    dataset: Annotated[str | None, typer.Option("--dataset", help="Built-in dataset the labels refer to.")] = None,
-    classes: Annotated[Path | None, typer.Option("--classes", help="Your own class list instead of --dataset.")] = None,
+    dataset: DatasetOpt = None,
+    classes: ClassesOpt = None,
     label_space: Annotated[str | None, typer.Option("--label-space", help="Class split the list's labels index.")] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Run folder (default: runs/<recipe name> in the workspace).")] = None,
+    out: Annotated[Path | None, out_option("Run folder (default: runs/<recipe name> in the workspace).")] = None,
     overrides: Annotated[list[str] | None, typer.Option("--set", help="Override a recipe value: KEY=VALUE, e.g. optim.lr=1e-5 (repeatable).")] = None,
     max_steps: Annotated[int | None, typer.Option("--max-steps", min=1, help="Stop (with a checkpoint) after this many optimizer steps.")] = None,
     device: DeviceOption = "auto",
-    no_resume: Annotated[bool, typer.Option("--no-resume", help="Refuse to continue a run already in --out.")] = False,
+    resume: Annotated[bool, typer.Option("--resume/--no-resume", help="Continue a run already in --out (--no-resume: refuse to).")] = True,
     print_config: Annotated[bool, typer.Option("--print-config", help="Print the resolved config and exit.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Train a video model on a video list against a text bank; resumes a run left unfinished.
 
-    Several GPUs: torchrun --nproc_per_node=8 -m cli train ... (the same command otherwise).
+    Several GPUs: torchrun --nproc_per_node=8 -m kgen train ... (the same command otherwise).
 
     Several nodes: one torchrun per node with --nnodes, --rdzv-backend=c10d, --rdzv-endpoint=HOST:PORT and --rdzv-id; --out must be on a filesystem all nodes share (checked); SLURM: docs/video.md.
 
@@ -44,7 +54,7 @@ def train(
     from kgen.console import info, out_console
     from zsar.config import apply_overrides, load_recipe
 
-    config = load_recipe(recipe)
+    config = load_recipe(_known_recipe(recipe))
     assignments = list(overrides or [])
     for key, value in (
         ("data.train_list", train_list),
@@ -66,7 +76,7 @@ def train(
 
     check_writable_dir(run_dir, "the run folder")
 
-    result = Trainer(config, bank=bank, run_dir=run_dir, device=device, resume=not no_resume, max_steps=max_steps).run()
+    result = Trainer(config, bank=bank, run_dir=run_dir, device=device, resume=resume, max_steps=max_steps).run()
     last = result.history[-1] if result.history else None
     state = "finished" if result.finished else f"stopped at step {result.global_step}"
     summary = f"{state}: {result.global_step} steps, epoch {result.epoch}"
@@ -75,25 +85,43 @@ def train(
     if result.skipped:
         summary += f", {result.skipped} unreadable videos skipped (skipped.jsonl)"
     info(summary)
-    out_console.print(str(result.checkpoint), highlight=False)
+    if as_json:
+        typer.echo(json.dumps({
+            "run": str(run_dir), "checkpoint": str(result.checkpoint), "finished": result.finished,
+            "global_step": result.global_step, "epoch": result.epoch, "skipped_videos": result.skipped, "last": last,
+        }, indent=2, default=str))
+    else:
+        out_console.print(str(result.checkpoint), highlight=False)
 
 
 def _parse_views(text: str) -> tuple[int, int]:
-    match = re.fullmatch(r"\s*(\d+)\s*[xX*]\s*(\d+)\s*", text)
-    if not match or int(match.group(1)) < 1 or int(match.group(2)) < 1:
-        raise InputError(f"cannot read --views {text!r}", hint="write TEMPORALxSPATIAL, e.g. 2x2 or 1x1")
-    return int(match.group(1)), int(match.group(2))
+    """``--views``: ``TEMPORALxSPATIAL`` (``2x2``), or ``N`` for ``Nx1``."""
+    match = re.fullmatch(r"\s*(\d+)\s*(?:[xX*]\s*(\d+)\s*)?", text)
+    temporal, spatial = (int(match.group(1)), int(match.group(2) or 1)) if match else (0, 0)
+    if temporal < 1 or spatial < 1:
+        raise InputError(f"cannot read --views {text!r}", hint="write TEMPORALxSPATIAL, e.g. 2x2 or 1x1 (or N for Nx1)")
+    return temporal, spatial
+
+
+def _check_video_model(name: str) -> None:
+    """An unknown video model name: refused with "did you mean" before anything is built."""
+    from kgen.suggest import unknown_name_hint
+    from zsar.models.registry import available_models
+
+    known = available_models()
+    if name not in known:
+        raise InputError(f"unknown video model {name!r}", hint=unknown_name_hint(name, known, f"video models: {', '.join(known)}"))
 
 
 def evaluate(
     bank: Annotated[str, typer.Option("--bank", "-b", help="Bank of the evaluation dataset's classes.")],
-    checkpoint: Annotated[list[Path] | None, typer.Option("--checkpoint", "-c", help="Checkpoint file or run folder (repeat once per seed for base-to-novel).")] = None,
-    model: Annotated[str | None, typer.Option("--model", help="Without --checkpoint: evaluate this model with pretrained CLIP weights (zero-shot baseline).")] = None,
-    pretrained: Annotated[str, typer.Option("--pretrained", help="With --model: pretrained tag, hf-hub: id, checkpoint path or 'random'.")] = "openai",
-    backbone: Annotated[str, typer.Option("--backbone", help="With --model: open_clip ViT architecture.")] = "ViT-B-16",
-    frames: Annotated[int, typer.Option("--frames", min=1, help="With --model: frames per clip.")] = 8,
-    dataset: Annotated[str | None, typer.Option("--dataset", help="Built-in dataset to evaluate on.")] = None,
-    classes: Annotated[Path | None, typer.Option("--classes", help="Your own class list instead of --dataset.")] = None,
+    checkpoint: Annotated[list[Path] | None, typer.Option("--checkpoint", help="Checkpoint file or run folder (repeat once per seed for base-to-novel).")] = None,
+    model: Annotated[str | None, typer.Option("--video-model", help=f"Without --checkpoint: evaluate this model with pretrained CLIP weights (zero-shot baseline). {VIDEO_MODEL_HELP}")] = None,
+    pretrained: Annotated[str, typer.Option("--clip-pretrained", help=f"With --video-model: {CLIP_PRETRAINED_HELP}")] = "openai",
+    backbone: Annotated[str, typer.Option("--clip-model", help=f"With --video-model: {CLIP_MODEL_HELP}")] = "ViT-B-16",
+    frames: Annotated[int, typer.Option("--frames", min=1, help="With --video-model: frames per clip.")] = 8,
+    dataset: DatasetOpt = None,
+    classes: ClassesOpt = None,
     protocol: Annotated[str, typer.Option("--protocol", "-p", help="zero-shot, half-class, base-to-novel, few-shot or list.")] = "zero-shot",
     pool: Annotated[str | None, typer.Option("--pool", help="Kinetics-600 zero-shot videos: er-zsar (ViFi-CLIP's ~14k per split) or val-only (~7.3k, Open-VCLIP/FROSTER); default: the model's paper's.")] = None,
     lists: Annotated[list[str] | None, typer.Option("--list", help="Video list (built-in name or file) for --protocol list (repeatable).")] = None,
@@ -101,13 +129,13 @@ def evaluate(
     full_list: Annotated[str | None, typer.Option("--full-list", help="Zero-shot: also report the full set from this list (UCF*/HMDB*).")] = None,
     video_root: Annotated[Path | None, typer.Option("--video-root", help="Folder the lists' video paths are relative to.")] = None,
     overrides: Annotated[list[str] | None, typer.Option("--set", help="Override a value of the run's config for this evaluation: KEY=VALUE, e.g. eval.temporal_views=1 or model.fusion_threshold=0.85 (repeatable).")] = None,
-    views: Annotated[str | None, typer.Option("--views", help="TEMPORALxSPATIAL test views, e.g. 2x2 (default: the checkpoint's recipe, else 1x1).")] = None,
+    views: Annotated[str | None, typer.Option("--views", help="Test views per video, TEMPORALxSPATIAL, e.g. 2x2 (N alone: Nx1; default: the checkpoint's recipe, else 1x1).")] = None,
     aggregation: Annotated[str | None, typer.Option("--aggregation", help="mean-logits, mean-softmax or joint-frames (default: the recipe's).")] = None,
     batch_size: Annotated[int | None, typer.Option("--batch-size", min=1, help="Videos per batch.")] = None,
     workers: Annotated[int | None, typer.Option("--workers", min=0, help="Data-loading worker processes.")] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Evaluate only the first N videos of each list (smoke runs).")] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the results (format kgen.zsar.eval) to this JSON file.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON instead of a table.")] = False,
+    out: Annotated[Path | None, out_option("Write the results (format kgen.zsar.eval) to this JSON file.")] = None,
+    as_json: JsonOpt = False,
     device: DeviceOption = "auto",
 ) -> None:
     """Evaluate trained checkpoints (or frozen CLIP) with a paper protocol; prints a table, writes JSON.
@@ -118,6 +146,8 @@ def evaluate(
     evaluated dataset unless --set names them; the result file records every change.
 
     Example: kgen eval --checkpoint runs/ap-clip-k400 --bank ucf101-prompts --dataset ucf101 --protocol zero-shot --video-root /data/ucf101
+
+    Frozen CLIP baseline: kgen eval --video-model vifi-clip --clip-pretrained openai --bank ucf101-names --dataset ucf101 --video-root /data/ucf101
     """
     from kgen.banks import load_bank
     from kgen.console import info, out_console
@@ -130,9 +160,11 @@ def evaluate(
     from zsar.models import build_model, model_class
     from zsar.results import report_table
 
+    if model:
+        _check_video_model(model)
     if bool(checkpoint) == bool(model):
-        raise InputError("give --checkpoint (trained models) or --model (pretrained CLIP), not both and not neither",
-                         hint="e.g. --checkpoint runs/ap-clip-k400, or --model vifi-clip --pretrained openai")
+        raise InputError("give --checkpoint (trained models) or --video-model (pretrained CLIP), not both and not neither",
+                         hint="e.g. --checkpoint runs/ap-clip-k400, or --video-model vifi-clip --clip-pretrained openai")
     assignments = list(overrides or [])
     if views:
         temporal, spatial = _parse_views(views)
@@ -170,7 +202,7 @@ def evaluate(
         else:
             assert model is not None
             base = config_from_dict({"name": model, "model": {"name": model, "backbone": backbone, "pretrained": pretrained,
-                                                            "frames": frames}}, origin=f"--model {model}")
+                                                            "frames": frames}}, origin=f"--video-model {model}")
             config, record = config_for_evaluation(base, data.name, assignments)
             built = build_model(model, config.model)
             first_config = config
@@ -219,14 +251,14 @@ def _label_of(path: Path) -> str:
 
 
 def profile(
-    model: Annotated[str, typer.Option("--model", "-m", help="Registered model (vifi-clip, ap-clip, ...).")],
+    model: Annotated[str, typer.Option("--video-model", help=VIDEO_MODEL_HELP)],
     frames: Annotated[int, typer.Option("--frames", min=1, help="Frames per clip.")] = 8,
-    views: Annotated[int, typer.Option("--views", min=1, help="Test views per video (the total cost is views x per view).")] = 1,
-    backbone: Annotated[str, typer.Option("--backbone", help="open_clip ViT architecture.")] = "ViT-B-16",
-    num_classes: Annotated[int, typer.Option("--classes", min=1, help="Classes in the text side the clip is scored against.")] = 400,
+    views_text: Annotated[str, typer.Option("--views", help="Test views per video, TEMPORALxSPATIAL or N (the total cost is views x per view).")] = "1",
+    backbone: Annotated[str, typer.Option("--clip-model", help=CLIP_MODEL_HELP)] = "ViT-B-16",
+    num_classes: Annotated[int, typer.Option("--num-classes", min=1, help="Classes in the text side the clip is scored against.")] = 400,
     texts_per_class: Annotated[int | None, typer.Option("--texts-per-class", min=1, help="Texts per class (default: the model's usual, 36 for AP-CLIP).")] = None,
     overrides: Annotated[list[str] | None, typer.Option("--set", help="A model option: model.KEY=VALUE, e.g. model.temporal_scales=[1] (repeatable).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print {model, backbone, frames, views, inference_params, training_only_params, tunable_params, gflops_per_view, regions_per_video, max_regions}.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print {model, backbone, frames, views, inference_params, training_only_params, tunable_params, gflops_per_view, regions_per_video, max_regions} on stdout.")] = False,
 ) -> None:
     """Parameters (at inference, training-only, tunable) and GFLOPs per view, on CPU with random weights.
 
@@ -234,7 +266,7 @@ def profile(
     torch's FlopCounterMode count divided by 2. The text encoder is not counted unless the model
     fine-tunes it (model.text_tower=tuned): banks replace it.
 
-    Example: kgen profile --model stdd --frames 8 --views 3 --set model.temporal_scales=[1] --json
+    Example: kgen profile --video-model stdd --frames 8 --views 3 --set model.temporal_scales=[1] --json
     """
     import yaml
     from rich.table import Table
@@ -242,6 +274,9 @@ def profile(
     from kgen.console import out_console
     from zsar.profile import profile_model
 
+    temporal, spatial = _parse_views(views_text)
+    views = temporal * spatial
+    _check_video_model(model)
     options = {}
     for assignment in overrides or []:
         key, sep, text = assignment.partition("=")
@@ -273,8 +308,23 @@ def profile(
     )
 
 
+def _known_recipe(name: str) -> str:
+    """A recipe that is a built-in name or an existing file; else "did you mean"."""
+    from kgen.suggest import unknown_name_hint
+    from zsar.config import list_recipes
+
+    known = list_recipes()
+    if name in known or Path(name).expanduser().is_file():
+        return name
+    raise InputError(
+        f"no built-in recipe and no file {name!r}",
+        hint=unknown_name_hint(name, known, "`kgen recipes` lists the built-in ones; or give the path of a YAML file"),
+    )
+
+
 def recipes(
     name: Annotated[str | None, typer.Argument(help="Print this recipe's YAML.")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """List the built-in training recipes, or print one.
 
@@ -288,8 +338,21 @@ def recipes(
     known = list_recipes()
     if name is not None:
         if name not in known:
-            raise InputError(f"no built-in recipe {name!r}", hint=f"built-in recipes: {', '.join(known)}")
-        typer.echo(known[name].read_text(encoding="utf-8"), nl=False)
+            from kgen.suggest import unknown_name_hint
+
+            raise InputError(f"no built-in recipe {name!r}", hint=unknown_name_hint(name, known, f"built-in recipes: {', '.join(known)}"))
+        if as_json:
+            typer.echo(json.dumps(load_recipe(name).model_dump(mode="json"), indent=2))
+        else:
+            typer.echo(known[name].read_text(encoding="utf-8"), nl=False)
+        return
+    if as_json:
+        rows = []
+        for recipe_name in known:
+            config = load_recipe(recipe_name)
+            rows.append({"recipe": recipe_name, "model": config.model.name, "dataset": config.data.dataset,
+                         "train_list": config.data.train_list, "description": config.description, "path": str(known[recipe_name])})
+        typer.echo(json.dumps(rows, indent=2))
         return
     table = Table(title="training recipes (kgen recipes NAME prints one)")
     for column in ("recipe", "model", "dataset", "train list", "description"):
@@ -306,7 +369,8 @@ def average_weights(
     start: Annotated[int, typer.Option("--start", min=1, help="First epoch in the average (Open-VCLIP/STDD: 2).")] = 2,
     end: Annotated[int | None, typer.Option("--end", min=1, help="Last epoch in the average (default: the last saved).")] = None,
     method: Annotated[str, typer.Option("--method", help="uniform (swa), gaussian (gwa, mu 15 sigma 10) or ema (decay 0.9).")] = "uniform",
-    out: Annotated[Path | None, typer.Option("--out", help="Where to write the averaged checkpoint (default RUN/checkpoints/averaged.pt).")] = None,
+    out: Annotated[Path | None, out_option("Write the averaged checkpoint to this file (default: RUN/checkpoints/averaged.pt).")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Average a run's epoch weights into one checkpoint that kgen eval reads (Open-VCLIP weight averaging).
 
@@ -322,7 +386,10 @@ def average_weights(
     check_writable_dir((out.absolute().parent if out is not None else run / "checkpoints"), "the output folder")
     path = average_run(run, start=start, end=end, method=method, out=out)  # type: ignore[arg-type]
     info(f"averaged checkpoint: {path}")
-    typer.echo(str(path))
+    if as_json:
+        typer.echo(json.dumps({"run": str(run), "checkpoint": str(path), "method": method, "start": start, "end": end}, indent=2))
+    else:
+        typer.echo(str(path))
 
 
 def register(app: typer.Typer) -> None:

@@ -8,13 +8,14 @@ from typing import Annotated
 
 import typer
 
+from kgen.commands.options import JsonOpt, out_option
 from kgen.console import info
 
 
 def export_weights_command(
     checkpoint: Annotated[Path, typer.Argument(help="Checkpoint file (last.pt, epoch_NNN.pt, averaged.pt) or run folder (its last.pt).")],
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Weights file to write (default: model.safetensors beside last.pt, else the checkpoint's name with .safetensors).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print {path, tensors, bytes} as JSON instead of the path.")] = False,
+    out: Annotated[Path | None, out_option("Weights file to write (default: model.safetensors beside last.pt, else the checkpoint's name with .safetensors).")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Write a checkpoint's model weights alone as a safetensors file (format kgen.zsar.weights) that any
     program loads with safetensors.torch.load_file; its header keeps the run's config, so kgen eval reads it too.

@@ -47,8 +47,12 @@ class Dataset:
         if entry is None and query.strip().isdigit():
             entry = next((c for c in self.classes if c.id == int(query)), None)
         if entry is None:
-            close = [c.name for c in self.classes if name_key(query) in name_key(c.name)][:8]
-            hint = f"did you mean: {', '.join(close)}" if close else f"run `{self.show_command}` for its classes"
+            from kgen.suggest import close_matches
+
+            names = [c.name for c in self.classes]
+            close = [n for n in names if name_key(query) in name_key(n)][:8] or close_matches(query, names)
+            hint = (f"did you mean {' or '.join(repr(n) for n in close)}? (`{self.show_command}` lists them)" if close
+                    else f"run `{self.show_command}` for its classes")
             raise InputError(f"no class {query!r} in {self.name}", hint=hint)
         return entry
 
@@ -129,10 +133,15 @@ def _alias_key(text: str) -> str:
 def load_builtin(name: str) -> Dataset:
     canonical = _alias_table().get(_alias_key(name))
     if canonical is None:
+        from kgen.suggest import close_matches
+
         known = ", ".join(builtin_names()) or "none (the knowledge/datasets folder is missing)"
+        table = _alias_table()
+        close = list(dict.fromkeys(table[key] for key in close_matches(_alias_key(name), table)))
+        suggestion = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else None
         raise InputError(
             f"unknown dataset {name!r}",
-            hint=f"known datasets: {known}; or give your own list with --classes FILE",
+            hint=(f"{suggestion} " if suggestion else "") + f"known datasets: {known} (`kgen datasets list`); or give your own list with --classes FILE",
         )
     directory = builtin_dir() / canonical
     spec = DatasetSpec.load(directory / "dataset.json")

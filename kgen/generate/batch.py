@@ -110,7 +110,7 @@ def run_batch(
         raise InputError(f"unknown --batch action {action!r}", hint=f"use one of: {', '.join(ACTIONS)}")
     if settings.backend == "embedded":
         raise InputError("--batch runs on an OpenAI-compatible model, not the embedded one",
-                         hint="drop --backend embedded and pass --model NAME (and --base-url for a server other than OpenAI's)")
+                         hint="drop --backend embedded and pass --llm-model NAME (and --base-url for a server other than OpenAI's)")
     settings = settings.model_copy(update={"backend": "openai"})
     if settings.refresh:
         raise InputError("--refresh does not go with --batch", hint="a batch job asks only for what the cache lacks; clear answers with `kgen cache clear`")

@@ -69,6 +69,6 @@ class ActionDescriptionsFile(KnowledgeFile):
         if missing:
             raise InputError(
                 f"{len(missing)} class(es) of {dataset.name} have no action description: {', '.join(missing[:8])}",
-                hint=f"rerun `kgen build-descriptions {dataset.selector}`: it asks only for what is missing",
+                hint=f"rerun `kgen build action-descriptions {dataset.selector}`: it asks only for what is missing",
             )
         return result

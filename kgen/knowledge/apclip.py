@@ -3,7 +3,7 @@ action-conditioned prompts, ``knowledge/<dataset>/prompts.json`` (kind ``prompts
 
 * :class:`AttributeGraphFile` (``kgen.attribute-graph``): the aspects (Scene, Actor, Body) and
   their attributes (4 each, 12 in all, by default). kgen ships a default graph
-  (``kgen/generate/data/apclip_attributes.json``); ``kgen build-prompts --propose-attributes`` asks
+  (``kgen/generate/data/apclip_attributes.json``); ``kgen build prompts --propose-attributes`` asks
   the LLM instead, and ``--attributes FILE`` pins any graph written in this format. The graph is
   written beside the prompts as ``attribute_graph.json`` and, as networkx node-link JSON, inside
   ``prompts.json``.
@@ -164,6 +164,6 @@ class PromptsFile(KnowledgeFile):
         if missing:
             raise InputError(
                 f"{len(missing)} class(es) of {dataset.name} have no action-conditioned prompts: {', '.join(missing[:8])}",
-                hint=f"rerun `kgen build-prompts {dataset.selector}`: it asks only for what is missing",
+                hint=f"rerun `kgen build prompts {dataset.selector}`: it asks only for what is missing",
             )
         return result

@@ -128,7 +128,7 @@ class ASKGFile(KnowledgeFile):
         if missing:
             raise InputError(
                 f"{len(missing)} class(es) of {dataset.name} have no ASKG prompts: {', '.join(missing[:8])}",
-                hint=f"rerun `kgen build-askg {dataset.selector}`: it asks only for what is missing",
+                hint=f"rerun `kgen build askg {dataset.selector}`: it asks only for what is missing",
             )
         return result
 

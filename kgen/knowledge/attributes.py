@@ -73,6 +73,6 @@ class AttributesFile(KnowledgeFile):
         if missing:
             raise InputError(
                 f"{len(missing)} class(es) of {dataset.name} have no description attributes: {', '.join(missing[:8])}",
-                hint=f"rerun `kgen build-attributes {dataset.selector}` (after `kgen crawl` if descriptions are missing)",
+                hint=f"rerun `kgen build attributes {dataset.selector}` (after `kgen crawl` if descriptions are missing)",
             )
         return result

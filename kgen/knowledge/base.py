@@ -115,10 +115,31 @@ def known_kinds() -> dict[str, KindInfo]:
 
 
 def kind_info(name: str) -> KindInfo:
+    return known_kinds()[canonical_kind(name)]
+
+
+# Other names a user may type for a kind. "descriptions" (the file of crawled definitions) is easy to
+# confuse with "action-descriptions" (the LLM's sentences): "definitions" names it too.
+KIND_ALIASES = {"definitions": "descriptions"}
+
+
+def canonical_kind(name: str, extra: tuple[str, ...] = ()) -> str:
+    """The kind ``name`` stands for (an alias resolved), or an InputError with "did you mean".
+
+    ``extra``: names that are kinds for the caller without being knowledge kinds (``names``).
+    """
+    from kgen.suggest import unknown_name_hint
+
     kinds = known_kinds()
-    if name not in kinds:
-        raise InputError(f"unknown knowledge kind {name!r}", hint=f"known kinds: {', '.join(sorted(kinds))}")
-    return kinds[name]
+    key = name.strip().lower()
+    key = KIND_ALIASES.get(key, key)
+    if key in kinds or key in extra:
+        return key
+    choices = sorted([*extra, *kinds])
+    raise InputError(
+        f"unknown knowledge kind {name!r}",
+        hint=unknown_name_hint(name, [*choices, *KIND_ALIASES], f"kinds: {', '.join(choices)}"),
+    )
 
 
 # Imported variants of a kind (``kgen import``) live apart from kgen's own file:
@@ -177,7 +198,7 @@ def load_knowledge(dataset_name: str, kind: str, variant: str | None = None) -> 
             )
         raise InputError(
             f"no {kind} knowledge for {dataset_name} at {path}",
-            hint="build it first (see `kgen --help`) or import a paper's (`kgen import`), or pass --root to the workspace that holds it",
+            hint=f"{_make_command(dataset_name, kind)}, or import a paper's (`kgen import --list-formats`), or pass --root to the workspace that holds it",
         )
     return info.model.load(path)
 
@@ -200,3 +221,15 @@ BUILTIN_KIND_MODULES: list[str] = [
     "kgen.knowledge.action_descriptions",
     "kgen.knowledge.descriptors",
 ]
+
+
+def _make_command(dataset_name: str, kind: str) -> str:
+    """The command that makes ``kind``'s file for a dataset, as a hint."""
+    from kgen.datasets import builtin_names
+
+    selector = f"--dataset {dataset_name}" if dataset_name in builtin_names() else f"--classes FILE --name {dataset_name}"
+    if kind == "descriptions":
+        return f"make it with `kgen crawl {selector}`"
+    if kind in ("prompts", "askg", "attributes", "action-descriptions"):
+        return f"make it with `kgen build {kind} {selector}`"
+    return f"make it (`kgen build --help` lists the kinds kgen builds; {kind} comes from `kgen import`)"

@@ -1,7 +1,7 @@
 """Knowledge keyed by class identity, not by position.
 
 A knowledge file holds one entry per class, each with the class id and the class name it was
-built for. Every consumer (``kgen encode-bank``, ``kgen show``, ``kgen build-attributes`` reading
+built for. Every consumer (``kgen encode-bank``, ``kgen show``, ``kgen build attributes`` reading
 the crawled descriptions, a rerun keeping earlier entries) checks that these agree with the class
 list it is given, matching entries by **normalised class name** (case, spacing and Unicode forms
 ignored: :func:`kgen.datasets.names.name_key`) and then checking the **id**. It refuses, listing

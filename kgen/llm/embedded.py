@@ -148,7 +148,7 @@ class EmbeddedBackend:
                 except ImportError as exc:
                     raise FatalBackendError(
                         f"the embedded backend needs llama.cpp (the xllamacpp package): {exc}",
-                        hint="install kgen's dependencies (scripts/setup.sh), or use a server with --base-url URL --model NAME",
+                        hint="install kgen's dependencies (scripts/setup.sh), or use a server with --base-url URL --llm-model NAME",
                         unavailable=True,
                     ) from exc
                 except RuntimeError as exc:

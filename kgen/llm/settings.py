@@ -2,7 +2,7 @@
 
 * ``--backend auto`` (default): the OpenAI-compatible backend when a base URL is given
   (``--base-url`` or ``OPENAI_BASE_URL``), the embedded llama.cpp model otherwise.
-* The OpenAI-compatible backend needs a model (``--model`` or ``OPENAI_MODEL``) and reads its key
+* The OpenAI-compatible backend needs a model (``--llm-model`` or ``OPENAI_MODEL``) and reads its key
   from ``OPENAI_API_KEY`` (never from the command line, where it would land in shell history).
 * Concurrency defaults to 8 requests in flight for a server and to the number of slots
   (``--parallel``) for the embedded model, so that every slot is busy and none waits.
@@ -102,7 +102,7 @@ def offline_client(settings: LLMSettings, cache: ResponseCache) -> LLMClient:
         if not model:
             raise InputError(
                 "the OpenAI-compatible backend needs a model name",
-                hint="pass --model NAME (or set OPENAI_MODEL), e.g. --model gpt-4o-mini",
+                hint="pass --llm-model NAME (or set OPENAI_MODEL), e.g. --llm-model gpt-4o-mini",
             )
         mode = "json_schema" if settings.structured == "auto" else settings.structured
         backend = OfflineBackend("openai", model, mode, settings.effective_base_url())
@@ -124,7 +124,7 @@ def make_client(settings: LLMSettings, cache: ResponseCache | None = None) -> LL
         if not model:
             raise InputError(
                 "the OpenAI-compatible backend needs a model name",
-                hint="pass --model NAME (or set OPENAI_MODEL), e.g. --model gpt-4o-mini",
+                hint="pass --llm-model NAME (or set OPENAI_MODEL), e.g. --llm-model gpt-4o-mini",
             )
         backend = OpenAIBackend(
             model=model,

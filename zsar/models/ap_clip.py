@@ -4,7 +4,7 @@
   frame becomes an embedding ``v_i`` (eq. 1), no temporal module.
 * Text side (§3.2): a bank of action-conditioned prompts, one ragged set per class (3 LLM
   prompts x 12 attributes = 36 by default, each prefixed with "a video of {action}"), built by
-  ``kgen build-prompts`` and encoded by ``kgen encode-bank --kind prompts``. The text encoder is
+  ``kgen build prompts`` and encoded by ``kgen encode-bank --kind prompts``. The text encoder is
   frozen: the bank *is* its output.
 * Multi-modal action knowledge alignment (§3.3): the similarity of a video and a class is
   eq. (6), the mean of the frame-to-prompt and prompt-to-frame late interactions (eq. 3-5)

@@ -142,7 +142,7 @@ class VideoModel(nn.Module, ABC):
                 raise InputError(
                     f"bank {text.bank.bank_id} was encoded with {encoder}, but this {self.NAME} model fine-tunes the text "
                     f"tower of {self.text_tower.model_name} and re-encodes the bank's texts with it",
-                    hint=f"use a bank encoded with {self.text_tower.model_name} (kgen encode-bank --model "
+                    hint=f"use a bank encoded with {self.text_tower.model_name} (kgen encode-bank --clip-model "
                     f"{self.text_tower.model_name})",
                 )
             return
@@ -150,7 +150,7 @@ class VideoModel(nn.Module, ABC):
             raise InputError(
                 f"the bank holds {text.dim}-d text vectors but {self.config.backbone} embeds frames into "
                 f"{self.backbone.embed_dim} dimensions",
-                hint=f"encode the bank with the run's CLIP model: kgen encode-bank --model {self.config.backbone}",
+                hint=f"encode the bank with the run's CLIP model: kgen encode-bank --clip-model {self.config.backbone}",
             )
 
     # ------------------------------------------------------------------ shared behaviour

@@ -111,7 +111,7 @@ class DaSti(VideoModel):
             raise InputError(
                 f"bank {bank.bank_id} has no per-token features; da-sti reads the word tokens of each class's "
                 "attribute sentence",
-                hint="encode an attributes bank: kgen encode-bank --kind attributes --dataset DATASET --model MODEL",
+                hint="encode an attributes bank: kgen encode-bank --kind attributes --dataset DATASET --clip-model MODEL",
             )
         several = [name for name, count in zip(bank.class_names, bank.texts_per_class, strict=True) if count != 1]
         if several:
