@@ -3,7 +3,7 @@
     PYTHONPATH=. /work/main/.venv/bin/python bench/late_interaction_scale.py \
         [--classes 100000] [--baseline-classes 10000] [--prompts 36] [--frames 8] [--batch 8] [--dim 512]
 
-AP-CLIP's and STDD's score (eq. 3-6, :func:`zsar.similarity.late_interaction`) of ``--batch``
+AP-CLIP's and STDD's score (eq. 3-6, :func:`zsar.models.similarity.late_interaction`) of ``--batch``
 videos of ``--frames`` frames against ``C`` classes of ``--prompts`` prompts each, ``D = --dim``
 (ViT-B/16's 512), on the CPU, fp32, random unit vectors. Each measurement runs in a fresh Python
 process, so its peak resident memory (``ru_maxrss``) is its own:
@@ -12,7 +12,7 @@ process, so its peak resident memory (``ru_maxrss``) is its own:
   text side's padded ``[C, N, D]`` prompts (``TextSide.prompts``) scored in one block, which
   makes the ``[B, T, C, N]`` cosines and a normalised copy of every prompt at once;
 * ``chunked`` (same ``C``, same bank): ``TextSide.class_prompts`` with the default block budget
-  (:mod:`zsar.class_chunks`): blocks padded from the bank's rows, scored block by block;
+  (:mod:`zsar.models.class_chunks`): blocks padded from the bank's rows, scored block by block;
 * ``chunked, streamed`` (``C = --classes``): the same scoring with the prompts handed out one
   block at a time by a source that draws them (a seeded generator per 1,024 classes), so no
   ``[C, N, D]`` tensor exists: at 100k x 36 x 512 that tensor alone is 7.4 GB, which is the
@@ -72,7 +72,7 @@ def peak_rss_since_reset_mb() -> float:
 
 
 class StreamedPrompts:
-    """A :class:`zsar.similarity.ClassPrompts` that draws each class's prompts when its block is scored."""
+    """A :class:`zsar.models.similarity.ClassPrompts` that draws each class's prompts when its block is scored."""
 
     def __init__(self, num_classes: int, width: int, dim: int, seed: int = 0) -> None:
         self.num_classes = num_classes
@@ -104,9 +104,9 @@ class StreamedPrompts:
 
 def worker(args: argparse.Namespace) -> None:
     """One measurement in this process; prints a JSON line."""
-    from zsar.class_chunks import CLASS_BLOCK_ELEMENTS, class_blocks, class_chunk_size
-    from zsar.similarity import late_interaction
-    from zsar.textside import TextSide, synthetic_bank
+    from zsar.models.class_chunks import CLASS_BLOCK_ELEMENTS, class_blocks, class_chunk_size
+    from zsar.models.similarity import late_interaction
+    from zsar.models.textside import TextSide, synthetic_bank
 
     frames = torch.randn(args.batch, args.frames, args.dim, generator=torch.Generator().manual_seed(1))
     # Warm-up on a few classes (first-call costs of the kernels), then measure.

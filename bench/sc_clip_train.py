@@ -18,15 +18,17 @@ import time
 from collections.abc import Callable
 
 import torch
-import torch.nn.functional as F
+from train_timing import (
+    optimizer_step,
+    random_batch,
+    setting,
+    step_arguments,
+    synchronize,
+    time_steps,
+)
 
-from zsar.models import TrainTargets, build_model
-from zsar.textside import TextSide, synthetic_bank
-
-
-def synchronize(device: str) -> None:
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
+from zsar.models import ModelOutput, build_model
+from zsar.models.textside import TextSide, synthetic_bank
 
 
 def run(name: str, args: argparse.Namespace, **options: object) -> tuple[float, float, float]:
@@ -35,12 +37,7 @@ def run(name: str, args: argparse.Namespace, **options: object) -> tuple[float, 
     model = build_model(name, backbone=args.backbone, pretrained="random", frames=args.frames, **options).to(args.device)
     model.train()
     text = TextSide(synthetic_bank(args.classes, 1, model.backbone.embed_dim)).to(args.device)
-    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-5)
-    size = model.backbone.image_size
-    video = torch.randn(args.batch, args.frames, 3, size, size, device=args.device)
-    labels = torch.arange(args.batch, device=args.device) % args.classes
-    targets = TrainTargets(labels, F.one_hot(labels, args.classes).float(),
-                           torch.ones(args.batch, dtype=torch.bool, device=args.device))
+    video, targets = random_batch(model, args.batch, args.frames, args.classes, args.device)
     sqg_seconds = [0.0]
     regions: list[float] = []
     if name == "sc-clip":
@@ -57,38 +54,23 @@ def run(name: str, args: argparse.Namespace, **options: object) -> tuple[float, 
         model.dense_tokens = timed(model.dense_tokens)  # type: ignore[method-assign]
         model._masks = timed(model._masks)  # type: ignore[method-assign]
 
-    def step() -> None:
-        optimizer.zero_grad(set_to_none=True)
-        output = model(video, text)
+    def count_regions(output: ModelOutput) -> None:
         if "num_queries" in output.extras:
             regions.append(float(output.extras["num_queries"].mean()))
-        model.loss(output, targets, text).loss.backward()
-        optimizer.step()
 
-    for _ in range(args.warmup):
-        step()
-    synchronize(args.device)
-    sqg_seconds[0] = 0.0
-    start = time.perf_counter()
-    for _ in range(args.steps):
-        step()
-    synchronize(args.device)
-    elapsed = time.perf_counter() - start
-    return args.steps * args.batch / elapsed, sqg_seconds[0] / elapsed, (sum(regions) / len(regions) if regions else 0.0)
+    def reset_sqg() -> None:
+        sqg_seconds[0] = 0.0
+
+    step = optimizer_step(model, video, text, targets, on_output=count_regions)
+    timing = time_steps(step, steps=args.steps, warmup=args.warmup, batch=args.batch, device=args.device,
+                        after_warmup=reset_sqg)
+    return timing.clips_per_second, sqg_seconds[0] / timing.seconds, (sum(regions) / len(regions) if regions else 0.0)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backbone", default="kgen-small-vit")
-    parser.add_argument("--frames", type=int, default=8)
-    parser.add_argument("--batch", type=int, default=8)
-    parser.add_argument("--classes", type=int, default=400)
-    parser.add_argument("--steps", type=int, default=3)
-    parser.add_argument("--warmup", type=int, default=1)
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser = step_arguments(__doc__.splitlines()[0], backbone="kgen-small-vit", batch=8, steps=3)
     args = parser.parse_args()
-    print(f"{args.backbone}, {args.frames} frames, batch {args.batch}, {args.classes} classes, "
-          f"{args.steps} timed steps on {args.device} ({torch.get_num_threads()} threads)")
+    print(setting(args))
     baseline, _, _ = run("vifi-clip", args)
     print(f"{'vifi-clip (all blocks train)':40s} {baseline:8.2f} clips/s  1.00x")
     for label, options in [("sc-clip (block 11 + 2 adapters)", {}), ("sc-clip, delta 0.5", {"fusion_threshold": 0.5})]:

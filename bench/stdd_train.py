@@ -13,13 +13,12 @@ of the tensors autograd saves for backward in one training forward (measured wit
 from __future__ import annotations
 
 import argparse
-import time
 
 import torch
-import torch.nn.functional as F
+from train_timing import optimizer_step, random_batch, setting, step_arguments, time_steps
 
 from zsar.models import TrainTargets, build_model
-from zsar.textside import TextSide, synthetic_bank
+from zsar.models.textside import TextSide, synthetic_bank
 
 
 def saved_activation_bytes(model: torch.nn.Module, video: torch.Tensor, text: TextSide, targets: TrainTargets) -> int:
@@ -44,47 +43,18 @@ def measure(name: str, args: argparse.Namespace, **options: object) -> tuple[flo
     model.train()
     texts = args.prompts if name == "stdd" else 1
     text = TextSide(synthetic_bank(args.classes, texts, model.backbone.embed_dim)).to(args.device)
-    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-5)
-    size = model.backbone.image_size
-    video = torch.randn(args.batch, args.frames, 3, size, size, device=args.device)
-    labels = torch.arange(args.batch, device=args.device) % args.classes
-    targets = TrainTargets(labels, F.one_hot(labels, args.classes).float(), torch.ones(args.batch, dtype=torch.bool, device=args.device))
-
-    def step() -> None:
-        optimizer.zero_grad(set_to_none=True)
-        output = model(video, text)
-        model.loss(output, targets, text).loss.backward()
-        optimizer.step()
-
+    video, targets = random_batch(model, args.batch, args.frames, args.classes, args.device)
+    step = optimizer_step(model, video, text, targets)
     saved = saved_activation_bytes(model, video, text, targets)
-    for _ in range(args.warmup):
-        step()
-    cuda = args.device.startswith("cuda")
-    if cuda:
-        torch.cuda.synchronize()
-        torch.cuda.reset_peak_memory_stats()
-    start = time.perf_counter()
-    for _ in range(args.steps):
-        step()
-    if cuda:
-        torch.cuda.synchronize()
-    peak = torch.cuda.max_memory_allocated() if cuda else 0
-    return args.steps * args.batch / (time.perf_counter() - start), saved, peak
+    timing = time_steps(step, steps=args.steps, warmup=args.warmup, batch=args.batch, device=args.device)
+    return timing.clips_per_second, saved, timing.cuda_peak_bytes
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backbone", default="kgen-small-vit")
-    parser.add_argument("--frames", type=int, default=8)
-    parser.add_argument("--batch", type=int, default=4)
-    parser.add_argument("--classes", type=int, default=400)
+    parser = step_arguments(__doc__.splitlines()[0], backbone="kgen-small-vit", batch=4, steps=3)
     parser.add_argument("--prompts", type=int, default=16, help="prompts per class of STDD's bank")
-    parser.add_argument("--steps", type=int, default=3)
-    parser.add_argument("--warmup", type=int, default=1)
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = parser.parse_args()
-    print(f"{args.backbone}, {args.frames} frames, batch {args.batch}, {args.classes} classes, {args.steps} timed steps "
-          f"on {args.device} ({torch.get_num_threads()} threads)")
+    print(setting(args))
     base_rate, base_saved, base_peak = measure("vifi-clip", args)
 
     def row(label: str, rate: float, saved: int, peak: int) -> None:

@@ -20,32 +20,20 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import time
 from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
+from train_timing import optimizer_step, random_batch, setting, step_arguments, time_steps
 
-from zsar.models import TrainTargets, build_model
-from zsar.textside import TextSide, synthetic_bank
+from zsar.models import build_model
+from zsar.models.textside import TextSide, synthetic_bank
 
 
 def timed(step: Callable[[], None], args: argparse.Namespace) -> tuple[float, float | None]:
     """Clips per second over ``args.steps`` steps after ``args.warmup`` steps, and peak GiB on CUDA."""
-    cuda = args.device.startswith("cuda")
-    for _ in range(args.warmup):
-        step()
-    if cuda:
-        torch.cuda.synchronize()
-        torch.cuda.reset_peak_memory_stats()
-    start = time.perf_counter()
-    for _ in range(args.steps):
-        step()
-    if cuda:
-        torch.cuda.synchronize()
-    rate = args.steps * args.batch / (time.perf_counter() - start)
-    peak = torch.cuda.max_memory_allocated() / 2**30 if cuda else None
-    return rate, peak
+    timing = time_steps(step, steps=args.steps, warmup=args.warmup, batch=args.batch, device=args.device)
+    return timing.clips_per_second, (timing.cuda_peak_bytes / 2**30 if args.device.startswith("cuda") else None)
 
 
 def autocast(args: argparse.Namespace) -> contextlib.AbstractContextManager:
@@ -77,37 +65,15 @@ def train_step(name: str, prompts: int, args: argparse.Namespace) -> tuple[float
     model = build_model(name, backbone=args.backbone, pretrained="random", frames=args.frames).to(args.device)
     model.train()
     text = TextSide(synthetic_bank(args.classes, prompts, model.backbone.embed_dim)).to(args.device)
-    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-5)
-    size = model.backbone.image_size
-    video = torch.randn(args.batch, args.frames, 3, size, size, device=args.device)
-    labels = torch.arange(args.batch, device=args.device) % args.classes
-    targets = TrainTargets(labels, F.one_hot(labels, args.classes).float(),
-                           torch.ones(args.batch, dtype=torch.bool, device=args.device))
-
-    def step() -> None:
-        optimizer.zero_grad(set_to_none=True)
-        with autocast(args):
-            output = model(video, text)
-            loss = model.loss(output, targets, text).loss
-        loss.backward()
-        optimizer.step()
-
-    return timed(step, args)
+    video, targets = random_batch(model, args.batch, args.frames, args.classes, args.device)
+    return timed(optimizer_step(model, video, text, targets, autocast=lambda: autocast(args)), args)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backbone", default="ViT-B-16")
-    parser.add_argument("--frames", type=int, default=8)
-    parser.add_argument("--batch", type=int, default=2)
-    parser.add_argument("--classes", type=int, default=400)
+    parser = step_arguments(__doc__.splitlines()[0], backbone="ViT-B-16", batch=2, steps=2)
     parser.add_argument("--prompts", type=int, default=36)
-    parser.add_argument("--steps", type=int, default=2)
-    parser.add_argument("--warmup", type=int, default=1)
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = parser.parse_args()
-    print(f"{args.backbone}, {args.frames} frames, batch {args.batch}, {args.classes} classes x {args.prompts} prompts "
-          f"(AP-CLIP), {args.steps} timed steps on {args.device} ({torch.get_num_threads()} threads)")
+    print(setting(args, f"{args.classes} classes x {args.prompts} prompts (AP-CLIP)"))
     rows = [
         ("frozen CLIP inference (baseline)", frozen_inference(args)),
         ("vifi-clip train step", train_step("vifi-clip", 1, args)),

@@ -17,8 +17,8 @@ from safetensors.torch import save_file
 from zsar_helpers import synthetic, synthetic_bank, tiny_run_config  # noqa: F401
 
 from kgen.errors import FormatError, InputError
-from zsar.checkpoint import FORMAT, load_checkpoint, save_checkpoint
-from zsar.train import Trainer
+from zsar.engine.checkpoint import FORMAT, load_checkpoint, save_checkpoint
+from zsar.engine.train import Trainer
 
 
 def _same(a: object, b: object) -> bool:

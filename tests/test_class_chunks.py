@@ -18,9 +18,9 @@ from dasti_helpers import attributes_bank
 from zsar_helpers import TINY
 
 from kgen.banks import Bank
-from zsar.class_chunks import class_blocks, class_chunk_size, over_class_chunks
 from zsar.models import TrainTargets, build_model
-from zsar.similarity import (
+from zsar.models.class_chunks import class_blocks, class_chunk_size, over_class_chunks
+from zsar.models.similarity import (
     PaddedPrompts,
     best_prompt_per_frame,
     cosine_logits,
@@ -28,7 +28,7 @@ from zsar.similarity import (
     late_interaction_parts,
     mean_pooled_cosine,
 )
-from zsar.textside import TextSide, synthetic_bank
+from zsar.models.textside import TextSide, synthetic_bank
 
 WHOLE = 1 << 40  # a budget no test tensor reaches: every class in one block
 COSINE_ATOL = 2.4e-7
@@ -46,7 +46,9 @@ def _ragged_bank(num_classes: int, dim: int, seed: int = 0, max_prompts: int = 5
     offsets = [0]
     for count in counts:
         offsets.append(offsets[-1] + count)
-    manifest = full.manifest.model_copy(update={"class_offsets": offsets, "texts": [full.manifest.texts[r] for r in rows]})
+    manifest = full.manifest.model_copy(
+        update={"class_offsets": offsets, "texts": [full.manifest.texts[r] for r in rows], "num_texts": len(rows)}
+    )
     return Bank(manifest=manifest, embeddings=full.embeddings[rows], class_offsets=torch.tensor(offsets))
 
 

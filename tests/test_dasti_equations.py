@@ -8,14 +8,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from zsar.attribute_interaction import (
+from zsar.models.da_sti.attribute_interaction import (
     AttributeProjection,
     SpatioTemporalInteraction,
     aggregate_frames,
     spatial_scores,
     temporal_saliency,
 )
-from zsar.symmetric_loss import batch_text_video_logits, symmetric_class_video_loss
+from zsar.models.da_sti.symmetric_loss import batch_text_video_logits, symmetric_class_video_loss
 
 
 def _cos(x: list[float], y: list[float]) -> float:

@@ -9,18 +9,18 @@ import pytest
 import torch
 import torch.nn.functional as F
 from dasti_helpers import attribute_sentence, attributes_bank, encode_tokens
-from zsar_helpers import TINY, names_bank, synthetic, tiny_clip, tiny_run_config  # noqa: F401
+from zsar_helpers import TINY, assert_a_tiny_model_learns, names_bank, synthetic, tiny_clip  # noqa: F401
 
 from kgen.errors import InputError
-from zsar import distributed
-from zsar.attribute_interaction import aggregate_frames, spatial_scores, temporal_saliency
-from zsar.checkpoint import load_checkpoint, rebuild_model
-from zsar.evaluate import EvalModel, EvalSettings, evaluate
+from zsar.engine.profile import profile_model
 from zsar.models import TrainTargets, build_model
-from zsar.models.da_sti import DaSti
-from zsar.profile import profile_model
-from zsar.textside import TextSide
-from zsar.train import Trainer, dataset_of
+from zsar.models.da_sti.attribute_interaction import (
+    aggregate_frames,
+    spatial_scores,
+    temporal_saliency,
+)
+from zsar.models.da_sti.model import DaSti
+from zsar.models.textside import TextSide
 
 CLASSES = ["archery", "bowling", "juggling balls", "surfing water"]
 KEYWORDS = {
@@ -150,24 +150,12 @@ def test_padding_of_the_word_tokens_does_not_change_the_scores() -> None:
 
 def test_a_tiny_da_sti_learns_four_synthetic_classes(tmp_path: Path, synthetic) -> None:  # noqa: F811
     bank = attributes_bank(synthetic.class_names, dataset=Path(synthetic.classes_file).stem)
-    config = tiny_run_config(
-        synthetic,
+    # Every training video right when evaluated afresh from the checkpoint (all 4 classes scored).
+    assert_a_tiny_model_learns(
+        synthetic, bank, tmp_path / "run", steps=40, aggregation="mean-logits",
         model={"name": "da-sti", "backbone": TINY, "pretrained": "random", "frames": 4},
         optim={"epochs": 20, "global_batch_size": 4, "lr": 1e-3},
     )
-    result = Trainer(config, bank=bank, run_dir=tmp_path / "run", show_progress=False).run()
-    assert result.finished and result.global_step == 40
-    losses = [h["loss"] for h in result.history]
-    assert sum(losses[-4:]) < 0.5 * sum(losses[:4])
-    # Every training video right when evaluated afresh from the checkpoint (all 4 classes scored).
-    model, _ = rebuild_model(load_checkpoint(tmp_path / "run"))
-    report = evaluate(
-        "list", dataset_of(config), [EvalModel("tiny", model, str(result.checkpoint))], bank,
-        EvalSettings(temporal_views=1, spatial_crops=1, aggregation="mean-logits", workers=0),
-        distributed.init_distributed("cpu"), video_root=synthetic.root, lists=[str(synthetic.list_file)],
-        show_progress=False,
-    )
-    assert report.runs[0].lists[0].evaluated == 8 and report.runs[0].lists[0].top1 == 100.0
 
 
 def test_kgen_profile_reports_da_sti(run_cli) -> None:

@@ -12,7 +12,7 @@ import torch
 
 from kgen.fileformat import VersionedFile, atomic_write_text
 from kgen.filemode import current_umask, file_mode, folder_mode
-from zsar.checkpoint import save_checkpoint
+from zsar.engine.checkpoint import save_checkpoint
 
 TINY = ("--clip-model", "kgen-tiny-vit", "--clip-pretrained", "random")
 

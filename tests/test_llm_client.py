@@ -8,12 +8,12 @@ import json
 import pytest
 from openai_server import FakeOpenAIServer, Reply
 
+from kgen.backoff import Backoff
 from kgen.cache import ResponseCache
 from kgen.llm.answers import ListSpec
 from kgen.llm.client import AskFailed, LLMClient, LLMRequest
 from kgen.llm.errors import FatalBackendError
 from kgen.llm.openai_backend import OpenAIBackend
-from kgen.llm.retry import Backoff
 from kgen.llm.types import Message, SamplingParams
 
 SPEC = ListSpec(3, 5, "object")

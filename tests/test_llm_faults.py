@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from openai_server import FakeOpenAIServer, Reply
 
+from kgen.backoff import Backoff
 from kgen.cache import ResponseCache
 from kgen.knowledge.base import load_knowledge
 from kgen.llm import openai_backend, settings
@@ -19,7 +20,6 @@ from kgen.llm.answers import ListSpec
 from kgen.llm.client import LLMClient, LLMRequest
 from kgen.llm.errors import FatalBackendError
 from kgen.llm.openai_backend import OpenAIBackend
-from kgen.llm.retry import Backoff
 from kgen.llm.types import Message
 
 CLASSES = ["abseiling", "brush hair", "ride bike"]

@@ -8,11 +8,11 @@ from email.utils import format_datetime
 
 import pytest
 
+from kgen.backoff import Backoff, retry_after_seconds
 from kgen.llm.answers import KeyedSpec, ListSpec, TripleSpec
 from kgen.llm.errors import AnswerInvalid
 from kgen.llm.lenient import extract_json, looks_like_refusal
 from kgen.llm.ratelimit import RateLimiter
-from kgen.llm.retry import Backoff, retry_after_seconds
 from kgen.text.clip_tokens import count_tokens, truncate_to_tokens
 from kgen.text.concepts import concept_key
 from kgen.text.normalize import normalize_sentence

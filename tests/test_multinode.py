@@ -15,9 +15,9 @@ import torch.multiprocessing as mp
 from zsar_helpers import synthetic, synthetic_bank, tiny_run_config  # noqa: F401
 
 from kgen.errors import InputError
-from zsar import distributed
-from zsar.checkpoint import load_checkpoint
-from zsar.train import Trainer
+from zsar.engine import distributed
+from zsar.engine.checkpoint import load_checkpoint
+from zsar.engine.train import Trainer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -82,7 +82,7 @@ def test_a_run_folder_that_is_not_shared_is_refused_by_every_process(tmp_path: P
 
 
 def test_loader_workers_persist_across_epochs_and_give_the_same_run(tmp_path: Path, synthetic, monkeypatch) -> None:  # noqa: F811
-    import zsar.train as train_module
+    import zsar.engine.train as train_module
 
     built = []
     real = train_module.make_loader

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from zsar.config import load_recipe
+from zsar.engine.recipes import load_recipe
 
 # (dotted key, value, source)
 AP_CLIP_ZERO_SHOT = [

@@ -238,7 +238,7 @@ def test_per_class_difference_matches_classes_by_id(tmp_path: Path) -> None:
     # B lists the same classes in another order (another label space): matched by id, not position
     second = synthetic_eval_result(tmp_path / "b.json", dataset="mini", class_names=names[::-1], class_ids=[3, 2, 1, 0],
                                    bank_id="y", bank_kind="prompts", videos_per_class=10, seed=2)
-    from zsar.results import EvalReport
+    from zsar.engine.results import EvalReport
 
     assert EvalReport.load(first).runs[0].lists[0].class_ids == [0, 1, 2, 3]  # the synthetic results are valid results
     a, b = collect_result(first, "result-1"), collect_result(second, "result-2")

@@ -7,8 +7,8 @@ import torch
 import torch.nn.functional as F
 from open_clip.transformer import ResidualAttentionBlock
 
-from zsar.semantic_attention import region_bias, semantic_cross_attention
-from zsar.semantic_masks import (
+from zsar.models.sc_clip.semantic_attention import region_bias, semantic_cross_attention
+from zsar.models.sc_clip.semantic_masks import (
     cap_regions,
     connected_components,
     fuse_clusters,
@@ -17,7 +17,7 @@ from zsar.semantic_masks import (
     semantic_masks,
     window_seeds,
 )
-from zsar.temporal_adapter import LocalTemporalAdapter, local_temporal_attention
+from zsar.models.sc_clip.temporal_adapter import LocalTemporalAdapter, local_temporal_attention
 
 
 def test_window_seeds_equal_eq2_by_hand() -> None:

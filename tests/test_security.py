@@ -18,8 +18,8 @@ from zsar_helpers import synthetic, synthetic_bank, tiny_run_config  # noqa: F40
 
 from kgen.cache import ResponseCache
 from kgen.errors import FormatError
-from zsar.checkpoint import FORMAT, load_checkpoint
-from zsar.train import Trainer
+from zsar.engine.checkpoint import FORMAT, load_checkpoint
+from zsar.engine.train import Trainer
 
 
 class Payload:

@@ -8,9 +8,14 @@ from open_clip.transformer import ResidualAttentionBlock
 from zsar_helpers import tiny_clip
 
 from kgen.errors import InputError
-from zsar.channel_mixing import mix_channels
-from zsar.spacetime_attention import SpaceTimeCrossAttentionBlock, SpaceTimeOptions
-from zsar.window_shift_mask import dropped_per_window, keep_indices, mask_rolls, window_keep_table
+from zsar.models.stdd.channel_mixing import mix_channels
+from zsar.models.stdd.spacetime_attention import SpaceTimeCrossAttentionBlock, SpaceTimeOptions
+from zsar.models.stdd.window_shift_mask import (
+    dropped_per_window,
+    keep_indices,
+    mask_rolls,
+    window_keep_table,
+)
 
 GRID = (4, 6)  # 24 patches, 6 windows of 2x2
 

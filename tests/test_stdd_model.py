@@ -9,19 +9,24 @@ from pathlib import Path
 import pytest
 import torch
 import torch.nn.functional as F
-from zsar_helpers import TINY, names_bank, synthetic, synthetic_bank, tiny_run_config  # noqa: F401
+from zsar_helpers import (  # noqa: F401
+    TINY,
+    assert_every_training_video_right,
+    names_bank,
+    synthetic,
+    synthetic_bank,
+    train_tiny_model,
+)
 
 from kgen.errors import InputError
-from zsar import distributed
-from zsar.checkpoint import load_checkpoint, rebuild_model
-from zsar.config import apply_overrides, load_recipe
-from zsar.evaluate import EvalModel, EvalSettings, evaluate
+from zsar.engine.checkpoint import load_checkpoint
+from zsar.engine.config import apply_overrides
+from zsar.engine.profile import profile_model
+from zsar.engine.recipes import load_recipe
+from zsar.engine.weight_average import averaging_coefficients
 from zsar.models import TrainTargets, build_model
-from zsar.profile import profile_model
-from zsar.spacetime_attention import SpaceTimeCrossAttentionBlock
-from zsar.textside import TextSide
-from zsar.train import Trainer, dataset_of
-from zsar.weight_average import averaging_coefficients
+from zsar.models.stdd.spacetime_attention import SpaceTimeCrossAttentionBlock
+from zsar.models.textside import TextSide
 
 CLASSES = ["archery", "bowling", "juggling balls", "surfing water"]
 
@@ -135,16 +140,12 @@ def test_averaging_coefficients() -> None:
 @pytest.mark.slow
 def test_a_tiny_stdd_learns_four_synthetic_classes_and_averages_its_epochs(tmp_path: Path, synthetic, run_cli) -> None:  # noqa: F811
     bank = synthetic_bank(synthetic, prompts_per_class=2)
-    config = tiny_run_config(
-        synthetic,
+    config, _ = train_tiny_model(
+        synthetic, bank, tmp_path / "run", steps=32,
         model={"name": "stdd", "backbone": TINY, "pretrained": "random", "frames": 4},
         optim={"epochs": 16, "global_batch_size": 4, "lr": 1e-3},
         train={"save_epoch_weights": True, "weight_average": "uniform", "weight_average_start": 15},
     )
-    result = Trainer(config, bank=bank, run_dir=tmp_path / "run", show_progress=False).run()
-    assert result.finished and result.global_step == 32
-    losses = [h["loss"] for h in result.history]
-    assert sum(losses[-4:]) < 0.5 * sum(losses[:4])
     averaged = tmp_path / "run" / "checkpoints" / "averaged.pt"
     payload = load_checkpoint(averaged)
     assert payload["weight_average"]["epochs"] == [15, 16]
@@ -157,14 +158,7 @@ def test_a_tiny_stdd_learns_four_synthetic_classes_and_averages_its_epochs(tmp_p
     assert result.exit_code == 0, result.stderr
     torch.testing.assert_close(load_checkpoint(tmp_path / "avg.pt")["model"][key], payload["model"][key])
     # every training video right, evaluated afresh from the averaged checkpoint
-    model, _ = rebuild_model(payload)
-    report = evaluate(
-        "list", dataset_of(config), [EvalModel("tiny", model, str(averaged))], bank,
-        EvalSettings(temporal_views=1, spatial_crops=1, aggregation="joint-frames", workers=0),
-        distributed.init_distributed("cpu"), video_root=synthetic.root, lists=[str(synthetic.list_file)],
-        show_progress=False,
-    )
-    assert report.runs[0].lists[0].evaluated == 8 and report.runs[0].lists[0].top1 == 100.0
+    assert_every_training_video_right(config, synthetic, bank, averaged, aggregation="joint-frames")
 
 
 def test_average_weights_command_explains_missing_epoch_weights(tmp_path: Path, run_cli) -> None:

@@ -11,14 +11,15 @@ from bank_helpers import bank_from_embeddings
 from zsar_helpers import TINY, names_bank, synthetic, synthetic_bank, tiny_run_config  # noqa: F401
 
 from kgen.errors import InputError
-from zsar import distributed
-from zsar.checkpoint import load_checkpoint, rebuild_model
 from zsar.data import ClipDataset, EvalTransform, make_sampler, read_video_list
-from zsar.evaluate import EvalModel, EvalSettings, evaluate
+from zsar.engine import distributed
+from zsar.engine.checkpoint import load_checkpoint
+from zsar.engine.evaluate import EvalModel, EvalSettings, evaluate
+from zsar.engine.rebuild import rebuild_model
+from zsar.engine.train import Trainer, dataset_of
 from zsar.models import build_model
 from zsar.models.base import soft_cross_entropy
-from zsar.textside import TextSide
-from zsar.train import Trainer, dataset_of
+from zsar.models.textside import TextSide
 
 CLASSES = ["archery", "bowling", "juggling balls", "surfing water"]
 

@@ -13,8 +13,8 @@ import pytest
 from zsar_helpers import synthetic, synthetic_bank, tiny_run_config  # noqa: F401
 
 from kgen.errors import InputError
-from zsar import loggers
-from zsar.train import Trainer
+from zsar.engine import loggers
+from zsar.engine.train import Trainer
 
 
 def _train(tmp_path: Path, videos, logger: str, steps: int = 3, name: str = "run") -> tuple[Path, list[dict]]:
@@ -128,7 +128,7 @@ def test_logger_is_a_validated_config_option_outside_the_fingerprint(synthetic) 
     plain = tiny_run_config(synthetic)
     assert plain.train.logger == "none"
     assert csv_config.training_fingerprint() == plain.training_fingerprint()  # resuming with another logger is allowed
-    from zsar.config import apply_overrides
+    from zsar.engine.config import apply_overrides
 
     with pytest.raises(InputError, match="train.logger"):
         apply_overrides(plain, ["train.logger=mlflow"])

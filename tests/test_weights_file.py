@@ -12,9 +12,10 @@ from safetensors.torch import load_file
 from zsar_helpers import synthetic, synthetic_bank, tiny_run_config  # noqa: F401
 
 from kgen.errors import FormatError
-from zsar.checkpoint import load_checkpoint, rebuild_model, save_checkpoint
-from zsar.train import Trainer
-from zsar.weight_average import average_run
+from zsar.engine.checkpoint import load_checkpoint, save_checkpoint
+from zsar.engine.rebuild import rebuild_model
+from zsar.engine.train import Trainer
+from zsar.engine.weight_average import average_run
 
 
 def test_a_finished_run_writes_its_weights_and_any_program_loads_them(tmp_path: Path, synthetic, run_cli) -> None:  # noqa: F811

@@ -17,13 +17,13 @@ import torch.multiprocessing as mp
 from dasti_helpers import attributes_bank
 from zsar_helpers import TINY, synthetic, tiny_run_config  # noqa: F401
 
-from zsar import distributed
-from zsar.checkpoint import load_checkpoint
+from zsar.engine import distributed
+from zsar.engine.checkpoint import load_checkpoint
+from zsar.engine.train import Trainer
+from zsar.engine.whole_batch import MicroBatch, whole_batch_step
 from zsar.models import TrainTargets, build_model
-from zsar.symmetric_loss import symmetric_class_video_loss
-from zsar.textside import TextSide
-from zsar.train import Trainer
-from zsar.whole_batch import MicroBatch, whole_batch_step
+from zsar.models.da_sti.symmetric_loss import symmetric_class_video_loss
+from zsar.models.textside import TextSide
 
 CLASSES = ["kick ball", "ride bike", "climb stairs", "brush hair"]
 LABELS = [0, 1, 2, 3, 0, 1, 2, 2]  # repeated classes: positives beyond the diagonal

@@ -11,7 +11,7 @@ from torch import nn
 from zsar_helpers import tiny_clip
 
 from kgen.errors import InputError
-from zsar.backbone import FrameAwareBlock, VideoBackbone
+from zsar.models.backbone import FrameAwareBlock, VideoBackbone
 
 
 def _backbone() -> tuple[VideoBackbone, torch.nn.Module]:

@@ -6,7 +6,8 @@ import pytest
 import yaml
 
 from kgen.errors import InputError
-from zsar.config import apply_overrides, config_from_dict, list_recipes, load_recipe
+from zsar.engine.config import apply_overrides, config_from_dict
+from zsar.engine.recipes import list_recipes, load_recipe
 
 
 def test_every_builtin_recipe_is_valid() -> None:

@@ -13,15 +13,17 @@ from zsar_helpers import TINY, names_bank, synthetic, synthetic_bank, tiny_run_c
 
 from kgen.datasets import load_builtin, resolve_dataset
 from kgen.errors import InputError
-from zsar.checkpoint import checkpoint_config, load_checkpoint, rebuild_model, save_checkpoint
-from zsar.config import apply_overrides, load_recipe
 from zsar.data.index import read_video_list, resolve_list
 from zsar.data.synthetic import moving_square, write_unreadable_video, write_video
-from zsar.evaluate import Prediction, config_for_evaluation, list_result
+from zsar.engine.checkpoint import load_checkpoint, save_checkpoint
+from zsar.engine.config import apply_overrides
+from zsar.engine.evaluate import Prediction, config_for_evaluation, list_result
+from zsar.engine.protocols import protocol_plan, protocol_targets, summarize
+from zsar.engine.rebuild import checkpoint_config, rebuild_model
+from zsar.engine.recipes import load_recipe
+from zsar.engine.results import EvalReport, ListResult, RunResult
+from zsar.engine.train import Trainer
 from zsar.models import build_model
-from zsar.protocols import protocol_plan, protocol_targets, summarize
-from zsar.results import EvalReport, ListResult, RunResult
-from zsar.train import Trainer
 
 
 def _write_list_videos(dataset: str, lists: list[str], root: Path, limit: int) -> None:

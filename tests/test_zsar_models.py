@@ -8,13 +8,13 @@ import torch.nn.functional as F
 from zsar_helpers import TINY, names_bank, tiny_clip
 
 from kgen.errors import InputError
-from zsar.config import ModelConfig
 from zsar.models import build_model, register_model
-from zsar.models.ap_clip import APClip
+from zsar.models.ap_clip.model import APClip
+from zsar.models.config import ModelConfig
 from zsar.models.registry import available_models, make_config
-from zsar.models.vifi_clip import ViFiClip
-from zsar.similarity import late_interaction
-from zsar.textside import TextSide
+from zsar.models.similarity import late_interaction
+from zsar.models.textside import TextSide
+from zsar.models.vifi_clip.model import ViFiClip
 
 CLASSES = ["archery", "bowling", "juggling balls", "surfing water"]
 

@@ -13,8 +13,8 @@ from dasti_helpers import attributes_bank
 from zsar_helpers import TINY, names_bank
 
 from zsar.models import TrainTargets, build_model
-from zsar.similarity import late_interaction
-from zsar.textside import TextSide, synthetic_bank
+from zsar.models.similarity import late_interaction
+from zsar.models.textside import TextSide, synthetic_bank
 
 MODELS = {
     "vifi-clip": {},

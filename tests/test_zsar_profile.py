@@ -8,9 +8,9 @@ import pytest
 import torch
 from zsar_helpers import TINY
 
+from zsar.engine.profile import count_gflops, profile_model
 from zsar.models import build_model
-from zsar.profile import count_gflops, profile_model
-from zsar.textside import TextSide, synthetic_bank
+from zsar.models.textside import TextSide, synthetic_bank
 
 
 def _tiny_frame_macs() -> int:

@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from zsar.similarity import (
+from zsar.models.similarity import (
     best_prompt_per_frame,
     late_interaction,
     late_interaction_parts,

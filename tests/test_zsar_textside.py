@@ -8,7 +8,7 @@ from bank_helpers import bank_from_embeddings
 
 from kgen.datasets import load_builtin, load_user_list
 from kgen.errors import InputError
-from zsar.textside import TextSide, synthetic_bank, text_side_for
+from zsar.models.textside import TextSide, synthetic_bank, text_side_for
 
 
 def _dataset_bank(name: str, prompts: int = 2, drop: set[int] | None = None, rename: dict[int, str] | None = None):

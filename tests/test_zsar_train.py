@@ -15,11 +15,12 @@ import torch
 from zsar_helpers import TINY, names_bank, synthetic, synthetic_bank, tiny_run_config  # noqa: F401
 
 from kgen.errors import FormatError, InputError
-from zsar.checkpoint import load_checkpoint, rebuild_model
 from zsar.data.synthetic import write_unreadable_video
-from zsar.evaluate import EvalModel, EvalSettings, evaluate
-from zsar.optim import lr_factor
-from zsar.train import Trainer, dataset_of
+from zsar.engine.checkpoint import load_checkpoint
+from zsar.engine.evaluate import EvalModel, EvalSettings, evaluate
+from zsar.engine.optim import lr_factor
+from zsar.engine.rebuild import rebuild_model
+from zsar.engine.train import Trainer, dataset_of
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,7 +44,7 @@ def test_a_tiny_model_learns_four_synthetic_classes(tmp_path: Path, synthetic) -
     assert [h["accuracy"] for h in result.history[-4:]] == [1.0] * 4
     # Train accuracy measured afresh from the checkpoint, with test views: every video right.
     model, _ = rebuild_model(load_checkpoint(tmp_path / "run"))
-    from zsar import distributed
+    from zsar.engine import distributed
 
     report = evaluate(
         "list", dataset_of(config), [EvalModel("tiny", model, str(result.checkpoint))], synthetic_bank(synthetic),

@@ -12,8 +12,13 @@ from bank_helpers import bank_from_embeddings
 
 from kgen.banks import Bank
 from kgen.clip import LoadedClip, load_clip
-from zsar.config import RunConfig, config_from_dict
 from zsar.data.synthetic import SyntheticDataset, make_synthetic_dataset
+from zsar.engine import distributed
+from zsar.engine.checkpoint import load_checkpoint
+from zsar.engine.config import RunConfig, config_from_dict
+from zsar.engine.evaluate import EvalModel, EvalSettings, evaluate
+from zsar.engine.rebuild import rebuild_model
+from zsar.engine.train import Trainer, TrainResult, dataset_of
 
 TINY = "kgen-tiny-vit"
 
@@ -77,3 +82,37 @@ def tiny_run_config(videos: SyntheticDataset, **sections: dict[str, Any]) -> Run
 
 def synthetic_bank(data: SyntheticDataset, prompts_per_class: int = 2) -> Bank:
     return names_bank(data.class_names, dataset=Path(data.classes_file).stem, prompts_per_class=prompts_per_class)
+
+
+def train_tiny_model(videos: SyntheticDataset, bank: Bank, run_dir: Path, steps: int,
+                     **sections: dict[str, Any]) -> tuple[RunConfig, TrainResult]:
+    """Train :func:`tiny_run_config` (``sections`` update it) on the synthetic videos: it finishes after
+    ``steps`` optimizer steps and the loss of its last 4 steps is under half that of its first 4."""
+    config = tiny_run_config(videos, **sections)
+    result = Trainer(config, bank=bank, run_dir=run_dir, show_progress=False).run()
+    assert result.finished and result.global_step == steps
+    losses = [h["loss"] for h in result.history]
+    assert sum(losses[-4:]) < 0.5 * sum(losses[:4])
+    return config, result
+
+
+def assert_every_training_video_right(config: RunConfig, videos: SyntheticDataset, bank: Bank, checkpoint: Path,
+                                      aggregation: str) -> None:
+    """The model of ``checkpoint``, rebuilt afresh and evaluated on the training list (one view a video):
+    all 8 videos evaluated, all right (all 4 classes scored)."""
+    model, _ = rebuild_model(load_checkpoint(checkpoint))
+    report = evaluate(
+        "list", dataset_of(config), [EvalModel("tiny", model, str(checkpoint))], bank,
+        EvalSettings(temporal_views=1, spatial_crops=1, aggregation=aggregation, workers=0),
+        distributed.init_distributed("cpu"), video_root=videos.root, lists=[str(videos.list_file)],
+        show_progress=False,
+    )
+    assert report.runs[0].lists[0].evaluated == 8 and report.runs[0].lists[0].top1 == 100.0
+
+
+def assert_a_tiny_model_learns(videos: SyntheticDataset, bank: Bank, run_dir: Path, steps: int, aggregation: str,
+                               **sections: dict[str, Any]) -> None:
+    """:func:`train_tiny_model`, then every training video right from its checkpoint
+    (:func:`assert_every_training_video_right`)."""
+    config, result = train_tiny_model(videos, bank, run_dir, steps, **sections)
+    assert_every_training_video_right(config, videos, bank, result.checkpoint, aggregation)

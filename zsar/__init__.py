@@ -1,20 +1,27 @@
 """zsar: CLIP video models for zero-shot action recognition, trained and evaluated on kgen banks.
 
-The package beside :mod:`kgen`. Its pieces, one concept per module:
+The package beside :mod:`kgen`, in three layers, each importing only the layers above it (one
+exception: the registry reads checkpoint files through :mod:`zsar.engine.checkpoint`, which
+knows no model; ``tests/test_import_graph.py`` checks the layers and that there is no circle):
 
-* :mod:`zsar.backbone`: an open_clip ViT applied frame by frame (frame embeddings, tokens,
-  any layer's output, which blocks train, block replacement for models that change blocks);
-* :mod:`zsar.similarity`: the frame/prompt late interaction shared by AP-CLIP and STDD;
-* :mod:`zsar.textside`: a bank turned into the tensors a model scores against, checked against
-  the label space of the videos;
-* :mod:`zsar.data`: list files, PyAV decoding, frame sampling, transforms, multi-view, a
-  dataset that skips unreadable videos, synthetic videos for tests;
-* :mod:`zsar.models`: the model interface, the registry (``build_model``) and the models;
-* :mod:`zsar.config`: pydantic run configs and the YAML recipes in ``zsar/recipes/``;
-* :mod:`zsar.train`, :mod:`zsar.optim`, :mod:`zsar.checkpoint`, :mod:`zsar.distributed`;
-* :mod:`zsar.evaluate`, :mod:`zsar.protocols`, :mod:`zsar.results`: the papers' protocols;
-* :mod:`zsar.profile`: parameters and GFLOPs of the video side.
+* :mod:`zsar.data`: list files, PyAV decoding, frame sampling, transforms, multi-view, a dataset
+  that skips unreadable videos, synthetic videos for tests. It imports nothing else of zsar.
+* :mod:`zsar.models`: what every model shares (the interface and registry, the per-frame
+  backbone, the text side, the tuned text tower, the similarities and class blocks, the options
+  every model has) and one folder per paper, holding that paper's model and every part only it
+  uses (docs/video.md has the map of files and equations):
 
-The CLI is ``kgen train``, ``kgen eval``, ``kgen profile`` and ``kgen recipes``
-(:mod:`kgen.commands.video`).
+  - :mod:`zsar.models.vifi_clip`: ViFi-CLIP, the baseline;
+  - :mod:`zsar.models.ap_clip`: AP-CLIP;
+  - :mod:`zsar.models.stdd`: STDD;
+  - :mod:`zsar.models.sc_clip`: SC-CLIP;
+  - :mod:`zsar.models.da_sti`: DA-STI.
+
+  Paper folders import the shared parts, never each other; only the registry knows them all.
+* :mod:`zsar.engine`: training, evaluation, protocols, checkpoints, distributed runs,
+  optimisation, results, weight averaging, profiling, loggers, the run config and the recipes.
+
+``zsar/recipes/`` holds the YAML recipes (one folder per paper, shared pieces under ``_base_/``).
+The CLI is ``kgen train``, ``kgen eval``, ``kgen profile``, ``kgen recipes`` and
+``kgen average-weights`` (:mod:`kgen.commands.video`).
 """

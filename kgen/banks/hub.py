@@ -166,22 +166,22 @@ class PushResult:
 
 
 def push_bank(
-    bank: str | Path, repo_id: str, *, revision: str | None = None, private: bool = False, message: str | None = None,
+    path: Path, repo_id: str, *, revision: str | None = None, private: bool = False, message: str | None = None,
     token: str | None = None,
 ) -> PushResult:
-    """Verify the local ``bank`` and commit it, with a model card, to the Hub repository ``repo_id``."""
+    """Verify the bank folder ``path`` and commit it, with a model card, to the Hub repository ``repo_id``
+    (``kgen.banks.store.resolve_bank_path`` turns an id or ``LINEAGE@latest`` into the folder)."""
     from huggingface_hub import CommitOperationAdd, HfApi
 
-    from kgen.banks.store import resolve_bank_path
     from kgen.banks.verify import verify_bank
 
-    if is_hub_reference(bank):
-        raise InputError(f"{bank} is already on the Hub", hint="push a bank of this machine (a path, a bank id or LINEAGE@latest)")
+    if is_hub_reference(path):
+        raise InputError(f"{path} is already on the Hub", hint="push a bank of this machine (a path, a bank id or LINEAGE@latest)")
+    path = Path(path)
     target = parse_hub_reference(repo_id)
     if target.revision is not None and revision is not None and target.revision != revision:
         raise InputError(f"two revisions given: {target.revision!r} and --revision {revision!r}", hint="give one")
     revision = revision or target.revision
-    path = resolve_bank_path(bank)
     report = verify_bank(path, use_memory=True)
     if not report.ok:
         raise FormatError(

@@ -26,9 +26,14 @@ def push_command(
 
     Example: kgen bank push hmdb51-prompts-vit-b-16-openai@latest my-lab/hmdb51-prompts-vit-b-16
     """
-    from kgen.banks.hub import push_bank
+    from kgen.banks.hub import is_hub_reference, push_bank
+    from kgen.errors import InputError
 
-    result = push_bank(bank, repo, revision=revision, private=private, message=message)
+    if is_hub_reference(bank):
+        raise InputError(f"{bank} is already on the Hub", hint="push a bank of this machine (a path, a bank id or LINEAGE@latest)")
+    from kgen.banks.store import resolve_bank_path
+
+    result = push_bank(resolve_bank_path(bank), repo, revision=revision, private=private, message=message)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
         return

@@ -52,7 +52,8 @@ def train(
     """
     from kgen import paths
     from kgen.console import info, out_console
-    from zsar.config import apply_overrides, load_recipe
+    from zsar.engine.config import apply_overrides
+    from zsar.engine.recipes import load_recipe
 
     config = load_recipe(_known_recipe(recipe))
     assignments = list(overrides or [])
@@ -72,7 +73,7 @@ def train(
         return
     run_dir = out if out is not None else paths.workspace_root() / "runs" / config.name
     from kgen.storage import check_writable_dir
-    from zsar.train import Trainer
+    from zsar.engine.train import Trainer
 
     check_writable_dir(run_dir, "the run folder")
 
@@ -152,13 +153,14 @@ def evaluate(
     from kgen.banks import load_bank
     from kgen.console import info, out_console
     from kgen.datasets import resolve_dataset
-    from zsar import distributed
-    from zsar.checkpoint import checkpoint_config, load_checkpoint, rebuild_model
-    from zsar.config import config_from_dict
-    from zsar.evaluate import EvalModel, config_for_evaluation, settings_from_config
-    from zsar.evaluate import evaluate as run_evaluation
+    from zsar.engine import distributed
+    from zsar.engine.checkpoint import load_checkpoint
+    from zsar.engine.config import config_from_dict
+    from zsar.engine.evaluate import EvalModel, config_for_evaluation, settings_from_config
+    from zsar.engine.evaluate import evaluate as run_evaluation
+    from zsar.engine.rebuild import checkpoint_config, rebuild_model
+    from zsar.engine.results import report_table
     from zsar.models import build_model, model_class
-    from zsar.results import report_table
 
     if model:
         _check_video_model(model)
@@ -185,7 +187,7 @@ def evaluate(
     ctx = distributed.init_distributed(device)
     try:
         eval_models: list[EvalModel] = []
-        logged_checkpoints: list[dict] = []  # for zsar.loggers.log_eval_into_runs
+        logged_checkpoints: list[dict] = []  # for zsar.engine.loggers.log_eval_into_runs
         run_settings: list[dict] = []
         first_config = None
         if checkpoint:
@@ -230,7 +232,7 @@ def evaluate(
         return
     if out is not None:
         report.save(out)
-    from zsar.loggers import log_eval_into_runs
+    from zsar.engine.loggers import log_eval_into_runs
 
     log_eval_into_runs(report, logged_checkpoints, str(out.resolve()) if out is not None else None)
     if as_json:
@@ -272,7 +274,7 @@ def profile(
     from rich.table import Table
 
     from kgen.console import out_console
-    from zsar.profile import profile_model
+    from zsar.engine.profile import profile_model
 
     temporal, spatial = _parse_views(views_text)
     views = temporal * spatial
@@ -311,7 +313,7 @@ def profile(
 def _known_recipe(name: str) -> str:
     """A recipe that is a built-in name or an existing file; else "did you mean"."""
     from kgen.suggest import unknown_name_hint
-    from zsar.config import list_recipes
+    from zsar.engine.recipes import list_recipes
 
     known = list_recipes()
     if name in known or Path(name).expanduser().is_file():
@@ -323,19 +325,26 @@ def _known_recipe(name: str) -> str:
 
 
 def recipes(
-    name: Annotated[str | None, typer.Argument(help="Print this recipe's YAML.")] = None,
+    name: Annotated[str | None, typer.Argument(help="Print this recipe's YAML file, as written (with its _base_).")] = None,
+    resolved: Annotated[bool, typer.Option("--print", help="Print NAME (a built-in recipe or a YAML file) resolved: "
+                                           "its bases merged in, every value with its source and the file that set it.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """List the built-in training recipes, or print one.
+    """List the built-in training recipes, or print one (as written, or resolved with --print).
 
-    Example: kgen recipes ap-clip-zero-shot-k400
+    Example: kgen recipes sc-clip-base-to-novel-ucf101 --print
     """
     from rich.table import Table
 
     from kgen.console import out_console
-    from zsar.config import list_recipes, load_recipe
+    from zsar.engine.recipes import list_recipes, load_recipe, print_resolved
 
     known = list_recipes()
+    if resolved:
+        if name is None:
+            raise InputError("--print needs a recipe", hint="kgen recipes NAME --print (kgen recipes lists the names)")
+        typer.echo(print_resolved(name), nl=False)
+        return
     if name is not None:
         if name not in known:
             from kgen.suggest import unknown_name_hint
@@ -377,7 +386,7 @@ def average_weights(
     Example: kgen average-weights runs/stdd-k400 --start 2 --end 22 --method uniform
     """
     from kgen.console import info
-    from zsar.weight_average import average_run
+    from zsar.engine.weight_average import average_run
 
     if method not in ("uniform", "gaussian", "ema"):
         raise InputError(f"unknown averaging method {method!r}", hint="uniform, gaussian or ema")

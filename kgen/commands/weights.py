@@ -26,7 +26,7 @@ def export_weights_command(
     """
     from safetensors import safe_open
 
-    from zsar.weights_file import export_weights
+    from zsar.engine.checkpoint import export_weights
 
     path = export_weights(checkpoint, out)
     with safe_open(str(path), framework="pt") as reader:

@@ -21,16 +21,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
 from kgen import __version__
+from kgen.backoff import Backoff, retry_after_seconds
 from kgen.crawl.network import NetworkProbe, ProbeResult
 
 DEFAULT_TIMEOUT_S = 30.0
@@ -92,18 +91,7 @@ def user_agent(contact: str | None = None) -> str:
 
 def parse_retry_after(value: str | None) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
+    return retry_after_seconds({"Retry-After": value.strip()}) if value else None
 
 
 class PoliteClient:
@@ -126,6 +114,9 @@ class PoliteClient:
         self.probe = probe or NetworkProbe()
         self.stats = ClientStats()
         self._semaphore = asyncio.Semaphore(concurrency)
+        # The doubling delay plus up to 25 % (never less than it). Since the LLM client's backoff was shared
+        # (kgen.backoff) the cap applies before the jitter: at the cap a wait is backoff_max_s to 1.25x that.
+        self._backoff = Backoff(base_s=self.policy.backoff_base_s, max_s=self.policy.backoff_max_s, jitter=(1.0, 1.25))
         self._pause_until = 0.0
         self._client = httpx.AsyncClient(
             headers={"User-Agent": user_agent(contact), "Accept": "application/json"},
@@ -147,10 +138,6 @@ class PoliteClient:
         delay = self._pause_until - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
-
-    def _backoff(self, attempt: int) -> float:
-        delay = self.policy.backoff_base_s * (2 ** (attempt - 1))
-        return min(self.policy.backoff_max_s, delay * (1.0 + random.uniform(0.0, 0.25)))
 
     async def get_json(self, url: str, params: dict[str, Any]) -> dict[str, Any]:
         """The JSON object answered to ``GET url?params``.
@@ -215,6 +202,6 @@ class PoliteClient:
                 self._pause_until = max(self._pause_until, time.monotonic() + delay)
                 await self._wait_for_pause()
             else:
-                await asyncio.sleep(self._backoff(attempt))
+                await asyncio.sleep(self._backoff.delay(attempt - 1))  # attempt is 1-based here
         self.stats.failures += 1
         raise RequestFailed(problem, attempts)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -11,8 +11,9 @@ from pydantic import BaseModel, ValidationError
 
 from kgen.cache import ResponseCache
 from kgen.crawl.http import ApiError, NetworkClosed, PoliteClient, RequestFailed
-from kgen.crawl.mediawiki import MalformedAnswer
+from kgen.crawl.mediawiki import MalformedAnswer, QueryResult, batches, query
 from kgen.crawl.network import ProbeResult
+from kgen.knowledge.base import utc_now
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -62,6 +63,46 @@ class WebSource:
     def progress(self, count: int) -> None:
         if self.on_progress is not None and count:
             self.on_progress(count)
+
+    async def lookup_titles(
+        self,
+        titles: Iterable[str],
+        what: str,
+        model: type[M],
+        params: dict[str, str],
+        read: Callable[[QueryResult, str, str], M],
+    ) -> dict[str, M]:
+        """Each title's ``what`` answer: from the cache, else asked ``batch_size`` titles a request.
+
+        ``params``: the query's parameters besides ``titles``; ``read(result, title, retrieved_at)``
+        turns one title of an answered batch into its ``model``, which is cached under
+        ``key(what, title=title)`` as soon as its batch is answered. A batch that fails is left out
+        and each of its titles recorded in ``failures`` (:meth:`guarded`). Duplicates are asked once.
+        """
+        found: dict[str, M] = {}
+        todo: list[str] = []
+        for title in dict.fromkeys(titles):
+            hit = self.cached(self.key(what, title=title), model)
+            if hit is not None:
+                found[title] = hit
+                self.stats.cached += 1
+            else:
+                todo.append(title)
+        self.progress(len(found))
+
+        async def fetch(batch: list[str]) -> None:
+            result = await query(self.client, self.api, {**params, "titles": "|".join(batch)})
+            self.stats.requests += result.requests
+            now = utc_now()
+            for title in batch:
+                answer = read(result, title, now)
+                self.store(self.key(what, title=title), answer)
+                found[title] = answer
+            self.stats.fetched += len(batch)
+            self.progress(len(batch))
+
+        await run_all([self.guarded(batch, lambda b=batch: fetch(b)) for batch in batches(todo, self.batch_size)])
+        return found
 
     async def guarded(self, lookups: list[str], work: Callable[[], Awaitable[None]]) -> None:
         """Run ``work`` (one batch); on failure, record why for each of ``lookups``."""

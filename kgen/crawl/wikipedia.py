@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from kgen.crawl.mediawiki import batches, page_url, query
+from kgen.crawl.mediawiki import QueryResult, page_url, query
 from kgen.crawl.sources import WebSource, run_all
 from kgen.knowledge.base import utc_now
 
@@ -114,90 +114,36 @@ class Wikipedia(WebSource):
 
     async def pages(self, titles: list[str]) -> dict[str, WikiPage]:
         """The page each title leads to (missing pages included), from the cache or the API."""
-        found: dict[str, WikiPage] = {}
-        todo: list[str] = []
-        for title in dict.fromkeys(titles):
-            hit = self.cached(self.key("page", title=title), WikiPage)
-            if hit is not None:
-                found[title] = hit
-                self.stats.cached += 1
-            else:
-                todo.append(title)
-        self.progress(len(found))
 
-        async def fetch(batch: list[str]) -> None:
-            result = await query(self.client, self.api, {**_PAGE_PARAMS, "titles": "|".join(batch)})
-            self.stats.requests += result.requests
-            now = utc_now()
-            for title in batch:
-                resolution = result.resolve(title)
-                page = _page_from_entry(
-                    self.api,
-                    title,
-                    resolution.page,
-                    resolution.title,
-                    now,
-                    redirected_from=resolution.redirected_from,
-                    fragment=resolution.fragment,
-                )
-                self.store(self.key("page", title=title), page)
-                found[title] = page
-            self.stats.fetched += len(batch)
-            self.progress(len(batch))
+        def read(result: QueryResult, title: str, now: str) -> WikiPage:
+            resolution = result.resolve(title)
+            return _page_from_entry(
+                self.api,
+                title,
+                resolution.page,
+                resolution.title,
+                now,
+                redirected_from=resolution.redirected_from,
+                fragment=resolution.fragment,
+            )
 
-        await run_all(
-            [
-                self.guarded(batch, lambda b=batch: fetch(b))
-                for batch in batches(todo, self.batch_size)
-            ]
-        )
-        return found
+        return await self.lookup_titles(titles, "page", WikiPage, _PAGE_PARAMS, read)
 
     async def links(self, titles: list[str]) -> dict[str, list[str]]:
         """The article links (namespace 0) of each page, e.g. the senses a disambiguation page lists."""
-        found: dict[str, list[str]] = {}
-        todo: list[str] = []
-        for title in dict.fromkeys(titles):
-            hit = self.cached(self.key("links", title=title), _Links)
-            if hit is not None:
-                found[title] = hit.links
-                self.stats.cached += 1
-            else:
-                todo.append(title)
-        self.progress(len(found))
 
-        async def fetch(batch: list[str]) -> None:
-            params = {
-                "prop": "links",
-                "plnamespace": "0",
-                "pllimit": "max",
-                "titles": "|".join(batch),
-            }
-            result = await query(self.client, self.api, params)
-            self.stats.requests += result.requests
-            now = utc_now()
-            for title in batch:
-                entry = result.resolve(title).page or {}
-                links = [
-                    str(link["title"])
-                    for link in entry.get("links", [])
-                    if isinstance(link, dict) and "title" in link
-                ]
-                self.store(
-                    self.key("links", title=title),
-                    _Links(title=title, links=links, retrieved_at=now),
-                )
-                found[title] = links
-            self.stats.fetched += len(batch)
-            self.progress(len(batch))
-
-        await run_all(
-            [
-                self.guarded(batch, lambda b=batch: fetch(b))
-                for batch in batches(todo, self.batch_size)
+        def read(result: QueryResult, title: str, now: str) -> _Links:
+            entry = result.resolve(title).page or {}
+            links = [
+                str(link["title"])
+                for link in entry.get("links", [])
+                if isinstance(link, dict) and "title" in link
             ]
-        )
-        return found
+            return _Links(title=title, links=links, retrieved_at=now)
+
+        params = {"prop": "links", "plnamespace": "0", "pllimit": "max"}
+        answers = await self.lookup_titles(titles, "links", _Links, params, read)
+        return {title: answer.links for title, answer in answers.items()}
 
     async def search(
         self, queries: list[str], limit: int = SEARCH_LIMIT

@@ -18,10 +18,9 @@ import os
 
 from pydantic import BaseModel, ConfigDict
 
-from kgen.crawl.mediawiki import batches, page_url, query
-from kgen.crawl.sources import WebSource, run_all
+from kgen.crawl.mediawiki import QueryResult, page_url
+from kgen.crawl.sources import WebSource
 from kgen.crawl.wikitext import WiktionaryDefinition, english_section, parse_definitions
-from kgen.knowledge.base import utc_now
 
 DEFAULT_WIKTIONARY_API = "https://en.wiktionary.org/w/api.php"
 WIKTIONARY_API_ENV = "KGEN_WIKTIONARY_API"
@@ -61,54 +60,24 @@ class Wiktionary(WebSource):
     """Cached, batched Wiktionary lookups."""
 
     async def entries(self, titles: list[str]) -> dict[str, WiktionaryEntry]:
-        found: dict[str, WiktionaryEntry] = {}
-        todo: list[str] = []
-        for title in dict.fromkeys(t for t in titles if t):
-            hit = self.cached(self.key("entry", title=title), WiktionaryEntry)
-            if hit is not None:
-                found[title] = hit
-                self.stats.cached += 1
-            else:
-                todo.append(title)
-        self.progress(len(found))
-
-        async def fetch(batch: list[str]) -> None:
-            result = await query(
-                self.client, self.api, {**_ENTRY_PARAMS, "titles": "|".join(batch)}
+        def read(result: QueryResult, title: str, now: str) -> WiktionaryEntry:
+            resolution = result.resolve(title)
+            page = resolution.page
+            if page is None or page.get("missing") or page.get("invalid"):
+                return WiktionaryEntry(requested=title, title=resolution.title, exists=False, retrieved_at=now)
+            revisions = page.get("revisions") or [{}]
+            revision = revisions[0] if isinstance(revisions[0], dict) else {}
+            slot = (revision.get("slots") or {}).get("main") or {}
+            content = slot.get("content", revision.get("content", ""))
+            return WiktionaryEntry(
+                requested=title,
+                title=page["title"],
+                exists=True,
+                redirected_from=resolution.redirected_from,
+                revision_id=revision.get("revid") or page.get("lastrevid"),
+                url=page.get("fullurl") or page_url(self.api, page["title"]),
+                english=english_section(str(content or "")),
+                retrieved_at=now,
             )
-            self.stats.requests += result.requests
-            now = utc_now()
-            for title in batch:
-                resolution = result.resolve(title)
-                page = resolution.page
-                if page is None or page.get("missing") or page.get("invalid"):
-                    entry = WiktionaryEntry(
-                        requested=title, title=resolution.title, exists=False, retrieved_at=now
-                    )
-                else:
-                    revisions = page.get("revisions") or [{}]
-                    revision = revisions[0] if isinstance(revisions[0], dict) else {}
-                    slot = (revision.get("slots") or {}).get("main") or {}
-                    content = slot.get("content", revision.get("content", ""))
-                    entry = WiktionaryEntry(
-                        requested=title,
-                        title=page["title"],
-                        exists=True,
-                        redirected_from=resolution.redirected_from,
-                        revision_id=revision.get("revid") or page.get("lastrevid"),
-                        url=page.get("fullurl") or page_url(self.api, page["title"]),
-                        english=english_section(str(content or "")),
-                        retrieved_at=now,
-                    )
-                self.store(self.key("entry", title=title), entry)
-                found[title] = entry
-            self.stats.fetched += len(batch)
-            self.progress(len(batch))
 
-        await run_all(
-            [
-                self.guarded(batch, lambda b=batch: fetch(b))
-                for batch in batches(todo, self.batch_size)
-            ]
-        )
-        return found
+        return await self.lookup_titles((t for t in titles if t), "entry", WiktionaryEntry, _ENTRY_PARAMS, read)

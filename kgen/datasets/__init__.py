@@ -6,8 +6,8 @@ from kgen.datasets.registry import (
     builtin_names,
     load_builtin,
     load_user_list,
-    resolve_dataset,
 )
+from kgen.datasets.resolve import resolve_dataset
 from kgen.datasets.spec import ClassEntry, ClassSplit, DatasetSpec, VideoList
 
 __all__ = [

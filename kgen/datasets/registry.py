@@ -7,7 +7,6 @@ import shlex
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Literal
 
 from kgen import paths
 from kgen.datasets.names import name_key, slugify
@@ -187,33 +186,3 @@ def load_user_list(path: Path, name: str | None = None) -> Dataset:
         )
     origin = str(Path(path).expanduser().resolve())
     return Dataset(name=dataset_name, title=f"classes from {path}", classes=classes, origin=origin)
-
-
-def resolve_dataset(
-    dataset: str | None,
-    classes_file: Path | None = None,
-    name: str | None = None,
-    *,
-    workspace: Literal["ignore", "check", "claim"] = "ignore",
-) -> Dataset:
-    """The dataset the user asked for: ``--dataset NAME`` or ``--classes FILE [--name NAME]``.
-
-    ``workspace``: what the command does with ``knowledge/<name>/``. ``check`` (it reads
-    knowledge) refuses a custom list whose folder belongs to another list; ``claim`` (it writes
-    knowledge) also checks that the folder is writable and records the list there, before any
-    expensive work (see :mod:`kgen.datasets.workspace`).
-    """
-    if dataset and classes_file:
-        raise InputError("give either --dataset or --classes, not both")
-    if classes_file is not None:
-        resolved = load_user_list(classes_file, name)
-    else:
-        if not dataset:
-            known = ", ".join(builtin_names())
-            raise InputError("no dataset given", hint=f"use --dataset NAME (one of: {known}) or --classes FILE")
-        resolved = load_builtin(dataset)
-    if workspace != "ignore":
-        from kgen.datasets.workspace import check_workspace, claim_workspace
-
-        (claim_workspace if workspace == "claim" else check_workspace)(resolved)
-    return resolved

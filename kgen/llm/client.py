@@ -32,13 +32,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from kgen.backoff import Backoff
 from kgen.cache import ResponseCache
 from kgen.llm.answers import AnswerSpec
 from kgen.llm.backend import Backend
 from kgen.llm.errors import AnswerInvalid, FatalBackendError, RequestRejected, TransientBackendError
 from kgen.llm.lenient import key_form, looks_like_refusal
 from kgen.llm.ratelimit import RateLimiter
-from kgen.llm.retry import Backoff
 from kgen.llm.types import Completion, Example, Message, SamplingParams
 from kgen.llm.usage import Usage, usage_sink
 

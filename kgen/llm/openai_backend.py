@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 import openai
 
+from kgen.backoff import retry_after_seconds
 from kgen.llm.answers import AnswerSpec
 from kgen.llm.backend import conversation
 from kgen.llm.errors import (
@@ -33,7 +34,6 @@ from kgen.llm.errors import (
     StructuredOutputUnsupported,
     TransientBackendError,
 )
-from kgen.llm.retry import retry_after_seconds
 from kgen.llm.types import Completion, Example, Message, SamplingParams
 from kgen.llm.wire import chat_body
 

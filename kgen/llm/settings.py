@@ -18,10 +18,10 @@ from typing import Literal, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kgen.backoff import Backoff
 from kgen.cache import ResponseCache
 from kgen.errors import InputError
 from kgen.llm.client import LLMClient
-from kgen.llm.retry import Backoff
 
 DEFAULT_PARALLEL = 16
 SERVER_TIMEOUT_S, SERVER_DEADLINE_S = 120.0, 300.0

@@ -10,7 +10,7 @@ confusion counts are summed.
 :func:`per_class_difference` compares two results list by list (matched by list name), class by
 class (matched by the dataset's class id): the classes a knowledge bank helps and hurts.
 
-The file is read as plain JSON, not through ``zsar.results``: the report must read results written
+The file is read as plain JSON, not through ``zsar.engine.results``: the report must read results written
 by every kgen version, and importing ``zsar`` would pay for torch.
 """
 

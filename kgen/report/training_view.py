@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from kgen.errors import InputError
-from zsar.loggers import EVALS_FILE, METRICS_FILE
+from zsar.engine.loggers import EVALS_FILE, METRICS_FILE
 
 # The curves the report draws, in order: (metric key, title, unit).
 CURVES: tuple[tuple[str, str, str], ...] = (

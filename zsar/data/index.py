@@ -23,7 +23,6 @@ from pathlib import Path
 from kgen.console import warn
 from kgen.datasets import Dataset
 from kgen.errors import InputError
-from zsar.textside import label_space_classes
 
 
 @dataclass(frozen=True)
@@ -73,6 +72,14 @@ def resolve_list(dataset: Dataset, list_name_or_path: str | Path, label_space: s
         f"{text!r} is neither a video list of {dataset.name} nor an existing file",
         hint=f"built-in lists of {dataset.name}: {known}; or give the path of a 'path label' list file",
     )
+
+
+def label_space_classes(dataset: Dataset, label_space: str | None) -> tuple[list[int], list[str]]:
+    """Class ids and names of a label space (``None``: every class of the dataset, in label order)."""
+    if label_space is None:
+        return [entry.id for entry in dataset.classes], [entry.name for entry in dataset.classes]
+    entries = dataset.split_classes(label_space)
+    return [entry.id for entry in entries], [entry.name for entry in entries]
 
 
 def read_video_list(

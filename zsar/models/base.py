@@ -1,8 +1,8 @@
 """The interface every video model implements.
 
 A :class:`VideoModel` is the *video side* of a CLIP model: the image tower (wrapped in a
-:class:`~zsar.backbone.VideoBackbone`), CLIP's logit scale, and whatever the model adds. The
-text side is never part of it: it arrives as a :class:`~zsar.textside.TextSide` (a bank in the
+:class:`~zsar.models.backbone.VideoBackbone`), CLIP's logit scale, and whatever the model adds. The
+text side is never part of it: it arrives as a :class:`~zsar.models.textside.TextSide` (a bank in the
 label space's order) with every call, so the same trained weights score any set of classes.
 
 What a model implements:
@@ -36,10 +36,10 @@ from torch import nn
 
 from kgen.clip import LoadedClip
 from kgen.errors import InputError
-from zsar.backbone import VideoBackbone
-from zsar.config import ModelConfig
-from zsar.text_tower import TextTower
-from zsar.textside import TextSide
+from zsar.models.backbone import VideoBackbone
+from zsar.models.config import ModelConfig
+from zsar.models.text_tower import TextTower
+from zsar.models.textside import TextSide
 
 
 @dataclass
@@ -183,7 +183,7 @@ class VideoModel(nn.Module, ABC):
         """True when the loss compares the clips of a batch with each other (its value depends on the whole batch).
 
         The trainer then computes it over the whole global batch: features gathered across
-        processes with gradient, accumulation steps cached (see :mod:`zsar.whole_batch`).
+        processes with gradient, accumulation steps cached (see :mod:`zsar.engine.whole_batch`).
         """
         return False
 

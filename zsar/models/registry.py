@@ -2,8 +2,8 @@
 
 A model module registers its class with ``@register_model("name")``; the class says which
 config class validates its options (``CONFIG``). The built-in modules are listed in
-:data:`BUILTIN_MODEL_MODULES` and imported on first use: a new model is one new module plus one
-line there.
+:data:`BUILTIN_MODEL_MODULES` and imported on first use: a new model is one new folder
+(``zsar/models/<paper>/``, its ``model.py`` and the parts only it uses) plus one line there.
 
 The names of the papers' models are fixed: ``vifi-clip`` (the baseline), ``ap-clip``, ``stdd``,
 ``sc-clip``, ``da-sti``.
@@ -19,14 +19,17 @@ import torch
 
 from kgen.clip import load_clip
 from kgen.errors import InputError
-from zsar.config import ModelConfig
+from zsar.engine.checkpoint import load_model_weights
+from zsar.models.config import ModelConfig
 
+# One per paper folder (zsar/models/<paper>/model.py). The registry is the only module that knows
+# every model: nothing imports a paper's folder but the registry, on first use, and the tests.
 BUILTIN_MODEL_MODULES = [
-    "zsar.models.vifi_clip",
-    "zsar.models.ap_clip",
-    "zsar.models.da_sti",
-    "zsar.models.sc_clip",
-    "zsar.models.stdd",
+    "zsar.models.vifi_clip.model",
+    "zsar.models.ap_clip.model",
+    "zsar.models.da_sti.model",
+    "zsar.models.sc_clip.model",
+    "zsar.models.stdd.model",
 ]
 
 # Models the project will add; asking for one before it exists says so instead of "unknown".
@@ -93,7 +96,7 @@ def build_model(
 
     ``overrides`` replace config fields (``build_model("ap-clip", backbone="kgen-tiny-vit",
     pretrained="random")``). With ``config.init_checkpoint`` the weights of an earlier kgen run
-    are loaded on top (see :func:`zsar.checkpoint.load_model_weights`).
+    are loaded on top (see :func:`zsar.engine.checkpoint.load_model_weights`).
     """
     cls = model_class(name)
     model_config = make_config(name, config, **overrides)
@@ -101,7 +104,5 @@ def build_model(
     model = cls(model_config, clip)
     del clip  # the text tower is not part of a video model: banks replace it
     if model_config.init_checkpoint:
-        from zsar.checkpoint import load_model_weights
-
         load_model_weights(model, model_config.init_checkpoint)
     return model.to(device)
