@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 
 import pytest
@@ -82,7 +83,7 @@ def test_structured_output_sends_the_schema_and_caches(tmp_path) -> None:
 
 def test_malformed_json_and_schema_violations_are_repaired_with_the_error_shown(tmp_path) -> None:
     with FakeOpenAIServer() as server:
-        server.script(Reply.malformed(), Reply(content='{"items": ["rope"]}'), Reply(content=GOOD))
+        server.script(Reply.malformed(), Reply(content='{"items": []}'), Reply(content=GOOD))
         client = make_client(server, tmp_path)
         [answer] = ask(client, request())
         assert answer.value.items == ["rope", "harness", "helmet"] and answer.attempts == 3
@@ -91,7 +92,59 @@ def test_malformed_json_and_schema_violations_are_repaired_with_the_error_shown(
         assert second[-2] == {"role": "assistant", "content": '{"items": ["rope", "harness",, oops'}
         assert "not valid JSON" in second[-1]["content"]
         third = server.requests[2]["messages"]
-        assert "1 usable objects" in third[-1]["content"] and "3 to 5 objects" in third[-1]["content"]
+        assert "0 usable objects" in third[-1]["content"] and "3 to 5 objects" in third[-1]["content"]
+        client.cache.close()
+
+
+def test_top_ups_that_add_something_do_not_use_up_the_repairs_but_empty_ones_do(tmp_path) -> None:
+    spec = ListSpec(3, 5, "object")
+    growing = dataclasses.replace(request(), spec=spec)
+    with FakeOpenAIServer() as server:
+        # one repair allowed: the answer grows by one item per top-up, past the single repair (calls
+        # stay bounded by twice the repairs)
+        server.script(*(Reply(content=json.dumps({"items": [name]})) for name in ["rope", "harness", "helmet"]))
+        client = make_client(server, tmp_path, max_repairs=1)
+        [answer] = ask(client, growing)
+        assert not isinstance(answer, AskFailed), answer.reason
+        assert answer.value.items == ["rope", "harness", "helmet"] and answer.attempts == 3
+        assert client.usage.repairs == 2 and client.usage.topups == 2
+        client.cache.close()
+    with FakeOpenAIServer() as server:
+        # a top-up that adds nothing is a failed attempt: with one repair allowed, two of them end it
+        server.script(Reply(content='{"items": ["rope"]}'), *(Reply(content='{"items": ["rope"]}') for _ in range(2)))
+        client = make_client(server, tmp_path / "2", max_repairs=1)
+        [failed] = ask(client, growing)
+        assert isinstance(failed, AskFailed) and "in 3 attempts" in str(failed) and len(server.requests) == 3
+        client.cache.close()
+    with FakeOpenAIServer() as server:
+        server.script(Reply(content='{"items": ["rope"]}'))
+        client = make_client(server, tmp_path / "3", max_repairs=0)
+        [failed] = ask(client, growing)
+        assert isinstance(failed, AskFailed) and len(server.requests) == 1  # no repair means no top-up either
+        client.cache.close()
+
+
+def test_a_partly_usable_list_is_kept_and_only_the_missing_items_are_asked_for(tmp_path) -> None:
+    with FakeOpenAIServer() as server:
+        server.script(
+            Reply(content='{"items": ["rope", "Rope", "the ropes"]}'),
+            Reply(content='{"items": ["rope", "harness"]}'),
+            Reply(content='{"items": ["helmet"]}'),
+        )
+        client = make_client(server, tmp_path)
+        [answer] = ask(client, request())
+        assert answer.value.items == ["rope", "harness", "helmet"] and answer.attempts == 3
+        assert client.usage.repairs == 2 and client.usage.topups == 2 and "2 of them top-ups" in client.usage.summary()
+        first, second, third = server.requests
+        # a top-up is the question again plus what is missing: no conversation holding the model's
+        # own answer, and a schema asking for the missing items only
+        assert [m["role"] for m in second["messages"]] == ["system", "user"]
+        assert second["messages"][1]["content"] == first["messages"][1]["content"] + "\n\nGive 2 more objects, different from these: rope."
+        assert third["messages"][1]["content"].endswith("Give 1 more object, different from these: rope, harness.")
+        items = second["response_format"]["json_schema"]["schema"]["properties"]["items"]
+        assert (items["minItems"], items["maxItems"]) == (2, 4)
+        assert third["response_format"]["json_schema"]["schema"]["properties"]["items"]["minItems"] == 1
+        assert client.cached_answer(request()).value.items == ["rope", "harness", "helmet"]
         client.cache.close()
 
 

@@ -48,7 +48,7 @@ def test_keyed_spec_matches_keys_loosely_and_reports_missing() -> None:
     spec = KeyedSpec(["environment", "clothing"], key_label="attribute", value_label="sentence")
     value = spec.parse("Environment (the place): A cliff.\n- **clothing**: Climbing gear.")
     assert value.values == {"environment": "A cliff.", "clothing": "Climbing gear."}
-    with pytest.raises(AnswerInvalid, match='no sentence for 1 of the 2 attributes: "clothing"'):
+    with pytest.raises(AnswerInvalid, match='no usable sentence for 1 of the 2 attributes: "clothing"'):
         spec.parse('{"environment": "A cliff."}')
 
 

@@ -92,10 +92,14 @@ class MiniLM:
     def encode(self, texts: Sequence[str]) -> list[list[float]]:
         """Unit vectors, one per text."""
         torch = self.torch
-        out: list[list[float]] = []
+        # Texts are batched in order of their token count, so a batch pads to about its own length
+        # (mean pooling over the real tokens makes each vector independent of its batch).
+        encoded = self.tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(texts)), key=lambda i: len(encoded[i].ids))
+        by_order: list[list[float]] = []
         with torch.inference_mode():
-            for start in range(0, len(texts), BATCH):
-                batch = self.tokenizer.encode_batch(list(texts[start : start + BATCH]))
+            for start in range(0, len(order), BATCH):
+                batch = [encoded[i] for i in order[start : start + BATCH]]
                 length = max(len(e.ids) for e in batch)
                 ids = torch.zeros((len(batch), length), dtype=torch.long)
                 mask = torch.zeros((len(batch), length), dtype=torch.float32)
@@ -105,7 +109,10 @@ class MiniLM:
                 hidden = self._forward(ids, mask)
                 pooled = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdim=True).clamp(min=1e-9)
                 pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
-                out.extend(pooled.tolist())
+                by_order.extend(pooled.tolist())
+        out: list[list[float]] = [[] for _ in texts]
+        for position, index in enumerate(order):
+            out[index] = by_order[position]
         return out
 
     def _forward(self, ids: Any, mask: Any) -> Any:

@@ -185,8 +185,9 @@ class PromptsBuilder(KindBuilder[ClassPrompts]):
     async def build_class(self, client: LLMClient, entry: ClassEntry) -> ClassPrompts:
         assert self.graph is not None
         names = self.attribute_names
-        spec = KeyedSpec([n for _, n in names], key_label="attribute", value_label="sentence", max_chars=160)
         listing = attribute_list(self.graph.aspects)
+        # A sentence that only restates the attribute's gloss (a small model's habit) does not count.
+        spec = KeyedSpec([n for _, n in names], key_label="attribute", value_label="sentence", max_chars=160, question=listing)
         requests = [
             LLMRequest(
                 purpose=f"{template.step} [{entry.name}]",

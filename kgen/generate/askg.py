@@ -14,8 +14,8 @@ Two stages, as in the paper (prompt wording taken from it):
    example of {action}, ..." (two calls: object triples -> spatial prompts, action triples ->
    temporal prompts). The prompt is the hard template concatenated with the completion.
 
-Every call of stage 1 carries a one-shot example ("drinking beer", as STDD's notebook does; the
-example's content is kgen's own) so that every backend sees the answer's shape. 7 calls a class.
+The object and sub-action calls carry three worked examples (kgen's own; STDD's notebook shows
+one, "drinking beer") so that every backend sees the answer's shape. 7 calls a class.
 """
 
 from __future__ import annotations
@@ -86,20 +86,30 @@ SENTENCES = PromptTemplate(
     SAMPLING,
 )
 
-EXAMPLE_ACTION = "drinking beer"
-EXAMPLE_OBJECTS = ["beer", "glass", "bottle", "hand", "mouth", "table"]
-EXAMPLE_SUB_ACTIONS = ["grab the glass", "raise the glass", "tilt the glass", "swallow the beer", "put the glass down"]
+# Worked examples (kgen's own; STDD's notebook shows one, "drinking beer"). Three actions from
+# different walks of life, none of them a class of a built-in dataset: with one example a small
+# model copies it ("beer, glass, bottle, hand, mouth, table" as the objects of *pour*); with three
+# it copies less and sees what the answers have in common (measured on SmolLM2-135M, docs/llm.md).
+EXAMPLE_OBJECTS = {
+    "swimming": ["water", "pool", "swimsuit", "goggles", "swimming cap", "lane rope"],
+    "painting a wall": ["paint", "brush", "roller", "ladder", "wall", "paint bucket"],
+    "cutting bread": ["bread", "knife", "cutting board", "table", "crumbs"],
+}
+EXAMPLE_SUB_ACTIONS = {
+    "swimming": ["dive into the pool", "kick the legs", "stroke with the arms", "turn the head to breathe", "touch the wall"],
+    "painting a wall": ["open the paint can", "dip the brush", "spread paint on the wall", "climb the ladder", "clean the brush"],
+    "cutting bread": ["hold the loaf", "pick up the knife", "saw through the crust", "cut a slice", "put the slice aside"],
+}
 
 
-def _examples() -> dict[str, Example]:
-    return {
-        "objects": Example(
-            user=fill(OBJECTS.user, k_min=5, k_max=10, action=EXAMPLE_ACTION), answer={"items": EXAMPLE_OBJECTS}
-        ),
-        "sub_actions": Example(
-            user=fill(SUB_ACTIONS.user, k_min=5, k_max=10, action=EXAMPLE_ACTION), answer={"items": EXAMPLE_SUB_ACTIONS}
-        ),
-    }
+def _examples() -> dict[str, tuple[Example, ...]]:
+    def shots(template: PromptTemplate, answers: dict[str, list[str]]) -> tuple[Example, ...]:
+        return tuple(
+            Example(user=fill(template.user, k_min=5, k_max=10, action=action), answer={"items": items})
+            for action, items in answers.items()
+        )
+
+    return {"objects": shots(OBJECTS, EXAMPLE_OBJECTS), "sub_actions": shots(SUB_ACTIONS, EXAMPLE_SUB_ACTIONS)}
 
 
 def clause_of(text: str, action: str) -> str:
@@ -164,8 +174,14 @@ class ASKGBuilder(KindBuilder[ClassASKG]):
         action = entry.name
         k = {"k_min": self.k_min, "k_max": self.k_max}
         objects_answer, subs_answer = await asyncio.gather(
-            client.ask(self._request(OBJECTS, entry, ListSpec(self.k_min, self.k_max, "object", max_words=4), [self.examples["objects"]], **k)),
-            client.ask(self._request(SUB_ACTIONS, entry, ListSpec(self.k_min, self.k_max, "sub-action", max_words=6), [self.examples["sub_actions"]], **k)),
+            # The action itself is neither one of its objects nor one of its sub-actions.
+            client.ask(self._request(
+                OBJECTS, entry, ListSpec(self.k_min, self.k_max, "object", max_words=4, exclude=[action]), self.examples["objects"], **k
+            )),
+            client.ask(self._request(
+                SUB_ACTIONS, entry, ListSpec(self.k_min, self.k_max, "sub-action", max_words=6, exclude=[action]),
+                self.examples["sub_actions"], **k,
+            )),
         )
         objects = _distinct([normalize_phrase(o).lower() for o in objects_answer.value.items])  # type: ignore[attr-defined]
         objects = [o for o in objects if concept_key(o) != concept_key(action)]
@@ -177,7 +193,8 @@ class ASKGBuilder(KindBuilder[ClassASKG]):
         pairs = [(a, b) for a, b in zip(chain, chain[1:], strict=False) if key_form(a) != key_form(b)]
         n = len(objects)
         oo_spec = TripleSpec(objects, min_items=max(1, n // 2), max_items=n, max_predicate_words=MAX_PREDICATE_WORDS)
-        ao_spec = KeyedSpec(objects, key_label="object", value_label="predicate", max_words=MAX_PREDICATE_WORDS)
+        # A predicate that only names an object ("catch -bowl-> bowl") is no relation.
+        ao_spec = KeyedSpec(objects, key_label="object", value_label="predicate", max_words=MAX_PREDICATE_WORDS, values_not_keys=True)
         # Pairs and triples are keyed by number: short keys keep the embedded model's forced tokens few.
         aa_spec = KeyedSpec(_numbers(len(pairs)), key_label="pair", value_label="predicate", max_words=MAX_PREDICATE_WORDS)
         oo, ao, aa = await asyncio.gather(
@@ -219,8 +236,8 @@ class ASKGBuilder(KindBuilder[ClassASKG]):
 
     def prompt_records(self) -> list[PromptRecord]:
         return [
-            OBJECTS.record([self.examples["objects"].model_dump()]),
-            SUB_ACTIONS.record([self.examples["sub_actions"].model_dump()]),
+            OBJECTS.record([e.model_dump() for e in self.examples["objects"]]),
+            SUB_ACTIONS.record([e.model_dump() for e in self.examples["sub_actions"]]),
             OBJECT_RELATIONS.record(),
             ACTION_OBJECT_RELATIONS.record(),
             ACTION_RELATIONS.record(),

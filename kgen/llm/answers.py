@@ -21,9 +21,11 @@ entity list).
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -40,6 +42,7 @@ from kgen.llm.lenient import (
     straighten_quotes,
 )
 from kgen.text.concepts import concept_key
+from kgen.text.lexicon import DANGLING_WORDS, FUNCTION_WORDS, english_lexicon, words_of
 
 
 class ItemList(BaseModel):
@@ -68,9 +71,22 @@ class _Invalid(AnswerInvalid):
     """An AnswerInvalid that remembers how far reading got ("read": no value found; "check": a
     value was found but does not meet the spec)."""
 
-    def __init__(self, message: str, stage: str) -> None:
+    def __init__(self, message: str, stage: str, cause: AnswerInvalid | None = None) -> None:
         super().__init__(message)
         self.stage = stage
+        self.cause = cause
+
+
+class AnswerIncomplete(AnswerInvalid):
+    """An answer with a usable part and too little of it: the client keeps ``kept`` and asks only
+    for the rest (``ask``, answered under the smaller spec ``rest``), instead of the whole question
+    again (a small model asked again tends to write its rejected answer again, word for word)."""
+
+    def __init__(self, message: str, kept: Any, rest: AnswerSpec, ask: str) -> None:
+        super().__init__(message)
+        self.kept = kept  # the usable part, as the JSON-like value ``merge`` takes
+        self.rest = rest
+        self.ask = ask
 
 
 class AnswerSpec(ABC):
@@ -78,6 +94,15 @@ class AnswerSpec(ABC):
 
     NAME: ClassVar[str]
     VERSION: ClassVar[int] = 1
+    # Words a short phrase of the answer may hold besides English ones (see :func:`phrase_problem`):
+    # the client sets them to the words of the question (a class name such as "flic flac").
+    allowed_words: frozenset[str] = frozenset()
+
+    def with_allowed_words(self, words: Iterable[str]) -> AnswerSpec:
+        """A copy of this spec that also accepts ``words`` in its short phrases."""
+        bound = copy.copy(self)
+        bound.allowed_words = self.allowed_words | frozenset(words)
+        return bound
 
     @abstractmethod
     def json_schema(self) -> dict[str, Any]:
@@ -112,7 +137,26 @@ class AnswerSpec(ABC):
             except _Invalid as exc:
                 errors.append(exc)
         checked = [e for e in errors if e.stage == "check"]
-        raise AnswerInvalid(str((checked or errors)[0]))
+        first = (checked or errors)[0]
+        if isinstance(first.cause, AnswerIncomplete):
+            raise first.cause
+        raise AnswerInvalid(str(first))
+
+    def merge(self, kept: Any, text: str, truncated: bool = False) -> BaseModel:
+        """The answer made of ``kept`` (an :class:`AnswerIncomplete`'s usable part) and what ``text``
+        (the answer to its ``rest`` question) adds; raises :class:`AnswerIncomplete` again, with
+        everything usable so far, while something is still missing."""
+        raise AnswerInvalid("this kind of answer cannot be completed part by part")
+
+    @staticmethod
+    def _usable_rest(rest: AnswerSpec, text: str, truncated: bool) -> Any:
+        """The usable part of an answer to a ``rest`` question (``None`` when nothing is usable)."""
+        try:
+            return rest.parse(text, truncated).model_dump()
+        except AnswerIncomplete as exc:
+            return exc.kept
+        except AnswerInvalid:
+            return None
 
     def _from_json(self, text: str, truncated: bool) -> BaseModel:
         try:
@@ -137,7 +181,7 @@ class AnswerSpec(ABC):
         except _Invalid:
             raise
         except AnswerInvalid as exc:
-            raise _Invalid(str(exc), "check") from exc
+            raise _Invalid(str(exc), "check", exc) from exc
 
 
 def _strict_object(properties: dict[str, Any]) -> dict[str, Any]:
@@ -153,6 +197,26 @@ def _phrase(max_words: int) -> dict[str, Any]:
     at most 24 characters (a small model otherwise runs words together up to ``max_tokens``)."""
     word = "[A-Za-z][A-Za-z'-]{0,23}"
     return {"type": "string", "pattern": f"^{word}( {word}){{0,{max_words - 1}}}$"}
+
+
+def phrase_problem(phrase: str, allowed: frozenset[str] = frozenset()) -> str | None:
+    """Why a short phrase (an object, a sub-action, a keyword, a predicate) is not usable, or None.
+
+    A small model writes words that are not words ("jonsc", "bowdance",
+    "topfivevaluableobjectsfromactionlist") and stutters ("brush brush", "fencing-fencing"): a word
+    neither English (:mod:`kgen.text.lexicon`; not checked without WordNet) nor in ``allowed``, or a
+    word written twice in a row, makes the phrase unusable.
+    """
+    words = [w for w in re.split(r"[\s-]+", phrase.casefold()) if w]
+    for first, second in zip(words, words[1:], strict=False):
+        if first == second and first not in FUNCTION_WORDS:
+            return f'"{phrase}" repeats "{first}"'
+    lexicon = english_lexicon()
+    if lexicon is not None:
+        unknown = lexicon.unknown_words(phrase, allowed)
+        if unknown:
+            return f'"{phrase}" holds "{unknown[0]}", which is not an English word'
+    return None
 
 
 def _count_phrase(low: int, high: int, noun: str) -> str:
@@ -193,28 +257,43 @@ def _marked_lines(text: str, truncated: bool) -> list[str]:
 
 
 class ListSpec(AnswerSpec):
-    """A list of ``min_items`` to ``max_items`` distinct short texts."""
+    """A list of ``min_items`` to ``max_items`` distinct short texts.
+
+    Two items are the same when their concept keys are (case, articles, punctuation and, for
+    phrases, a plural ignored: "Hands" = "the hand"). Items that name one of ``exclude`` (e.g. the
+    action itself in a list of its objects) do not count. A phrase item (``max_words``) must be
+    made of words (:func:`phrase_problem`). Too few usable items, but some, raise
+    :class:`AnswerIncomplete`: the client keeps them and asks only for the missing ones.
+    """
 
     NAME = "kgen.list"
-    VERSION = 1
+    VERSION = 2
 
     def __init__(
-        self, min_items: int, max_items: int, label: str = "item", max_words: int | None = None, max_chars: int | None = None
+        self, min_items: int, max_items: int, label: str = "item", max_words: int | None = None, max_chars: int | None = None,
+        exclude: Sequence[str] = (), min_chars: int = 1,
     ) -> None:
         if not 1 <= min_items <= max_items:
             raise ValueError("need 1 <= min_items <= max_items")
         self.min_items, self.max_items = min_items, max_items
         self.label, self.max_words = label, max_words
         self.max_chars = max_chars or 200
+        self.min_chars = min_chars
+        self.exclude = tuple(exclude)
 
     def json_schema(self) -> dict[str, Any]:
-        item = _phrase(self.max_words) if self.max_words else _text(self.max_chars)
+        item = _phrase(self.max_words) if self.max_words else {**_text(self.max_chars), "minLength": self.min_chars}
         array = {"type": "array", "items": item, "minItems": self.min_items, "maxItems": self.max_items}
         return _strict_object({"items": array})
 
+    @staticmethod
+    def _key(item: str) -> str:
+        return concept_key(item) or key_form(item)
+
     def check(self, data: Any) -> ItemList:
         items: list[str] = []
-        seen: set[str] = set()
+        seen = {self._key(e) for e in self.exclude}
+        excluded = set(seen)
         dropped: list[str] = []
         for raw in _list_from(data, "items"):
             if isinstance(raw, dict) and len(raw) == 1:
@@ -225,20 +304,52 @@ class ListSpec(AnswerSpec):
             if self.max_words is not None and len(item.split()) > self.max_words:
                 dropped.append(f'"{item[:60]}" is longer than {self.max_words} words')
                 continue
-            key = key_form(item)
+            if len(item) < self.min_chars:
+                dropped.append(f'"{item}" is shorter than {self.min_chars} characters')
+                continue
+            key = self._key(item)
             if not key or key in seen:
-                if key:
+                if key in excluded:
+                    dropped.append(f'"{item}" is not asked for')
+                elif key:
                     dropped.append(f'"{item}" is a duplicate')
+                continue
+            problem = phrase_problem(item, self.allowed_words) if self.max_words else None
+            if self.max_words and not problem and words_of(item)[-1:] and words_of(item)[-1] in DANGLING_WORDS:
+                problem = f'"{item}" is unfinished'
+            if problem:
+                dropped.append(problem)
                 continue
             seen.add(key)
             items.append(item)
         if len(items) < self.min_items:
             why = f" ({'; '.join(dropped[:4])})" if dropped else ""
-            raise AnswerInvalid(
+            message = (
                 f"the answer has {len(items)} usable {self.label}s{why}; "
                 f"give {_count_phrase(self.min_items, self.max_items, self.label + 's')}, all different"
             )
+            if items:
+                raise AnswerIncomplete(message, {"items": items}, self._rest(items), self._ask_rest(items))
+            raise AnswerInvalid(message)
         return ItemList(items=items[: self.max_items])
+
+    def _rest(self, items: list[str]) -> ListSpec:
+        rest = ListSpec(
+            self.min_items - len(items), self.max_items - len(items), self.label, self.max_words, self.max_chars,
+            exclude=(*self.exclude, *items), min_chars=self.min_chars,
+        )
+        rest.allowed_words = self.allowed_words
+        return rest
+
+    def _ask_rest(self, items: list[str]) -> str:
+        missing = self.min_items - len(items)
+        more = f"{missing} more {self.label}{'s' if missing != 1 else ''}"
+        return f"Give {more}, different from these: {', '.join(items)}."
+
+    def merge(self, kept: Any, text: str, truncated: bool = False) -> ItemList:
+        rest = self._rest(_list_from(kept, "items"))
+        added = self._usable_rest(rest, text, truncated)
+        return self.check({"items": [*_list_from(kept, "items"), *(_list_from(added, "items") if added else [])]})
 
     def read_lines(self, text: str, truncated: bool) -> list[str]:
         lines = _marked_lines(text, truncated)
@@ -247,17 +358,22 @@ class ListSpec(AnswerSpec):
         return lines
 
 
-
-
-
 class KeyedSpec(AnswerSpec):
-    """One non-empty text for each of the given keys, in order."""
+    """One non-empty text for each of the given keys, in order.
+
+    A phrase value (``max_words``) must be made of words (:func:`phrase_problem`). A sentence value
+    that only repeats words of ``question`` (the question's own text: a small model answers "The
+    ground, water, apparatus or surface the action happens on" for the gloss it was given) does not
+    count. Values missing for some keys, while others are usable, raise :class:`AnswerIncomplete`:
+    the client keeps the usable ones and asks only for the missing keys.
+    """
 
     NAME = "kgen.keyed"
-    VERSION = 2
+    VERSION = 3
 
     def __init__(
-        self, keys: list[str], key_label: str = "key", value_label: str = "text", max_chars: int = 200, max_words: int | None = None
+        self, keys: list[str], key_label: str = "key", value_label: str = "text", max_chars: int = 200, max_words: int | None = None,
+        question: str = "", values_not_keys: bool = False,
     ) -> None:
         if not keys:
             raise ValueError("a keyed answer needs at least one key")
@@ -266,6 +382,10 @@ class KeyedSpec(AnswerSpec):
             raise ValueError(f"keys must be distinct and non-empty: {keys}")
         self.keys = list(keys)
         self.key_label, self.value_label, self.max_chars, self.max_words = key_label, value_label, max_chars, max_words
+        self.question = question
+        self.values_not_keys = values_not_keys
+        self._key_concepts = {concept_key(k) for k in keys}
+        self._question_words = {concept_key(w) for w in words_of(question)}
         self._lookup = dict(zip(forms, self.keys, strict=True))
 
     def json_schema(self) -> dict[str, Any]:
@@ -279,6 +399,17 @@ class KeyedSpec(AnswerSpec):
         # 'Environment (where the action takes place)' and the like: the key plus a gloss.
         best = [k for f, k in self._lookup.items() if form.startswith(f + " ")]
         return max(best, key=len) if best else None
+
+    def _problem(self, key: str, value: str) -> str | None:
+        if self.max_words:
+            if self.values_not_keys and concept_key(value) in self._key_concepts:
+                return f'the {self.value_label} for "{key}" is "{value}", which names one of the {self.key_label}s'
+            return phrase_problem(value, self.allowed_words)
+        if self._question_words:
+            content = [w for w in words_of(value) if len(w) > 2 and w not in FUNCTION_WORDS]
+            if content and all(concept_key(w) in self._question_words for w in content):
+                return f'the {self.value_label} for "{key}" only repeats words of the question'
+        return None
 
     def check(self, data: Any) -> KeyedTexts:
         if isinstance(data, dict) and "values" in data and isinstance(data["values"], dict):
@@ -294,21 +425,49 @@ class KeyedSpec(AnswerSpec):
         if not isinstance(data, dict):
             raise AnswerInvalid(f"the answer must be a JSON object with one {self.value_label} per {self.key_label}")
         values: dict[str, str] = {}
+        problems: list[str] = []
         for raw_key, raw_value in data.items():
             key = self._match(str(raw_key))
             if key is None or key in values or not isinstance(raw_value, str | int | float):
                 continue
             value = " ".join(straighten_quotes(str(raw_value)).replace("**", "").split()).strip().strip('"')
-            if re.search(r"[^\W_]", value):  # at least one letter or digit
-                values[key] = value
+            if not re.search(r"[^\W_]", value):  # no letter or digit
+                continue
+            problem = self._problem(key, value)
+            if problem:
+                problems.append(problem)
+                continue
+            values[key] = value
         missing = [k for k in self.keys if k not in values]
         if missing:
             shown = ", ".join(f'"{k}"' for k in missing[:6]) + (" ..." if len(missing) > 6 else "")
-            raise AnswerInvalid(
-                f"the answer has no {self.value_label} for {len(missing)} of the {len(self.keys)} "
-                f"{self.key_label}s: {shown}; give one for every {self.key_label}"
+            why = f" ({'; '.join(problems[:3])})" if problems else ""
+            message = (
+                f"the answer has no usable {self.value_label} for {len(missing)} of the {len(self.keys)} "
+                f"{self.key_label}s: {shown}{why}; give one for every {self.key_label}"
             )
+            if values:
+                raise AnswerIncomplete(message, dict(values), self._rest(missing), self._ask_rest(missing))
+            raise AnswerInvalid(message)
         return KeyedTexts(values={k: values[k] for k in self.keys})
+
+    def _rest(self, missing: list[str]) -> KeyedSpec:
+        rest = KeyedSpec(missing, self.key_label, self.value_label, self.max_chars, self.max_words, self.question, self.values_not_keys)
+        rest._key_concepts = self._key_concepts
+        rest.allowed_words = self.allowed_words
+        return rest
+
+    def _ask_rest(self, missing: list[str]) -> str:
+        named = ", ".join(f'"{k}"' for k in missing)
+        plural = "s" if len(missing) != 1 else ""
+        return f"Now give the {self.value_label}{plural} for {named} only."
+
+    def merge(self, kept: Any, text: str, truncated: bool = False) -> KeyedTexts:
+        kept = dict(kept)
+        added = self._usable_rest(self._rest([k for k in self.keys if k not in kept]), text, truncated) or {}
+        if isinstance(added, dict) and isinstance(added.get("values"), dict):
+            added = added["values"]
+        return self.check({**{k: v for k, v in added.items() if isinstance(k, str)}, **kept})
 
     def read_lines(self, text: str, truncated: bool) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -336,13 +495,18 @@ class KeyedSpec(AnswerSpec):
 
 
 class TripleSpec(AnswerSpec):
-    """``min_items`` to ``max_items`` triples <subject, predicate, object> over a fixed entity list."""
+    """``min_items`` to ``max_items`` triples <subject, predicate, object> over a fixed entity list,
+    at most one per pair of entities (``exclude_pairs`` are taken already). A predicate must be
+    made of words (:func:`phrase_problem`). Too few usable triples, but some, raise
+    :class:`AnswerIncomplete`: the client keeps them and asks only for more."""
 
     NAME = "kgen.triples"
-    VERSION = 1
+    VERSION = 2
 
     def __init__(
-        self, entities: list[str], min_items: int, max_items: int, max_predicate_words: int = 6) -> None:
+        self, entities: list[str], min_items: int, max_items: int, max_predicate_words: int = 6,
+        exclude_pairs: Sequence[tuple[str, str]] = (),
+    ) -> None:
         if len(entities) < 2:
             raise ValueError("relation triples need at least two entities")
         if not 1 <= min_items <= max_items:
@@ -350,6 +514,7 @@ class TripleSpec(AnswerSpec):
         self.entities = list(entities)
         self.min_items, self.max_items = min_items, max_items
         self.max_predicate_words = max_predicate_words
+        self.exclude_pairs = tuple(exclude_pairs)
         self._lookup: dict[str, str] = {}
         for entity in self.entities:
             self._lookup.setdefault(concept_key(entity), entity)
@@ -381,7 +546,7 @@ class TripleSpec(AnswerSpec):
 
     def check(self, data: Any) -> TripleList:
         triples: list[Triple] = []
-        pairs: set[tuple[str, str]] = set()
+        pairs: set[tuple[str, str]] = set(self.exclude_pairs)
         dropped: list[str] = []
         for raw in _list_from(data, "triples"):
             parts = self._parts(raw)
@@ -399,18 +564,47 @@ class TripleSpec(AnswerSpec):
             if not predicate or len(predicate.split()) > self.max_predicate_words:
                 dropped.append(f'the predicate "{predicate[:40]}" is empty or longer than {self.max_predicate_words} words')
                 continue
-            if (subject, obj) in pairs:
+            if (subject, obj) in pairs or (obj, subject) in pairs:
+                continue
+            problem = phrase_problem(predicate, self.allowed_words)
+            if not problem and concept_key(predicate) in self._lookup:
+                problem = f'the predicate "{predicate}" names an entity, not a relation'
+            if problem:
+                dropped.append(problem)
                 continue
             pairs.add((subject, obj))
             triples.append(Triple(subject=subject, predicate=predicate, object=obj))
         if len(triples) < self.min_items:
             why = f" ({'; '.join(dropped[:4])})" if dropped else ""
-            raise AnswerInvalid(
+            message = (
                 f"the answer has {len(triples)} usable relation triples{why}; give "
                 f"{_count_phrase(self.min_items, self.max_items, 'triples')} <subject, predicate, object> "
                 f"whose subject and object are different entities from the list: {', '.join(self.entities)}"
             )
+            if triples:
+                kept = {"triples": [t.model_dump() for t in triples]}
+                raise AnswerIncomplete(message, kept, self._rest(triples), self._ask_rest(triples))
+            raise AnswerInvalid(message)
         return TripleList(triples=triples[: self.max_items])
+
+    def _rest(self, triples: list[Triple]) -> TripleSpec:
+        taken = [*self.exclude_pairs, *((t.subject, t.object) for t in triples)]
+        rest = TripleSpec(
+            self.entities, self.min_items - len(triples), self.max_items - len(triples), self.max_predicate_words, taken
+        )
+        rest.allowed_words = self.allowed_words
+        return rest
+
+    def _ask_rest(self, triples: list[Triple]) -> str:
+        missing = self.min_items - len(triples)
+        done = "; ".join(f"{t.subject} - {t.object}" for t in triples)
+        return f"Give {missing} more triple{'s' if missing != 1 else ''}, each about another pair of entities than these: {done}."
+
+    def merge(self, kept: Any, text: str, truncated: bool = False) -> TripleList:
+        old = _list_from(kept, "triples")
+        rest = self._rest([Triple(**t) for t in old])
+        added = self._usable_rest(rest, text, truncated)
+        return self.check({"triples": [*old, *(_list_from(added, "triples") if added else [])]})
 
     def read_lines(self, text: str, truncated: bool) -> list[str]:
         return _marked_lines(text, truncated)

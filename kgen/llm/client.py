@@ -34,13 +34,14 @@ from pydantic import BaseModel
 
 from kgen.backoff import Backoff
 from kgen.cache import ResponseCache
-from kgen.llm.answers import AnswerSpec
+from kgen.llm.answers import AnswerIncomplete, AnswerSpec
 from kgen.llm.backend import Backend
 from kgen.llm.errors import AnswerInvalid, FatalBackendError, RequestRejected, TransientBackendError
 from kgen.llm.lenient import key_form, looks_like_refusal
 from kgen.llm.ratelimit import RateLimiter
 from kgen.llm.types import Completion, Example, Message, SamplingParams
 from kgen.llm.usage import Usage, usage_sink
+from kgen.text.lexicon import words_of
 
 CACHE_NAMESPACE = "llm"
 CONNECT_RETRIES = 2  # tries after the first when the server has never been reached this run
@@ -86,6 +87,21 @@ def repair_sampling(sampling: SamplingParams, attempt: int) -> SamplingParams:
     """How repair round ``attempt`` (1, 2, ...) samples: warmer, with its own seed."""
     seed = None if sampling.seed is None else sampling.seed + attempt
     return sampling.model_copy(update={"temperature": max(sampling.temperature, REPAIR_TEMPERATURE), "seed": seed})
+
+
+def _parts(kept: Any) -> int:
+    """How many parts (items, triples, keyed values) a kept partial answer holds."""
+    if isinstance(kept, dict) and len(kept) == 1 and isinstance(next(iter(kept.values())), list):
+        return len(next(iter(kept.values())))
+    return len(kept) if isinstance(kept, dict | list) else 0
+
+
+def topup_messages(messages: list[Message], ask: str) -> list[Message]:
+    """The question again with the request for what is missing appended to its last user message
+    ("Give 2 more objects, different from these: rope, harness, helmet."): one short question, not a
+    conversation holding the model's own earlier answer (which a small model copies)."""
+    *head, last = messages
+    return [*head, Message(role=last.role, content=f"{last.content}\n\n{ask}")]
 
 
 def repair_message(error: AnswerInvalid, truncated: bool) -> str:
@@ -142,6 +158,12 @@ class LLMClient:
             return request.examples
         return ()
 
+    @staticmethod
+    def spec_for(request: LLMRequest) -> AnswerSpec:
+        """The request's answer spec, accepting the question's own words in short phrases even
+        where no dictionary has them (a class name such as "flic flac")."""
+        return request.spec.with_allowed_words(w for m in request.messages for w in words_of(m.content))
+
     def cached_answer(self, request: LLMRequest) -> Answer | None:
         """The stored answer to ``request``, if any (re-validated; an entry that no longer
         validates is ignored)."""
@@ -149,7 +171,7 @@ class LLMClient:
         if not isinstance(stored, dict) or "value" not in stored:
             return None
         try:
-            value = request.spec.check(stored["value"])
+            value = self.spec_for(request).check(stored["value"])
             self._check_not_copied(request, value)
         except AnswerInvalid:
             return None
@@ -173,14 +195,30 @@ class LLMClient:
                 return hit
         messages = list(request.messages)
         examples = self.examples_for(request)
+        spec = self.spec_for(request)
+        pending: AnswerIncomplete | None = None  # a usable part, kept while the rest is asked for
         last_error: AnswerInvalid | None = None
-        for attempt in range(self.max_repairs + 1):
+        # A top-up that adds something usable is progress, not a failed attempt: it does not use
+        # up --max-repairs (a small model often completes a list one or two items at a time).
+        # Calls are still bounded: at most twice the repairs --max-repairs allows (none with 0).
+        failed_attempts, attempt = 0, -1
+        while failed_attempts <= self.max_repairs and attempt + 1 <= 2 * self.max_repairs:
+            attempt += 1
+            if attempt:
+                self._count("repairs")
+                if pending is not None:
+                    self._count("topups")
             sampling = request.sampling if attempt == 0 else repair_sampling(request.sampling, attempt)
             if attempt == 0 and first is not None:
                 completion = first
                 self._count_answered_call(completion)
+            elif pending is None:
+                completion = await self._call(request, messages, sampling, examples, spec)
             else:
-                completion = await self._call(request, messages, sampling, examples)
+                # Only what is missing, asked as one short question (see topup_messages).
+                completion = await self._call(
+                    request, topup_messages(list(request.messages), pending.ask), sampling, examples, pending.rest
+                )
             if completion.refusal:
                 self._fail(refused=True)
                 raise AskFailed(request.purpose, f"the model refused: {completion.refusal[:200]}")
@@ -189,31 +227,40 @@ class LLMClient:
                 self._fail(refused=True)
                 raise AskFailed(request.purpose, f"the model refused: {completion.text.strip()[:200]}")
             try:
-                value = request.spec.parse(completion.text, truncated=completion.truncated)
+                if pending is None:
+                    value = spec.parse(completion.text, truncated=completion.truncated)
+                else:
+                    value = spec.merge(pending.kept, completion.text, truncated=completion.truncated)
                 self._check_not_copied(request, value)
+            except AnswerIncomplete as exc:
+                # Some of the answer is usable: keep it and ask only for the rest.
+                grew = pending is None or _parts(exc.kept) > _parts(pending.kept)
+                last_error, pending = exc, exc
+                failed_attempts += 0 if grew else 1
+                continue
             except AnswerInvalid as exc:
                 if looks_like_refusal(completion.text):
                     self._fail(refused=True)
                     raise AskFailed(request.purpose, f"the model refused: {completion.text.strip()[:200]}") from exc
                 last_error = exc
-                if isinstance(exc, CopiedExample) and attempt < self.max_repairs:
+                failed_attempts += 1
+                if isinstance(exc, CopiedExample):
                     # The example misled the model, and shown its copy it copies again: ask the
                     # question afresh, without the example.
-                    self._count("repairs")
-                    examples, messages = (), list(request.messages)
+                    examples, messages, pending = (), list(request.messages), None
                     continue
-                if attempt < self.max_repairs:
-                    self._count("repairs")
+                if pending is None:
                     messages = messages + [
                         Message(role="assistant", content=completion.text or "(empty answer)"),
                         Message(role="user", content=repair_message(exc, completion.truncated)),
                     ]
                 continue
-            self._store(request, value, completion, attempt + 1)
+            text = completion.text if pending is None else spec.render_json(value.model_dump())
+            self._store(request, value, text, attempt + 1)
             self._count("answered")
-            return Answer(value=value, text=completion.text, cached=False, attempts=attempt + 1)
+            return Answer(value=value, text=text, cached=False, attempts=attempt + 1)
         self._fail()
-        raise AskFailed(request.purpose, f"no valid answer in {self.max_repairs + 1} attempts; last problem: {last_error}")
+        raise AskFailed(request.purpose, f"no valid answer in {attempt + 1} attempts; last problem: {last_error}")
 
     def _check_not_copied(self, request: LLMRequest, value: BaseModel) -> None:
         """A list answer that is mostly the worked example's own answer is invalid: small models
@@ -222,14 +269,16 @@ class LLMClient:
         if not isinstance(items, list) or not items:
             return
         mine = {key_form(str(item)) for item in items}
+        theirs: set[str] = set()
         for example in self.examples_for(request):
-            theirs = example.answer.get("items") if isinstance(example.answer, dict) else None
-            shared = mine & {key_form(str(item)) for item in theirs or []}
-            if 2 * len(shared) >= len(mine):
-                raise CopiedExample(
-                    f"{len(shared)} of the {len(mine)} items are copied from the worked example, which is about "
-                    f"another question; answer this question with its own items"
-                )
+            listed = example.answer.get("items") if isinstance(example.answer, dict) else None
+            theirs |= {key_form(str(item)) for item in listed or []}
+        shared = mine & theirs
+        if theirs and 2 * len(shared) >= len(mine):
+            raise CopiedExample(
+                f"{len(shared)} of the {len(mine)} items are copied from the worked examples, which are about "
+                f"other questions; answer this question with its own items"
+            )
 
     def _count_answered_call(self, completion: Completion) -> None:
         self._count("calls")
@@ -246,10 +295,10 @@ class LLMClient:
         if refused:
             self._count("refusals")
 
-    def _store(self, request: LLMRequest, value: BaseModel, completion: Completion, attempts: int) -> None:
+    def _store(self, request: LLMRequest, value: BaseModel, text: str, attempts: int) -> None:
         record: dict[str, Any] = {
             "value": value.model_dump(),
-            "text": completion.text,
+            "text": text,
             "attempts": attempts,
             "purpose": request.purpose,
             "model": self.backend.model_id,
@@ -258,7 +307,8 @@ class LLMClient:
         self.cache.set(self.cache_key(request), record)
 
     async def _call(
-        self, request: LLMRequest, messages: list[Message], sampling: SamplingParams, examples: tuple[Example, ...]
+        self, request: LLMRequest, messages: list[Message], sampling: SamplingParams, examples: tuple[Example, ...],
+        spec: AnswerSpec,
     ) -> Completion:
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(self.concurrency)
@@ -280,7 +330,7 @@ class LLMClient:
                     self._count("retries")
                 try:
                     completion = await asyncio.wait_for(
-                        self.backend.complete(messages, examples, request.spec, sampling), left
+                        self.backend.complete(messages, examples, spec, sampling), left
                     )
                 except (TransientBackendError, TimeoutError) as exc:
                     last = exc if isinstance(exc, TransientBackendError) else TransientBackendError("the request timed out", timeout=True)

@@ -43,8 +43,10 @@ ALIAS = "kgen-embedded"
 # the double quote, which would let a JSON list repeat its items freely), and a repeat of a
 # single token is already penalised. Measured on SmolLM2-135M (docs/llm.md): valid object and
 # sub-action lists 6/12 without it, 9/12 at multiplier 0.8, 12/12 at 2.0 (where answers drift
-# off topic); 1.5 is kgen's choice between the two.
-REPETITION_GUARD = {"dry_multiplier": 1.5, "dry_allowed_length": 1, "dry_sequence_breakers": ["\n"]}
+# off topic); 1.5 is kgen's choice between the two. It looks back over the last 64 tokens (the
+# xllamacpp build's default, pinned here: llama.cpp's own default is the whole context, where it
+# would also penalise copying words of the question; 24, 48 and 64 measured alike, docs/llm.md).
+REPETITION_GUARD = {"dry_multiplier": 1.5, "dry_allowed_length": 1, "dry_sequence_breakers": ["\n"], "dry_penalty_last_n": 64}
 
 
 def default_threads() -> int:
@@ -80,6 +82,7 @@ class LlamaServer:
         # (the tests' OpenAI backend included) gets it; only the breakers must travel per request.
         params.sampling.dry_multiplier = REPETITION_GUARD["dry_multiplier"]
         params.sampling.dry_allowed_length = REPETITION_GUARD["dry_allowed_length"]
+        params.sampling.dry_penalty_last_n = REPETITION_GUARD["dry_penalty_last_n"]
         params.hostnames = ["127.0.0.1"]
         params.port = 0
         params.ui = False

@@ -16,6 +16,7 @@ class Usage(BaseModel):
     failed: int = 0  # questions left without a valid answer
     retries: int = 0  # calls repeated after 429/5xx/timeouts/dropped connections
     repairs: int = 0  # calls that asked again after an invalid answer
+    topups: int = 0  # of those, calls that asked only for what a partly usable answer lacked
     refusals: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -35,7 +36,8 @@ class Usage(BaseModel):
         if self.retries:
             extra.append(f"{self.retries} retried")
         if self.repairs:
-            extra.append(f"{self.repairs} repair round{'s' if self.repairs != 1 else ''}")
+            topups = f", {self.topups} of them top-ups" if self.topups else ""
+            extra.append(f"{self.repairs} repair round{'s' if self.repairs != 1 else ''}{topups}")
         if self.refusals:
             extra.append(f"{self.refusals} refused")
         tokens = f"tokens: {self.prompt_tokens:,} prompt + {self.completion_tokens:,} completion"

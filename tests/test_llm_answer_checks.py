@@ -1,0 +1,122 @@
+"""What makes a short phrase unusable (non-words, stutter), and answers completed part by part
+(a usable part kept, only the rest asked for). WordNet is the test's own (real file format)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from wordnet_fixture import small_wordnet
+
+from kgen.llm.answers import AnswerIncomplete, KeyedSpec, ListSpec, TripleSpec, phrase_problem
+from kgen.llm.errors import AnswerInvalid
+from kgen.text.lexicon import english_lexicon
+
+
+@pytest.fixture
+def wordnet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = small_wordnet(tmp_path / "wordnet")
+    monkeypatch.setenv("KGEN_WORDNET_DIR", str(folder))
+    return folder
+
+
+def test_the_lexicon_knows_lemmas_inflections_compounds_and_function_words(wordnet: Path) -> None:
+    lexicon = english_lexicon()
+    assert lexicon is not None and lexicon.wordnet.directory == wordnet.resolve()
+    for word in ["brush", "brushes", "brushed", "ran", "rode", "push-up", "pushup", "pullup", "hair-brush", "the", "into", "horse's"]:
+        assert lexicon.knows(word), word
+    for word in ["jonsc", "bowdance", "brushhair", "golfy-jonsc"]:
+        assert not lexicon.knows(word), word
+    assert lexicon.unknown_words("brush the jonsc with a tabla", allowed=["tabla"]) == ["jonsc"]
+
+
+def test_without_wordnet_no_word_is_rejected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KGEN_WORDNET_DIR", str(tmp_path / "none"))
+    assert english_lexicon() is None
+    assert phrase_problem("jonsc") is None
+    assert phrase_problem("brush brush") == '"brush brush" repeats "brush"'  # stutter needs no dictionary
+
+
+def test_phrase_problem_names_the_non_word_and_the_stutter(wordnet: Path) -> None:
+    assert phrase_problem("brush the hair") is None
+    assert phrase_problem("ride a bowdance") == '"ride a bowdance" holds "bowdance", which is not an English word'
+    assert phrase_problem("fencing-fencing") == '"fencing-fencing" repeats "fencing"'
+    assert phrase_problem("the the horse") is None  # a function word twice is English enough
+    assert phrase_problem("ride the tabla", frozenset({"tabla"})) is None
+
+
+def test_a_list_keeps_its_usable_items_and_asks_only_for_the_rest(wordnet: Path) -> None:
+    spec = ListSpec(3, 5, "object", max_words=4, exclude=["Ride a horse"])
+    with pytest.raises(AnswerIncomplete) as caught:
+        spec.parse('{"items": ["horse", "Horses", "ride a horse", "jonsc", "brush brush", "floor"]}')
+    incomplete = caught.value
+    assert incomplete.kept == {"items": ["horse", "floor"]}
+    assert "2 usable objects" in str(incomplete) and '"ride a horse" is not asked for' in str(incomplete)
+    assert incomplete.ask == "Give 1 more object, different from these: horse, floor."
+    assert isinstance(incomplete.rest, ListSpec) and (incomplete.rest.min_items, incomplete.rest.max_items) == (1, 3)
+    # the answer to the rest may repeat what is kept: it does not count twice
+    with pytest.raises(AnswerIncomplete):
+        spec.merge(incomplete.kept, '{"items": ["the horse"]}')
+    assert spec.merge(incomplete.kept, '{"items": ["floor", "brush"]}').items == ["horse", "floor", "brush"]
+
+
+def test_a_list_with_nothing_usable_is_invalid_not_incomplete(wordnet: Path) -> None:
+    with pytest.raises(AnswerInvalid) as caught:
+        ListSpec(2, 4, "object", max_words=4).parse('{"items": ["jonsc", "bowdance"]}')
+    assert not isinstance(caught.value, AnswerIncomplete) and "not an English word" in str(caught.value)
+
+
+def test_the_questions_own_words_are_allowed(wordnet: Path) -> None:
+    spec = ListSpec(2, 3, "object", max_words=4).with_allowed_words(["tabla"])
+    assert spec.parse('{"items": ["tabla", "floor"]}').items == ["tabla", "floor"]
+    assert ListSpec(2, 3, "object", max_words=4).with_allowed_words(["tabla"]).allowed_words == frozenset({"tabla"})
+
+
+def test_keyed_sentences_that_only_restate_the_question_do_not_count(wordnet: Path) -> None:
+    question = "environment: the ground, water, apparatus or surface the action happens on"
+    spec = KeyedSpec(["environment", "clothing"], key_label="attribute", value_label="sentence", question=question)
+    with pytest.raises(AnswerIncomplete) as caught:
+        spec.parse('{"environment": "The ground, water, apparatus or surface.", "clothing": "A fencing jacket and a mask."}')
+    incomplete = caught.value
+    assert incomplete.kept == {"clothing": "A fencing jacket and a mask."}
+    assert "only repeats words of the question" in str(incomplete)
+    assert incomplete.ask == 'Now give the sentence for "environment" only.'
+    value = spec.merge(incomplete.kept, '{"environment": "A fencing strip in a sports hall."}')
+    assert value.values == {"environment": "A fencing strip in a sports hall.", "clothing": "A fencing jacket and a mask."}
+
+
+def test_triples_keep_one_per_pair_either_way_and_ask_for_more(wordnet: Path) -> None:
+    spec = TripleSpec(["horse", "floor", "brush"], min_items=2, max_items=3)
+    answer = (
+        '{"triples": [{"subject": "horse", "predicate": "runs on", "object": "floor"},'
+        ' {"subject": "floor", "predicate": "rides", "object": "horse"},'
+        ' {"subject": "brush", "predicate": "jonsc", "object": "horse"}]}'
+    )
+    with pytest.raises(AnswerIncomplete) as caught:
+        spec.parse(answer)
+    incomplete = caught.value
+    assert [t["predicate"] for t in incomplete.kept["triples"]] == ["runs on"]
+    assert incomplete.ask == "Give 1 more triple, each about another pair of entities than these: horse - floor."
+    merged = spec.merge(incomplete.kept, '{"triples": [{"subject": "brush", "predicate": "rides", "object": "horse"}]}')
+    assert [(t.subject, t.object) for t in merged.triples] == [("horse", "floor"), ("brush", "horse")]
+
+
+def test_an_unfinished_phrase_is_not_an_item_but_a_particle_ends_one(wordnet: Path) -> None:
+    spec = ListSpec(2, 4, "sub-action", max_words=6)
+    with pytest.raises(AnswerIncomplete) as caught:
+        spec.parse('{"items": ["ride the horse", "brush the hair of", "ride a"]}')
+    assert caught.value.kept == {"items": ["ride the horse"]}
+    assert '"brush the hair of" is unfinished' in str(caught.value)
+    assert spec.parse('{"items": ["ride the horse", "run up"]}').items == ["ride the horse", "run up"]
+
+
+def test_a_predicate_that_only_names_an_entity_is_no_relation(wordnet: Path) -> None:
+    triples = TripleSpec(["horse", "floor", "brush"], min_items=1, max_items=3)
+    with pytest.raises(AnswerInvalid, match='the predicate "brushes" names an entity, not a relation'):
+        triples.parse('{"triples": [{"subject": "horse", "predicate": "brushes", "object": "floor"}]}')
+    assert triples.parse('{"triples": [{"subject": "horse", "predicate": "runs on", "object": "floor"}]}').triples[0].predicate == "runs on"
+    keyed = KeyedSpec(["horse", "floor"], key_label="object", value_label="predicate", max_words=4, values_not_keys=True)
+    with pytest.raises(AnswerIncomplete) as caught:
+        keyed.parse('{"horse": "horses", "floor": "runs on"}')
+    assert caught.value.kept == {"floor": "runs on"} and '"horses", which names one of the objects' in str(caught.value)
+    assert keyed.merge(caught.value.kept, '{"horse": "rides"}').values == {"horse": "rides", "floor": "runs on"}
