@@ -97,11 +97,21 @@ class AnswerSpec(ABC):
     # Words a short phrase of the answer may hold besides English ones (see :func:`phrase_problem`):
     # the client sets them to the words of the question (a class name such as "flic flac").
     allowed_words: frozenset[str] = frozenset()
+    # Whether short phrases must be English words (:mod:`kgen.text.lexicon`). The client turns it off
+    # for a server's model: the check is there for small local models' letter soup, and WordNet 3.0
+    # (2006) lacks words a strong model rightly writes ("smartphone", "selfie").
+    check_english: bool = True
 
     def with_allowed_words(self, words: Iterable[str]) -> AnswerSpec:
         """A copy of this spec that also accepts ``words`` in its short phrases."""
         bound = copy.copy(self)
         bound.allowed_words = self.allowed_words | frozenset(words)
+        return bound
+
+    def with_english_check(self, enabled: bool) -> AnswerSpec:
+        """A copy of this spec that does (or does not) reject phrases holding non-English words."""
+        bound = copy.copy(self)
+        bound.check_english = enabled
         return bound
 
     @abstractmethod
@@ -199,7 +209,7 @@ def _phrase(max_words: int) -> dict[str, Any]:
     return {"type": "string", "pattern": f"^{word}( {word}){{0,{max_words - 1}}}$"}
 
 
-def phrase_problem(phrase: str, allowed: frozenset[str] = frozenset()) -> str | None:
+def phrase_problem(phrase: str, allowed: frozenset[str] = frozenset(), check_english: bool = True) -> str | None:
     """Why a short phrase (an object, a sub-action, a keyword, a predicate) is not usable, or None.
 
     A small model writes words that are not words ("jonsc", "bowdance",
@@ -211,7 +221,7 @@ def phrase_problem(phrase: str, allowed: frozenset[str] = frozenset()) -> str | 
     for first, second in zip(words, words[1:], strict=False):
         if first == second and first not in FUNCTION_WORDS:
             return f'"{phrase}" repeats "{first}"'
-    lexicon = english_lexicon()
+    lexicon = english_lexicon() if check_english else None
     if lexicon is not None:
         unknown = lexicon.unknown_words(phrase, allowed)
         if unknown:
@@ -314,7 +324,7 @@ class ListSpec(AnswerSpec):
                 elif key:
                     dropped.append(f'"{item}" is a duplicate')
                 continue
-            problem = phrase_problem(item, self.allowed_words) if self.max_words else None
+            problem = phrase_problem(item, self.allowed_words, self.check_english) if self.max_words else None
             if self.max_words and not problem and words_of(item)[-1:] and words_of(item)[-1] in DANGLING_WORDS:
                 problem = f'"{item}" is unfinished'
             if problem:
@@ -339,6 +349,7 @@ class ListSpec(AnswerSpec):
             exclude=(*self.exclude, *items), min_chars=self.min_chars,
         )
         rest.allowed_words = self.allowed_words
+        rest.check_english = self.check_english
         return rest
 
     def _ask_rest(self, items: list[str]) -> str:
@@ -404,7 +415,7 @@ class KeyedSpec(AnswerSpec):
         if self.max_words:
             if self.values_not_keys and concept_key(value) in self._key_concepts:
                 return f'the {self.value_label} for "{key}" is "{value}", which names one of the {self.key_label}s'
-            return phrase_problem(value, self.allowed_words)
+            return phrase_problem(value, self.allowed_words, self.check_english)
         if self._question_words:
             content = [w for w in words_of(value) if len(w) > 2 and w not in FUNCTION_WORDS]
             if content and all(concept_key(w) in self._question_words for w in content):
@@ -455,6 +466,7 @@ class KeyedSpec(AnswerSpec):
         rest = KeyedSpec(missing, self.key_label, self.value_label, self.max_chars, self.max_words, self.question, self.values_not_keys)
         rest._key_concepts = self._key_concepts
         rest.allowed_words = self.allowed_words
+        rest.check_english = self.check_english
         return rest
 
     def _ask_rest(self, missing: list[str]) -> str:
@@ -566,7 +578,7 @@ class TripleSpec(AnswerSpec):
                 continue
             if (subject, obj) in pairs or (obj, subject) in pairs:
                 continue
-            problem = phrase_problem(predicate, self.allowed_words)
+            problem = phrase_problem(predicate, self.allowed_words, self.check_english)
             if not problem and concept_key(predicate) in self._lookup:
                 problem = f'the predicate "{predicate}" names an entity, not a relation'
             if problem:
@@ -593,6 +605,7 @@ class TripleSpec(AnswerSpec):
             self.entities, self.min_items - len(triples), self.max_items - len(triples), self.max_predicate_words, taken
         )
         rest.allowed_words = self.allowed_words
+        rest.check_english = self.check_english
         return rest
 
     def _ask_rest(self, triples: list[Triple]) -> str:

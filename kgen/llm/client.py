@@ -158,11 +158,12 @@ class LLMClient:
             return request.examples
         return ()
 
-    @staticmethod
-    def spec_for(request: LLMRequest) -> AnswerSpec:
+    def spec_for(self, request: LLMRequest) -> AnswerSpec:
         """The request's answer spec, accepting the question's own words in short phrases even
-        where no dictionary has them (a class name such as "flic flac")."""
-        return request.spec.with_allowed_words(w for m in request.messages for w in words_of(m.content))
+        where no dictionary has them (a class name such as "flic flac"). Phrases are checked to be
+        English words only for the embedded backend (a small local model's letter soup)."""
+        spec = request.spec.with_allowed_words(w for m in request.messages for w in words_of(m.content))
+        return spec.with_english_check(self.backend.name == "embedded")
 
     def cached_answer(self, request: LLMRequest) -> Answer | None:
         """The stored answer to ``request``, if any (re-validated; an entry that no longer
