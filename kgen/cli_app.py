@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from kgen import __version__, paths
+from kgen import __version__, console, paths
 from kgen.commands.conventions import Command, apply_conventions
 from kgen.console import err_console
 from kgen.errors import EXIT_CODES, KgenError, StorageError
@@ -42,6 +42,8 @@ COMMAND_MODULES = [
     "kgen.commands.importing",
     "kgen.commands.show",
     "kgen.commands.report",
+    "kgen.commands.weights",
+    "kgen.commands.demo",
 ]
 
 
@@ -66,7 +68,12 @@ def _global_options(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only results, warnings and errors: no progress, no notes.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More detail: finer progress lines, library logs, tracebacks of errors.")] = False,
 ) -> None:
+    if quiet and verbose:
+        raise typer.BadParameter("give --quiet or --verbose, not both")
+    console.set_verbosity(-1 if quiet else 1 if verbose else 0)
     if root is not None and root.exists() and not root.is_dir():
         raise StorageError(f"--root {root} is a file, not a folder", hint="give the workspace folder (it holds knowledge/ and banks/)")
     paths.set_workspace_root(root)
@@ -106,10 +113,13 @@ def run(argv: list[str] | None = None) -> int:
     finally:
         paths.set_workspace_root(None)
         paths.set_cache_dir(None)
+        console.set_verbosity(0)
     return 0
 
 
 def _report(exc: KgenError) -> int:
+    if console.verbosity() > 0 and sys.exc_info()[1] is not None:
+        err_console.print_exception()
     err_console.print(f"[bold red]error:[/bold red] {exc.message}", highlight=False)
     if exc.hint:
         err_console.print(f"[bold]hint:[/bold] {exc.hint}", highlight=False)

@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Self
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from kgen.errors import FormatError
+from kgen.filemode import make_shareable
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -38,6 +39,11 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            make_shareable(tmp_name, fd=fd)  # mkstemp's 0600 -> what the umask allows
+        except BaseException:
+            os.close(fd)
+            raise
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -58,7 +58,7 @@ def test_verify_finds_changed_and_corrupt_banks(run_cli) -> None:
     assert "texts, classes or settings were changed after encoding" in result.stdout
     assert "bank.safetensors has sha256" in result.stdout
     assert "2 of 3 bank(s) failed verification" in result.stderr
-    assert run_cli("bank", "verify").exit_code == 2
+    assert run_cli("bank", "verify").exit_code == 3  # no bank named: all of them, as --all
 
 
 def test_diff_reports_texts_and_cosine_drift(run_cli) -> None:

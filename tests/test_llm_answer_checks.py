@@ -120,3 +120,28 @@ def test_a_predicate_that_only_names_an_entity_is_no_relation(wordnet: Path) -> 
         keyed.parse('{"horse": "horses", "floor": "runs on"}')
     assert caught.value.kept == {"floor": "runs on"} and '"horses", which names one of the objects' in str(caught.value)
     assert keyed.merge(caught.value.kept, '{"horse": "rides"}').values == {"horse": "rides", "floor": "runs on"}
+
+
+def test_only_the_embedded_backends_answers_must_be_english_words(wordnet: Path) -> None:
+    """WordNet 3.0 lacks words a strong model rightly writes ("smartphone"): the word check is for a
+    small local model's letter soup, so a server's answers skip it (the stutter check stays)."""
+    from types import SimpleNamespace
+
+    from kgen.llm.client import LLMClient, LLMRequest
+    from kgen.llm.types import Message
+
+    request = LLMRequest(purpose="test", messages=(Message(role="user", content="Objects of texting?"),),
+                         spec=ListSpec(2, 3, "object", max_words=4))
+    answer = '{"items": ["smartphone", "floor"]}'
+    for backend, usable in (("embedded", False), ("openai", True)):
+        client = LLMClient.__new__(LLMClient)
+        client.backend = SimpleNamespace(name=backend)  # type: ignore[assignment]
+        spec = client.spec_for(request)
+        if usable:
+            assert spec.parse(answer).items == ["smartphone", "floor"]
+        else:
+            with pytest.raises(AnswerInvalid, match="not an English word"):
+                spec.parse(answer)
+    client.backend = SimpleNamespace(name="openai")  # type: ignore[assignment]
+    with pytest.raises(AnswerInvalid, match="repeats"):
+        client.spec_for(request).parse('{"items": ["brush brush", "phone phone"]}')

@@ -104,11 +104,18 @@ def _request(fallback: Fallback | None) -> LLMRequest:
     )
 
 
+class EmbeddedWire(OpenAIBackend):
+    """The wire the embedded backend speaks to its llama.cpp server, under the embedded backend's
+    name: letter soup is checked (against the English lexicon) for the embedded backend only."""
+
+    name = "embedded"
+
+
 def _client(server: FakeOpenAIServer, folder: Path, **kwargs) -> LLMClient:
     async def no_sleep(seconds: float) -> None:
         return None
 
-    backend = OpenAIBackend(model="fake-model", base_url=server.base_url, timeout_s=5.0)
+    backend = EmbeddedWire(model="fake-model", base_url=server.base_url, timeout_s=5.0)
     return LLMClient(backend, ResponseCache(folder / "cache"), sleep=no_sleep, backoff=Backoff(base_s=0.01, max_s=0.05), **kwargs)
 
 

@@ -22,6 +22,7 @@ from report_workspace import KINDS, Workspace
 from wordnet_fixture import FakeSynset, write_wordnet
 
 from kgen.banks import load_bank
+from kgen.filemode import current_umask
 from kgen.report.similarity import similarity_matrix
 
 REPO = Path(__file__).resolve().parent.parent
@@ -89,6 +90,9 @@ def _report(ws: Workspace) -> Path:
 
 def test_report_files_hold_every_figure_s_data(workspace: Workspace) -> None:
     report = _report(workspace)
+    # the folder was built as a private temporary folder, then renamed: it has the umask's mode
+    assert (report.stat().st_mode & 0o777) == (0o777 & ~current_umask())
+    assert ((report / "report.json").stat().st_mode & 0o777) == (0o666 & ~current_umask())
     summary = json.loads((report / "report.json").read_text())
     assert summary["counts"] == {"classes": 6, "kinds": 6, "banks": 6, "maps": 1, "results": 2, "runs": 1}
     # bank heatmap: the CSV is the cosine of the bank's classifier rows, labelled by class

@@ -10,7 +10,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kgen.banks.bank import Bank, load_bank, resolve_bank_path
+    from kgen.banks.bank import Bank, load_bank
     from kgen.banks.manifest import (
         BankManifest,
         ClipInfo,
@@ -18,11 +18,12 @@ if TYPE_CHECKING:
         KnowledgeInfo,
         TokenFeaturesInfo,
     )
+    from kgen.banks.store import resolve_bank_path
 
 _EXPORTS = {
     "Bank": "kgen.banks.bank",
     "load_bank": "kgen.banks.bank",
-    "resolve_bank_path": "kgen.banks.bank",
+    "resolve_bank_path": "kgen.banks.store",
     "BankManifest": "kgen.banks.manifest",
     "ClipInfo": "kgen.banks.manifest",
     "EncodingInfo": "kgen.banks.manifest",

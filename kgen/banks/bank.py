@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from kgen import paths
 from kgen.banks.layout import MANIFEST_FILE, TENSORS_FILE, ParsedHeader, TensorEntry
 from kgen.banks.manifest import BankManifest
+from kgen.banks.store import resolve_bank_path  # here too: where it was first defined
 from kgen.errors import FormatError, InputError
 
 __all__ = ["MANIFEST_FILE", "TENSORS_FILE", "Bank", "load_bank", "resolve_bank_path"]
@@ -304,14 +304,17 @@ class Bank:
                 f"bank {self.bank_id} holds {self.dim}-d vectors but the model embeds into {embed_dim} dimensions",
                 hint=f"encode a bank with the run's CLIP model (kgen encode-bank --clip-model ...); this one is {self.manifest.clip.model_name}",
             )
-        if clip_model is not None and clip_model != self.manifest.clip.model_name:
+        from kgen.clip.names import canonical_model_name, canonical_pretrained
+
+        if clip_model is not None and canonical_model_name(clip_model) != canonical_model_name(self.manifest.clip.model_name):
             raise InputError(
                 f"bank {self.bank_id} was encoded with {self.manifest.clip.model_name}, the run uses {clip_model}",
                 hint=f"encode a bank with --clip-model {clip_model}",
             )
         if pretrained is not None:
             recorded = self.manifest.clip.pretrained
-            if pretrained != recorded and Path(pretrained).name != recorded:
+            same_tag = canonical_pretrained(self.manifest.clip.model_name, pretrained) == canonical_pretrained(self.manifest.clip.model_name, recorded)
+            if not same_tag and Path(pretrained).name != recorded:
                 raise InputError(
                     f"bank {self.bank_id} was encoded with {self.manifest.clip.model_name} weights {recorded!r}, "
                     f"the run uses {pretrained!r}",
@@ -354,34 +357,6 @@ class Bank:
 
     def __repr__(self) -> str:
         return f"Bank({self.bank_id!r}, classes={self.num_classes}, texts={self.num_texts}, dim={self.dim})"
-
-
-def resolve_bank_path(path_or_id: str | Path) -> Path:
-    """A bank directory from a path, a bank id under ``banks/``, a unique prefix of one, or
-    ``[DIR/]<lineage>@latest`` (the newest version of a lineage: a bank id without its hash)."""
-    from kgen.banks.store import LATEST_SUFFIX, resolve_latest
-
-    candidate = Path(path_or_id).expanduser()
-    if (candidate / MANIFEST_FILE).is_file():
-        return candidate
-    root = paths.banks_dir()
-    if str(path_or_id).endswith(LATEST_SUFFIX):
-        return resolve_latest(str(path_or_id), root)
-    if (root / str(path_or_id) / MANIFEST_FILE).is_file():
-        return root / str(path_or_id)
-    matches = sorted(p for p in root.glob(f"{path_or_id}*") if (p / MANIFEST_FILE).is_file()) if root.is_dir() else []
-    if len(matches) == 1:
-        return matches[0]
-    if len(matches) > 1:
-        names = ", ".join(p.name for p in matches[:6])
-        raise InputError(
-            f"{path_or_id!r} matches {len(matches)} banks: {names}",
-            hint="give more of the bank id, or name the newest version of a lineage with LINEAGE@latest",
-        )
-    raise FormatError(
-        f"no bank at {path_or_id!r} (looked for {candidate / MANIFEST_FILE} and under {root})",
-        hint="list banks with `kgen bank list`, or make one with `kgen encode-bank`",
-    )
 
 
 def load_bank(

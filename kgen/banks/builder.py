@@ -59,7 +59,7 @@ from kgen.banks.writer import (
     write_token_extras,
 )
 from kgen.clip import LoadedClip, load_clip, text_tower_sha256
-from kgen.console import info, progress, warn
+from kgen.console import detail, info, progress, warn
 from kgen.datasets import Dataset, slugify
 from kgen.errors import InputError
 
@@ -175,6 +175,10 @@ def encode_bank(request: EncodeRequest, *, clip: LoadedClip | None = None, show_
     encoder = TextEncoder(
         clip.model, clip.tokenizer, context_length=clip.context_length, precision=request.precision,
         batch_size=request.batch_size,
+    )
+    detail(
+        f"CLIP {clip.model_name} ({clip.pretrained}) from {clip.weights_source} on {device}; "
+        f"{len(all_texts)} texts in batches of {encoder.batch_size}, computed in {encoder.compute_dtype_name}"
     )
     with_tokens = request.with_token_features
     if with_tokens and not encoder.supports_token_features:

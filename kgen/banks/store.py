@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kgen import paths
 from kgen.banks.layout import MANIFEST_FILE, SUMMARY_FILE, TEXTS_FILE
 from kgen.banks.manifest import BankManifest, BankSummary
 from kgen.errors import FormatError, InputError, KgenError
@@ -114,4 +115,35 @@ def resolve_latest(reference: str, default_root: Path) -> Path:
         f"no bank of lineage {base.name!r} under {root}",
         hint=(f"lineages that contain it: {', '.join(close)}" if close else "list banks with `kgen bank list`")
         + " (a lineage is a bank id without its trailing hash)",
+    )
+
+
+def resolve_bank_path(path_or_id: str | Path) -> Path:
+    """A bank directory from a path, a bank id under ``banks/``, a unique prefix of one, or
+    ``[DIR/]<lineage>@latest`` (the newest version of a lineage: a bank id without its hash), or
+    ``hf-hub:ORG/REPO[@REVISION]`` (a bank on the Hugging Face Hub, fetched once into kgen's cache)."""
+    from kgen.banks.hub import fetch_bank, is_hub_reference
+
+    if is_hub_reference(path_or_id):
+        return fetch_bank(str(path_or_id))
+    candidate = Path(path_or_id).expanduser()
+    if (candidate / MANIFEST_NAME).is_file():
+        return candidate
+    root = paths.banks_dir()
+    if str(path_or_id).endswith(LATEST_SUFFIX):
+        return resolve_latest(str(path_or_id), root)
+    if (root / str(path_or_id) / MANIFEST_NAME).is_file():
+        return root / str(path_or_id)
+    matches = sorted(p for p in root.glob(f"{path_or_id}*") if (p / MANIFEST_NAME).is_file()) if root.is_dir() else []
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        names = ", ".join(p.name for p in matches[:6])
+        raise InputError(
+            f"{path_or_id!r} matches {len(matches)} banks: {names}",
+            hint="give more of the bank id, or name the newest version of a lineage with LINEAGE@latest",
+        )
+    raise FormatError(
+        f"no bank at {path_or_id!r} (looked for {candidate / MANIFEST_NAME} and under {root})",
+        hint="list banks with `kgen bank list`, or make one with `kgen encode-bank`",
     )

@@ -66,7 +66,7 @@ class TensorFileWriter:
     def __init__(self, path: Path, layout: TensorLayout) -> None:
         self.path = path
         self.layout = layout
-        self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)  # less the umask
         os.pwrite(self.fd, layout.header, 0)
         os.ftruncate(self.fd, layout.total_bytes)  # the unwritten bytes read as zeros
 

@@ -46,6 +46,7 @@ import open_clip
 import torch
 from torch.overrides import TorchFunctionMode
 
+from kgen.clip.names import canonical_model_name, canonical_pretrained
 from kgen.errors import InputError, SourceUnavailable
 
 _CONFIG_DIR = Path(__file__).resolve().parent / "model_configs"
@@ -188,7 +189,11 @@ def load_clip(
     """Build an open_clip model in eval mode; see the module docstring for what ``pretrained`` takes.
 
     ``text_only``: keep only the text tower (the vision tower is dropped; see the module docstring).
+    ``model_name`` and ``pretrained`` are canonicalised first (:mod:`kgen.clip.names`): ``ViT-B/16``
+    loads, hashes and names banks as ``ViT-B-16``.
     """
+    model_name = canonical_model_name(model_name)
+    pretrained = canonical_pretrained(model_name, pretrained)
     if text_only:
         clip = load_clip(
             model_name, pretrained, device="cpu", precision=precision, seed=seed, cache_dir=cache_dir,

@@ -196,7 +196,7 @@ def bank_info(
 
     Example: kgen bank info ucf101-names-vit-b-16-openai@latest
     """
-    from kgen.banks.bank import resolve_bank_path
+    from kgen.banks.store import resolve_bank_path
     from kgen.banks.verify import quick_problems
 
     path = resolve_bank_path(bank)
@@ -255,23 +255,21 @@ def bank_info(
 @bank_app.command("verify")
 def bank_verify(
     banks: Annotated[list[str] | None, typer.Argument(help="Banks to check (directories, ids, LINEAGE@latest).")] = None,
-    check_all: Annotated[bool, typer.Option("--all", help="Check every bank in banks/ (or --banks-dir).")] = False,
+    check_all: Annotated[bool, typer.Option("--all", help="Check every bank in banks/ (or --banks-dir), as with no bank named; with banks named, those too.")] = False,
     directory: BanksDirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Check banks against their hashes: tensors and texts files, content hash of the inputs, shapes, unit norms.
 
-    Runs every check (nothing remembered is skipped). Exits with code 3 when a bank fails a check.
+    With no bank named, checks every bank in banks/ (or --banks-dir), as --all does. Runs every check (nothing remembered is skipped). Exits with code 3 when a bank fails a check.
 
     Example: kgen bank verify --all
     """
-    from kgen.banks.bank import resolve_bank_path
+    from kgen.banks.store import resolve_bank_path
     from kgen.banks.verify import verify_bank
 
-    if not banks and not check_all:
-        raise InputError("name the banks to verify, or give --all")
     targets = [resolve_bank_path(b) for b in banks or []]
-    if check_all:
+    if check_all or not banks:  # no bank named: every bank
         targets += [b.path for b in find_banks(directory or paths.banks_dir())]
     if not targets:
         info("no banks to verify")
@@ -419,5 +417,8 @@ def _summary(manifest: BankManifest, path: Path) -> dict:
 
 
 def register(app: typer.Typer) -> None:
+    from kgen.commands import hub
+
     app.command("encode-bank")(encode_bank_command)
+    hub.register(bank_app)  # bank push / bank pull
     app.add_typer(bank_app, name="bank")

@@ -97,11 +97,21 @@ class AnswerSpec(ABC):
     # Words a short phrase of the answer may hold besides English ones (see :func:`phrase_problem`):
     # the client sets them to the words of the question (a class name such as "flic flac").
     allowed_words: frozenset[str] = frozenset()
+    # Whether short phrases must be English words (:mod:`kgen.text.lexicon`). The client turns it off
+    # for a server's model: the check is there for small local models' letter soup, and WordNet 3.0
+    # (2006) lacks words a strong model rightly writes ("smartphone", "selfie").
+    check_english: bool = True
 
     def with_allowed_words(self, words: Iterable[str]) -> AnswerSpec:
         """A copy of this spec that also accepts ``words`` in its short phrases."""
         bound = copy.copy(self)
         bound.allowed_words = self.allowed_words | frozenset(words)
+        return bound
+
+    def with_english_check(self, enabled: bool) -> AnswerSpec:
+        """A copy of this spec that does (or does not) reject phrases holding non-English words."""
+        bound = copy.copy(self)
+        bound.check_english = enabled
         return bound
 
     @abstractmethod
@@ -214,7 +224,7 @@ def _not_a_choice(value: str, label: str, choices: Sequence[str]) -> str:
     return f'the {label} "{value}" is not one of the allowed {label}s ({", ".join(choices)})'
 
 
-def phrase_problem(phrase: str, allowed: frozenset[str] = frozenset()) -> str | None:
+def phrase_problem(phrase: str, allowed: frozenset[str] = frozenset(), check_english: bool = True) -> str | None:
     """Why a short phrase (an object, a sub-action, a keyword, a predicate) is not usable, or None.
 
     A small model writes words that are not words ("jonsc", "bowdance",
@@ -229,7 +239,7 @@ def phrase_problem(phrase: str, allowed: frozenset[str] = frozenset()) -> str | 
     for first, second in zip(words, words[1:], strict=False):
         if first == second and first not in FUNCTION_WORDS:
             return f'"{phrase}" repeats "{first}"'
-    lexicon = english_lexicon()
+    lexicon = english_lexicon() if check_english else None
     if lexicon is not None:
         unknown = lexicon.unknown_words(phrase, allowed)
         if unknown:
@@ -332,7 +342,7 @@ class ListSpec(AnswerSpec):
                 elif key:
                     dropped.append(f'"{item}" is a duplicate')
                 continue
-            problem = phrase_problem(item, self.allowed_words) if self.max_words else None
+            problem = phrase_problem(item, self.allowed_words, self.check_english) if self.max_words else None
             if self.max_words and not problem and words_of(item)[-1:] and words_of(item)[-1] in DANGLING_WORDS:
                 problem = f'"{item}" is unfinished'
             if problem:
@@ -357,6 +367,7 @@ class ListSpec(AnswerSpec):
             exclude=(*self.exclude, *items), min_chars=self.min_chars,
         )
         rest.allowed_words = self.allowed_words
+        rest.check_english = self.check_english
         return rest
 
     def _ask_rest(self, items: list[str]) -> str:
@@ -432,7 +443,7 @@ class KeyedSpec(AnswerSpec):
             if concept_key(value, False) in {concept_key(n, False) for n in self.not_values.get(key, ())}:
                 return f'the {self.value_label} for "{key}" is "{value}", which repeats what it relates, not a relation'
             # a value from the closed list is a word by construction
-            return None if self.choices else phrase_problem(value, self.allowed_words)
+            return None if self.choices else phrase_problem(value, self.allowed_words, self.check_english)
         if self._question_words:
             content = [w for w in words_of(value) if len(w) > 2 and w not in FUNCTION_WORDS]
             if content and all(concept_key(w) in self._question_words for w in content):
@@ -486,6 +497,7 @@ class KeyedSpec(AnswerSpec):
         )
         rest._key_concepts = self._key_concepts
         rest.allowed_words = self.allowed_words
+        rest.check_english = self.check_english
         return rest
 
     def _ask_rest(self, missing: list[str]) -> str:
@@ -607,7 +619,7 @@ class TripleSpec(AnswerSpec):
                 problem = _not_a_choice(predicate, "predicate", self.predicate_choices) if chosen is None else None
                 predicate = chosen or predicate
             else:
-                problem = phrase_problem(predicate, self.allowed_words)
+                problem = phrase_problem(predicate, self.allowed_words, self.check_english)
             if not problem and (concept_key(predicate) in self._lookup or concept_key(predicate) in map(concept_key, self.not_predicates)):
                 problem = f'the predicate "{predicate}" names an entity, not a relation'
             if problem:
@@ -635,6 +647,7 @@ class TripleSpec(AnswerSpec):
             self.predicate_choices, self.not_predicates,
         )
         rest.allowed_words = self.allowed_words
+        rest.check_english = self.check_english
         return rest
 
     def _ask_rest(self, triples: list[Triple]) -> str:

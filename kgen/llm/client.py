@@ -176,11 +176,12 @@ class LLMClient:
             return request.examples
         return ()
 
-    @staticmethod
-    def spec_for(request: LLMRequest, spec: AnswerSpec | None = None) -> AnswerSpec:
+    def spec_for(self, request: LLMRequest, spec: AnswerSpec | None = None) -> AnswerSpec:
         """The request's answer spec (or ``spec``), accepting the question's own words in short
-        phrases even where no dictionary has them (a class name such as "flic flac")."""
-        return (spec or request.spec).with_allowed_words(w for m in request.messages for w in words_of(m.content))
+        phrases even where no dictionary has them (a class name such as "flic flac"). Phrases are
+        checked to be English words only for the embedded backend (a small local model's letter soup)."""
+        bound = (spec or request.spec).with_allowed_words(w for m in request.messages for w in words_of(m.content))
+        return bound.with_english_check(self.backend.name == "embedded")
 
     def fallback_due(self, failed_attempts: int) -> bool:
         """Whether a request with a fallback switches to it after ``failed_attempts`` failures: after

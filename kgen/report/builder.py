@@ -31,6 +31,7 @@ from kgen.console import info, warn
 from kgen.datasets import Dataset
 from kgen.errors import InputError, KgenError
 from kgen.fileformat import VersionedFile
+from kgen.filemode import make_shareable
 from kgen.knowledge.base import utc_now
 from kgen.report import figures
 from kgen.report.embedding_map import MapMethod, embed_2d
@@ -101,7 +102,7 @@ class _TimedPart:
 
 # --------------------------------------------------------------------------------------- banks
 def _report_banks(request: ReportRequest) -> list[Path]:
-    from kgen.banks.bank import resolve_bank_path
+    from kgen.banks.store import resolve_bank_path
 
     if request.banks:
         return [resolve_bank_path(reference) for reference in request.banks]
@@ -347,6 +348,7 @@ def build_report(request: ReportRequest) -> ReportResult:
     check_writable_dir(target.parent, "the report's folder")  # before any work: a clear error, exit 6
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    make_shareable(staging)  # mkdtemp's 0700 -> what the umask allows
     timer = _Timer()
     notes: list[str] = []
     try:

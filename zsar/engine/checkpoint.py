@@ -47,8 +47,16 @@ from safetensors.torch import save_file
 from kgen import __version__
 from kgen.console import warn_once
 from kgen.errors import FormatError, InputError
+from kgen.filemode import make_shareable
 from kgen.storage import check_free_space, check_writable_dir
 from zsar.engine.tensor_tree import TreeError, join_tree, split_tree
+from zsar.engine.weights_file import (
+    FINAL_WEIGHTS_FILE,
+    payload_of_weights,
+    save_weights,
+    weights_path_for,
+)
+from zsar.engine.weights_file import FORMAT as WEIGHTS_FORMAT
 
 FORMAT = "kgen.zsar.checkpoint"
 VERSION = 2
@@ -83,6 +91,7 @@ def save_checkpoint(path: Path, payload: dict[str, Any]) -> Path:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         os.close(fd)
         save_file(tensors, tmp_name, metadata=metadata)
+        make_shareable(tmp_name)  # mkstemp's 0600 -> what the umask allows
         with open(tmp_name, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp_name, path)
@@ -109,7 +118,7 @@ def check_room_for_checkpoints(run_dir: Path, model: torch.nn.Module, *, epoch_w
     ``epoch_weights`` files of the model's weights (``train.save_epoch_weights``).
     """
     weights = sum(t.numel() * t.element_size() for t in model.state_dict().values())
-    need = 2 * estimated_checkpoint_bytes(model) + epoch_weights * weights
+    need = 2 * estimated_checkpoint_bytes(model) + (epoch_weights + 1) * weights  # + 1: model.safetensors at the end
     check_writable_dir(run_dir, "the run folder", need_bytes=need)
 
 
@@ -140,6 +149,17 @@ def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") 
     return payload
 
 
+def export_weights(checkpoint: Path | str, out: Path | None = None) -> Path:
+    """The weights file (weights_file.py) of a checkpoint file or run folder; ``out`` defaults to
+    ``model.safetensors`` beside ``last.pt``, else the checkpoint's name with ``.safetensors``."""
+    payload = load_checkpoint(checkpoint)
+    source = Path(payload["path"])
+    target = Path(out) if out is not None else (source.parent / FINAL_WEIGHTS_FILE if source.name == "last.pt" else weights_path_for(source))
+    if target.resolve() == source.resolve():
+        raise FormatError(f"{target} is the checkpoint itself", hint="give --out another file")
+    return save_weights(payload, target)
+
+
 def _load_safetensors(path: Path, map_location: str | torch.device) -> Any:
     try:
         with safe_open(str(path), framework="pt", device="cpu") as reader:
@@ -149,6 +169,10 @@ def _load_safetensors(path: Path, map_location: str | torch.device) -> Any:
             tensors = {name: reader.get_tensor(name).clone() for name in reader.keys()}
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
         raise FormatError(f"{path} is not a readable checkpoint: {exc}", hint="the file is corrupt, or not a kgen checkpoint") from exc
+    if metadata.get("format") == WEIGHTS_FORMAT:  # a weights file (weights_file.py): the model, no training state
+        payload = {"format": FORMAT, "format_version": VERSION, "weights_file": True, **payload_of_weights(path, metadata, tensors)}
+        device = torch.device(map_location)
+        return _to_device(payload, device) if device.type != "cpu" else payload
     if metadata.get("format") != FORMAT or "payload" not in metadata:
         raise FormatError(f"{path} is not a kgen video-model checkpoint", hint="give a checkpoint written by kgen train")
 

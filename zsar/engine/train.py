@@ -250,6 +250,21 @@ class Trainer:
             },
         )
 
+    def _export_weights(self) -> None:
+        """The finished model as a plain safetensors file (``checkpoints/model.safetensors``, zsar/weights_file.py)."""
+        from zsar.engine.weights_file import FINAL_WEIGHTS_FILE, save_weights
+
+        save_weights(
+            {
+                "config": self.config.model_dump(mode="json"),
+                "architecture": self.model.architecture(),
+                "model": self.model.state_dict(),
+                "progress": {"epoch": self.epoch, "global_step": self.global_step, "finished": self.finished},
+                "text": self._text_info(),
+            },
+            self.run_dir / "checkpoints" / FINAL_WEIGHTS_FILE,
+        )
+
     def _save_epoch_weights(self, epoch: int) -> None:
         if self.ctx.is_main:
             save_checkpoint(
@@ -362,6 +377,8 @@ class Trainer:
             self.finished = True
         if self._saved_step != self.global_step:
             self._save()
+        if self.finished and self.ctx.is_main:
+            self._export_weights()
         if self.finished and self.config.train.weight_average != "off" and self.ctx.is_main:
             from zsar.engine.weight_average import average_run
 

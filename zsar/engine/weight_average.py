@@ -26,6 +26,7 @@ import torch
 
 from kgen.errors import InputError
 from zsar.engine.checkpoint import load_checkpoint, save_checkpoint
+from zsar.engine.weights_file import save_weights, weights_path_for
 
 AveragingMethod = Literal["uniform", "gaussian", "ema"]
 EPOCH_FILE = re.compile(r"^epoch_(\d+)\.pt$")
@@ -105,14 +106,15 @@ def average_run(
     averaged = average_state_dicts([p["model"] for p in payloads], coefficients)
     last = payloads[-1]
     target = Path(out) if out is not None else Path(run_dir) / "checkpoints" / "averaged.pt"
-    return save_checkpoint(
-        target,
-        {
-            "config": last["config"],
-            "architecture": last.get("architecture", {}),
-            "model": averaged,
-            "progress": last.get("progress", {}),
-            "text": last.get("text", {}),
-            "weight_average": {"method": method, "epochs": epochs, "coefficients": coefficients},
-        },
-    )
+    payload = {
+        "config": last["config"],
+        "architecture": last.get("architecture", {}),
+        "model": averaged,
+        "progress": last.get("progress", {}),
+        "text": last.get("text", {}),
+        "weight_average": {"method": method, "epochs": epochs, "coefficients": coefficients},
+    }
+    save_checkpoint(target, payload)
+    if target.suffix != ".safetensors":  # and the plain weights file beside it (zsar/weights_file.py)
+        save_weights(payload, weights_path_for(target))
+    return target
