@@ -180,6 +180,43 @@ def test_build_askg_graph_and_prompts(run_cli, server, classes_file, isolated_wo
     assert len(nodelink["edges"]) == graph.number_of_edges()
 
 
+def test_askg_relations_without_a_usable_predicate_fall_back_on_the_closed_vocabulary(run_cli, server, classes_file) -> None:
+    from kgen.generate.relation_vocabulary import relation_vocabulary
+    def predicate_of(node):  # the first listed predicate under a closed schema, else a single letter
+        return node.get("enum", ["j"])[0]  # (letter soup is rejected for the embedded backend only)
+
+    def handler(req):
+        user = req["messages"][-1]["content"]
+        schema = request_schema(req)
+        if "most relevant objects" in user:
+            return Reply(content=json.dumps({"items": ["rope", "harness", "helmet", "gloves", "cliff"]}))
+        if "most relevant sub-actions" in user:
+            return Reply(content=json.dumps({"items": ["clip in", "lean back", "walk down", "land", "unclip"]}))
+        if any("Find the proper predicate" in m["content"] for m in req["messages"]):  # repairs too
+            props = schema["properties"]
+            if "triples" in props:
+                triple, count = props["triples"]["items"]["properties"], props["triples"]["minItems"]
+                entities = triple["subject"]["enum"]
+                value = {"triples": [
+                    {"subject": entities[i], "predicate": predicate_of(triple["predicate"]), "object": entities[i + 1]}
+                    for i in range(count)
+                ]}
+            else:
+                value = {key: predicate_of(node) for key, node in props.items()}
+            return Reply(content=json.dumps(value))
+        return Reply(content=json.dumps(answer_from_schema(schema, user)))
+
+    server.handler = handler
+    result = run_cli("build", "askg", "--classes", str(classes_file), *llm_args(server))
+    assert result.exit_code == 0, result.stderr
+    assert f"{3 * len(CLASSES)} fell back on a closed vocabulary" in result.stderr, result.stderr
+    vocabulary = relation_vocabulary()
+    for entry in load_knowledge("mini", "askg").classes:
+        by_kind = {kind: {t.predicate for t in entry.triples if t.kind == kind} for kind in ("object-object", "action-object", "action-action")}
+        assert by_kind == {"object-object": {vocabulary.object_object[0]}, "action-object": {vocabulary.action_object[0]},
+                           "action-action": {vocabulary.action_action[0]}}, by_kind
+
+
 def test_askg_rejects_k_outside_5_to_10(run_cli, classes_file) -> None:
     result = run_cli("build-askg", "--classes", str(classes_file), "--k-max", "12", "--base-url", "http://127.0.0.1:9/v1", "--model", "m")
     assert result.exit_code == 2 and "5 <= --k-min <= --k-max <= 10" in result.stderr

@@ -16,6 +16,13 @@ Two stages, as in the paper (prompt wording taken from it):
 
 The object and sub-action calls carry three worked examples (kgen's own; STDD's notebook shows
 one, "drinking beer") so that every backend sees the answer's shape. 7 calls a class.
+
+The three relation questions ask for free predicates first, as the paper does. A relation answer
+still unusable after its first repair (a small model's letter soup, "jsc", written again when
+shown) is asked afresh with its predicates restricted to a closed vocabulary
+(``data/askg_relations.json``, :mod:`kgen.generate.relation_vocabulary`): an ``enum`` in the JSON
+schema, per relation kind. kgen's choice, for every backend: a strong model keeps its free
+predicates (it rarely fails twice), a weak one still gets a graph.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from typing import Any
 from kgen.datasets import Dataset
 from kgen.datasets.spec import ClassEntry
 from kgen.errors import InputError
+from kgen.generate.relation_vocabulary import RELATION_KINDS, relation_vocabulary
 from kgen.generate.runner import ClassFailed, KindBuilder, PromptTemplate, fill
 from kgen.knowledge.askg import (
     SENTENCE_PREFIX,
@@ -40,7 +48,7 @@ from kgen.knowledge.askg import (
 from kgen.knowledge.base import KnowledgeFile
 from kgen.knowledge.llm_provenance import LLMProvenance, PromptRecord
 from kgen.llm.answers import KeyedSpec, ListSpec, TripleSpec
-from kgen.llm.client import LLMClient, LLMRequest
+from kgen.llm.client import Fallback, LLMClient, LLMRequest
 from kgen.llm.lenient import key_form
 from kgen.llm.types import Example, SamplingParams
 from kgen.text.clip_tokens import CONTEXT_LENGTH, truncate_to_tokens
@@ -131,6 +139,24 @@ def _predicate(raw: str) -> str:
     return " ".join(words[:MAX_PREDICATE_WORDS])
 
 
+def closed_predicates(spec: KeyedSpec | TripleSpec, kind: str) -> Fallback:
+    """The fallback of a relation question: the same question with its predicates chosen from the
+    closed vocabulary of relation ``kind`` (an enum in the schema; the list also written into the
+    question for servers that do not enforce schemas)."""
+    words = relation_vocabulary().for_kind(kind)
+    if isinstance(spec, TripleSpec):
+        narrow: KeyedSpec | TripleSpec = TripleSpec(
+            spec.entities, spec.min_items, spec.max_items, spec.max_predicate_words, spec.exclude_pairs, predicate_choices=words,
+            not_predicates=spec.not_predicates,
+        )
+    else:
+        narrow = KeyedSpec(
+            spec.keys, spec.key_label, spec.value_label, spec.max_chars, spec.max_words, spec.question, spec.values_not_keys,
+            choices=words, not_values=spec.not_values,
+        )
+    return Fallback(narrow, f"Choose each predicate from this list: {', '.join(words)}.")
+
+
 def _numbers(count: int) -> list[str]:
     return [str(i) for i in range(1, count + 1)]
 
@@ -160,7 +186,9 @@ class ASKGBuilder(KindBuilder[ClassASKG]):
         self.k_min, self.k_max = k_min, k_max
         self.examples = _examples()
 
-    def _request(self, template: PromptTemplate, entry: ClassEntry, spec, examples=(), **values: Any) -> LLMRequest:
+    def _request(
+        self, template: PromptTemplate, entry: ClassEntry, spec, examples=(), fallback: Fallback | None = None, **values: Any
+    ) -> LLMRequest:
         return LLMRequest(
             purpose=f"{template.step} [{entry.name}]",
             messages=template.messages(action=entry.name, **values),
@@ -168,6 +196,7 @@ class ASKGBuilder(KindBuilder[ClassASKG]):
             sampling=template.sampling,
             examples=tuple(examples),
             example_policy="always",
+            fallback=fallback,
         )
 
     async def build_class(self, client: LLMClient, entry: ClassEntry) -> ClassASKG:
@@ -192,15 +221,30 @@ class ASKGBuilder(KindBuilder[ClassASKG]):
         chain = [action, *subs]
         pairs = [(a, b) for a, b in zip(chain, chain[1:], strict=False) if key_form(a) != key_form(b)]
         n = len(objects)
-        oo_spec = TripleSpec(objects, min_items=max(1, n // 2), max_items=n, max_predicate_words=MAX_PREDICATE_WORDS)
+        # A predicate that only names an entity or the action ("toothpick -brush hair-> brush") is no relation.
+        oo_spec = TripleSpec(
+            objects, min_items=max(1, n // 2), max_items=n, max_predicate_words=MAX_PREDICATE_WORDS, not_predicates=[action]
+        )
         # A predicate that only names an object ("catch -bowl-> bowl") is no relation.
         ao_spec = KeyedSpec(objects, key_label="object", value_label="predicate", max_words=MAX_PREDICATE_WORDS, values_not_keys=True)
         # Pairs and triples are keyed by number: short keys keep the embedded model's forced tokens few.
-        aa_spec = KeyedSpec(_numbers(len(pairs)), key_label="pair", value_label="predicate", max_words=MAX_PREDICATE_WORDS)
+        # Nor is one that repeats a sub-action it joins ("hold the ball -hold the ball-> hold a ball").
+        aa_spec = KeyedSpec(
+            _numbers(len(pairs)), key_label="pair", value_label="predicate", max_words=MAX_PREDICATE_WORDS,
+            not_values={number: pair for number, pair in zip(_numbers(len(pairs)), pairs, strict=True)},
+        )
         oo, ao, aa = await asyncio.gather(
-            client.ask(self._request(OBJECT_RELATIONS, entry, oo_spec, entities=", ".join(objects))),
-            client.ask(self._request(ACTION_OBJECT_RELATIONS, entry, ao_spec, entities=", ".join(objects))),
-            client.ask(self._request(ACTION_RELATIONS, entry, aa_spec, pairs=_numbered(f"{a} -> {b}" for a, b in pairs))),
+            client.ask(self._request(
+                OBJECT_RELATIONS, entry, oo_spec, fallback=closed_predicates(oo_spec, "object_object"), entities=", ".join(objects)
+            )),
+            client.ask(self._request(
+                ACTION_OBJECT_RELATIONS, entry, ao_spec, fallback=closed_predicates(ao_spec, "action_object"),
+                entities=", ".join(objects),
+            )),
+            client.ask(self._request(
+                ACTION_RELATIONS, entry, aa_spec, fallback=closed_predicates(aa_spec, "action_action"),
+                pairs=_numbered(f"{a} -> {b}" for a, b in pairs),
+            )),
         )
         triples: list[KGTriple] = []
         for t in oo.value.triples:  # type: ignore[attr-defined]
@@ -245,7 +289,12 @@ class ASKGBuilder(KindBuilder[ClassASKG]):
         ]
 
     def parameters(self) -> dict[str, Any]:
-        return {"k_min": self.k_min, "k_max": self.k_max, "max_predicate_words": MAX_PREDICATE_WORDS}
+        vocabulary = relation_vocabulary()
+        return {
+            "k_min": self.k_min, "k_max": self.k_max, "max_predicate_words": MAX_PREDICATE_WORDS,
+            # the fallback predicates (see the module docstring)
+            "fallback_predicates": {kind: list(vocabulary.for_kind(kind)) for kind in RELATION_KINDS},
+        }
 
     def make_file(self, entries: list[ClassASKG], provenance: LLMProvenance) -> KnowledgeFile:
         return ASKGFile(dataset=self.dataset.name, provenance=provenance, k_min=self.k_min, k_max=self.k_max, classes=entries)

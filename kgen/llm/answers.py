@@ -209,6 +209,21 @@ def _phrase(max_words: int) -> dict[str, Any]:
     return {"type": "string", "pattern": f"^{word}( {word}){{0,{max_words - 1}}}$"}
 
 
+def _choice(choices: Sequence[str]) -> dict[str, Any]:
+    """A phrase chosen from a closed list (an ``enum``: a schema-enforcing server cannot leave it)."""
+    return {"type": "string", "enum": list(choices)}
+
+
+def _chosen(value: str, choices: Sequence[str]) -> str | None:
+    """``value`` as the entry of ``choices`` it names (case and spacing ignored), or None."""
+    form = " ".join(value.casefold().split())
+    return next((c for c in choices if " ".join(c.casefold().split()) == form), None)
+
+
+def _not_a_choice(value: str, label: str, choices: Sequence[str]) -> str:
+    return f'the {label} "{value}" is not one of the allowed {label}s ({", ".join(choices)})'
+
+
 def phrase_problem(phrase: str, allowed: frozenset[str] = frozenset(), check_english: bool = True) -> str | None:
     """Why a short phrase (an object, a sub-action, a keyword, a predicate) is not usable, or None.
 
@@ -218,6 +233,9 @@ def phrase_problem(phrase: str, allowed: frozenset[str] = frozenset(), check_eng
     word written twice in a row, makes the phrase unusable.
     """
     words = [w for w in re.split(r"[\s-]+", phrase.casefold()) if w]
+    for word in phrase.casefold().split():
+        if len(word) == 1 and word.isalpha() and word not in FUNCTION_WORDS:
+            return f'"{phrase}" holds the single letter "{word}", not a word'  # "clap -c-> mouth"
     for first, second in zip(words, words[1:], strict=False):
         if first == second and first not in FUNCTION_WORDS:
             return f'"{phrase}" repeats "{first}"'
@@ -384,7 +402,8 @@ class KeyedSpec(AnswerSpec):
 
     def __init__(
         self, keys: list[str], key_label: str = "key", value_label: str = "text", max_chars: int = 200, max_words: int | None = None,
-        question: str = "", values_not_keys: bool = False,
+        question: str = "", values_not_keys: bool = False, choices: Sequence[str] = (),
+        not_values: dict[str, Sequence[str]] | None = None,
     ) -> None:
         if not keys:
             raise ValueError("a keyed answer needs at least one key")
@@ -395,12 +414,16 @@ class KeyedSpec(AnswerSpec):
         self.key_label, self.value_label, self.max_chars, self.max_words = key_label, value_label, max_chars, max_words
         self.question = question
         self.values_not_keys = values_not_keys
+        # A closed list of values (an enum in the schema): each value must be one of them.
+        self.choices = tuple(choices)
+        # Per key, names its value must not merely repeat (the two sub-actions a predicate joins).
+        self.not_values = {k: tuple(v) for k, v in (not_values or {}).items()}
         self._key_concepts = {concept_key(k) for k in keys}
         self._question_words = {concept_key(w) for w in words_of(question)}
         self._lookup = dict(zip(forms, self.keys, strict=True))
 
     def json_schema(self) -> dict[str, Any]:
-        value = _phrase(self.max_words) if self.max_words else _text(self.max_chars)
+        value = _choice(self.choices) if self.choices else _phrase(self.max_words) if self.max_words else _text(self.max_chars)
         return _strict_object({key: value for key in self.keys})
 
     def _match(self, candidate: str) -> str | None:
@@ -412,10 +435,15 @@ class KeyedSpec(AnswerSpec):
         return max(best, key=len) if best else None
 
     def _problem(self, key: str, value: str) -> str | None:
-        if self.max_words:
+        if self.choices and _chosen(value, self.choices) is None:
+            return _not_a_choice(value, self.value_label, self.choices)
+        if self.max_words or self.choices:
             if self.values_not_keys and concept_key(value) in self._key_concepts:
                 return f'the {self.value_label} for "{key}" is "{value}", which names one of the {self.key_label}s'
-            return phrase_problem(value, self.allowed_words, self.check_english)
+            if concept_key(value, False) in {concept_key(n, False) for n in self.not_values.get(key, ())}:
+                return f'the {self.value_label} for "{key}" is "{value}", which repeats what it relates, not a relation'
+            # a value from the closed list is a word by construction
+            return None if self.choices else phrase_problem(value, self.allowed_words, self.check_english)
         if self._question_words:
             content = [w for w in words_of(value) if len(w) > 2 and w not in FUNCTION_WORDS]
             if content and all(concept_key(w) in self._question_words for w in content):
@@ -448,7 +476,7 @@ class KeyedSpec(AnswerSpec):
             if problem:
                 problems.append(problem)
                 continue
-            values[key] = value
+            values[key] = _chosen(value, self.choices) or value
         missing = [k for k in self.keys if k not in values]
         if missing:
             shown = ", ".join(f'"{k}"' for k in missing[:6]) + (" ..." if len(missing) > 6 else "")
@@ -463,7 +491,10 @@ class KeyedSpec(AnswerSpec):
         return KeyedTexts(values={k: values[k] for k in self.keys})
 
     def _rest(self, missing: list[str]) -> KeyedSpec:
-        rest = KeyedSpec(missing, self.key_label, self.value_label, self.max_chars, self.max_words, self.question, self.values_not_keys)
+        rest = KeyedSpec(
+            missing, self.key_label, self.value_label, self.max_chars, self.max_words, self.question, self.values_not_keys, self.choices,
+            self.not_values,
+        )
         rest._key_concepts = self._key_concepts
         rest.allowed_words = self.allowed_words
         rest.check_english = self.check_english
@@ -517,7 +548,7 @@ class TripleSpec(AnswerSpec):
 
     def __init__(
         self, entities: list[str], min_items: int, max_items: int, max_predicate_words: int = 6,
-        exclude_pairs: Sequence[tuple[str, str]] = (),
+        exclude_pairs: Sequence[tuple[str, str]] = (), predicate_choices: Sequence[str] = (), not_predicates: Sequence[str] = (),
     ) -> None:
         if len(entities) < 2:
             raise ValueError("relation triples need at least two entities")
@@ -527,13 +558,18 @@ class TripleSpec(AnswerSpec):
         self.min_items, self.max_items = min_items, max_items
         self.max_predicate_words = max_predicate_words
         self.exclude_pairs = tuple(exclude_pairs)
+        # A closed list of predicates (an enum in the schema): each predicate must be one of them.
+        self.predicate_choices = tuple(predicate_choices)
+        # Names a predicate must not be besides the entities' own (the action's name).
+        self.not_predicates = tuple(not_predicates)
         self._lookup: dict[str, str] = {}
         for entity in self.entities:
             self._lookup.setdefault(concept_key(entity), entity)
 
     def json_schema(self) -> dict[str, Any]:
         entity = {"type": "string", "enum": self.entities}
-        triple = _strict_object({"subject": entity, "predicate": _phrase(self.max_predicate_words), "object": entity})
+        predicate = _choice(self.predicate_choices) if self.predicate_choices else _phrase(self.max_predicate_words)
+        triple = _strict_object({"subject": entity, "predicate": predicate, "object": entity})
         array = {"type": "array", "items": triple, "minItems": self.min_items, "maxItems": self.max_items}
         return _strict_object({"triples": array})
 
@@ -578,8 +614,13 @@ class TripleSpec(AnswerSpec):
                 continue
             if (subject, obj) in pairs or (obj, subject) in pairs:
                 continue
-            problem = phrase_problem(predicate, self.allowed_words, self.check_english)
-            if not problem and concept_key(predicate) in self._lookup:
+            if self.predicate_choices:
+                chosen = _chosen(predicate, self.predicate_choices)
+                problem = _not_a_choice(predicate, "predicate", self.predicate_choices) if chosen is None else None
+                predicate = chosen or predicate
+            else:
+                problem = phrase_problem(predicate, self.allowed_words, self.check_english)
+            if not problem and (concept_key(predicate) in self._lookup or concept_key(predicate) in map(concept_key, self.not_predicates)):
                 problem = f'the predicate "{predicate}" names an entity, not a relation'
             if problem:
                 dropped.append(problem)
@@ -602,7 +643,8 @@ class TripleSpec(AnswerSpec):
     def _rest(self, triples: list[Triple]) -> TripleSpec:
         taken = [*self.exclude_pairs, *((t.subject, t.object) for t in triples)]
         rest = TripleSpec(
-            self.entities, self.min_items - len(triples), self.max_items - len(triples), self.max_predicate_words, taken
+            self.entities, self.min_items - len(triples), self.max_items - len(triples), self.max_predicate_words, taken,
+            self.predicate_choices, self.not_predicates,
         )
         rest.allowed_words = self.allowed_words
         rest.check_english = self.check_english

@@ -17,6 +17,10 @@
    a new user message, up to ``max_repairs`` times; a repair round samples at temperature
    ``REPAIR_TEMPERATURE`` at least (greedy decoding tends to write the rejected answer again). A
    refusal is not argued with.
+   A request may name a ``fallback``: a narrower spec (e.g. predicates from a closed vocabulary)
+   and a note appended to the question; after ``FALLBACK_AFTER`` failed attempts the question is
+   asked afresh under it (a small model shown its letter-soup predicate writes the same soup
+   again; an ``enum`` in the schema it cannot leave).
 5. Only a valid answer is stored, at once, in its own transaction: a run killed at any moment
    loses nothing it was answered.
 """
@@ -46,6 +50,17 @@ from kgen.text.lexicon import words_of
 CACHE_NAMESPACE = "llm"
 CONNECT_RETRIES = 2  # tries after the first when the server has never been reached this run
 REPAIR_TEMPERATURE = 0.7
+# Failed attempts (the first answer and its first repair) before a request's fallback spec is used.
+FALLBACK_AFTER = 2
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """What a request falls back on when its answers keep failing: a narrower ``spec`` and a
+    ``note`` appended to the question (e.g. "Choose each predicate from: on, in, ...")."""
+
+    spec: AnswerSpec
+    note: str
 
 
 @dataclass(frozen=True)
@@ -60,6 +75,7 @@ class LLMRequest:
     # "always": every backend sees the examples (they are part of the method, e.g. STDD's one-shot
     # prompt); "embedded": only the small embedded model does (format help the papers did not use).
     example_policy: str = "embedded"
+    fallback: Fallback | None = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +166,8 @@ class LLMClient:
             examples=[e.model_dump() for e in self.examples_for(request)],
             sampling=request.sampling.model_dump(),
             schema=request.spec.fingerprint(),
+            # The fallback changes which answers the request can end with: part of the key.
+            **({"fallback": {"schema": request.fallback.spec.fingerprint(), "note": request.fallback.note}} if request.fallback else {}),
         )
 
     def examples_for(self, request: LLMRequest) -> tuple[Example, ...]:
@@ -158,12 +176,17 @@ class LLMClient:
             return request.examples
         return ()
 
-    def spec_for(self, request: LLMRequest) -> AnswerSpec:
-        """The request's answer spec, accepting the question's own words in short phrases even
-        where no dictionary has them (a class name such as "flic flac"). Phrases are checked to be
-        English words only for the embedded backend (a small local model's letter soup)."""
-        spec = request.spec.with_allowed_words(w for m in request.messages for w in words_of(m.content))
-        return spec.with_english_check(self.backend.name == "embedded")
+    def spec_for(self, request: LLMRequest, spec: AnswerSpec | None = None) -> AnswerSpec:
+        """The request's answer spec (or ``spec``), accepting the question's own words in short
+        phrases even where no dictionary has them (a class name such as "flic flac"). Phrases are
+        checked to be English words only for the embedded backend (a small local model's letter soup)."""
+        bound = (spec or request.spec).with_allowed_words(w for m in request.messages for w in words_of(m.content))
+        return bound.with_english_check(self.backend.name == "embedded")
+
+    def fallback_due(self, failed_attempts: int) -> bool:
+        """Whether a request with a fallback switches to it after ``failed_attempts`` failures: after
+        the first failed repair, or sooner when --max-repairs leaves no room for that."""
+        return self.max_repairs > 0 and failed_attempts >= min(FALLBACK_AFTER, self.max_repairs)
 
     def cached_answer(self, request: LLMRequest) -> Answer | None:
         """The stored answer to ``request``, if any (re-validated; an entry that no longer
@@ -171,10 +194,15 @@ class LLMClient:
         stored = self.cache.get(self.cache_key(request))
         if not isinstance(stored, dict) or "value" not in stored:
             return None
-        try:
-            value = self.spec_for(request).check(stored["value"])
-            self._check_not_copied(request, value)
-        except AnswerInvalid:
+        specs = [request.spec] + ([request.fallback.spec] if request.fallback else [])
+        for spec in specs:
+            try:
+                value = self.spec_for(request, spec).check(stored["value"])
+                self._check_not_copied(request, value)
+                break
+            except AnswerInvalid:
+                continue
+        else:
             return None
         return Answer(value=value, text=str(stored.get("text", "")), cached=True, attempts=int(stored.get("attempts", 1)))
 
@@ -203,8 +231,16 @@ class LLMClient:
         # up --max-repairs (a small model often completes a list one or two items at a time).
         # Calls are still bounded: at most twice the repairs --max-repairs allows (none with 0).
         failed_attempts, attempt = 0, -1
+        fell_back = False
         while failed_attempts <= self.max_repairs and attempt + 1 <= 2 * self.max_repairs:
             attempt += 1
+            if request.fallback and not fell_back and self.fallback_due(failed_attempts):
+                # Asked afresh under the narrower spec: the kept part and the conversation were
+                # written under the free one (see Fallback).
+                fell_back = True
+                spec, pending = self.spec_for(request, request.fallback.spec), None
+                messages = topup_messages(list(request.messages), request.fallback.note)
+                self._count("fallbacks")
             if attempt:
                 self._count("repairs")
                 if pending is not None:
@@ -217,9 +253,8 @@ class LLMClient:
                 completion = await self._call(request, messages, sampling, examples, spec)
             else:
                 # Only what is missing, asked as one short question (see topup_messages).
-                completion = await self._call(
-                    request, topup_messages(list(request.messages), pending.ask), sampling, examples, pending.rest
-                )
+                base = topup_messages(list(request.messages), request.fallback.note) if fell_back else list(request.messages)
+                completion = await self._call(request, topup_messages(base, pending.ask), sampling, examples, pending.rest)
             if completion.refusal:
                 self._fail(refused=True)
                 raise AskFailed(request.purpose, f"the model refused: {completion.refusal[:200]}")
@@ -248,7 +283,8 @@ class LLMClient:
                 if isinstance(exc, CopiedExample):
                     # The example misled the model, and shown its copy it copies again: ask the
                     # question afresh, without the example.
-                    examples, messages, pending = (), list(request.messages), None
+                    examples, pending = (), None
+                    messages = topup_messages(list(request.messages), request.fallback.note) if fell_back else list(request.messages)
                     continue
                 if pending is None:
                     messages = messages + [

@@ -17,6 +17,7 @@ class Usage(BaseModel):
     retries: int = 0  # calls repeated after 429/5xx/timeouts/dropped connections
     repairs: int = 0  # calls that asked again after an invalid answer
     topups: int = 0  # of those, calls that asked only for what a partly usable answer lacked
+    fallbacks: int = 0  # questions asked again under their fallback spec (a closed vocabulary)
     refusals: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -38,6 +39,8 @@ class Usage(BaseModel):
         if self.repairs:
             topups = f", {self.topups} of them top-ups" if self.topups else ""
             extra.append(f"{self.repairs} repair round{'s' if self.repairs != 1 else ''}{topups}")
+        if self.fallbacks:
+            extra.append(f"{self.fallbacks} fell back on a closed vocabulary")
         if self.refusals:
             extra.append(f"{self.refusals} refused")
         tokens = f"tokens: {self.prompt_tokens:,} prompt + {self.completion_tokens:,} completion"
