@@ -119,8 +119,8 @@ def answer_from_schema(schema: dict[str, Any], seed: str = "") -> Any:
             count = max(low, min(high, 6))
             return [make(node.get("items", {}), name, i) for i in range(count)]
         if kind == "string":
-            if name == "items":
-                return f"{word()} {index + 1}"
+            if name == "items" and len(short := f"{word()} {index + 1}") >= node.get("minLength", 1):
+                return short
             return f"The {word()} and the {word()} are seen near the {word()} during the action."
         if kind in ("integer", "number"):
             return index

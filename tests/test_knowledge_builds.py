@@ -325,7 +325,7 @@ def test_killed_run_resumes_with_only_the_missing_calls(tmp_path, classes_file, 
     classes_file.write_text("\n".join(names) + "\n")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     with FakeOpenAIServer(latency_s=0.25) as server:
-        server.handler = lambda req: Reply(content=json.dumps({"items": ["This video shows it."]}))
+        server.handler = lambda req: Reply(content=json.dumps({"items": ["This video shows a person doing it."]}))
         command = [
             sys.executable, "-m", "cli", "build-descriptions", "--classes", str(classes_file),
             "--concurrency", "1", *llm_args(server),

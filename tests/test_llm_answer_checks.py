@@ -145,3 +145,14 @@ def test_only_the_embedded_backends_answers_must_be_english_words(wordnet: Path)
     client.backend = SimpleNamespace(name="openai")  # type: ignore[assignment]
     with pytest.raises(AnswerInvalid, match="repeats"):
         client.spec_for(request).parse('{"items": ["brush brush", "phone phone"]}')
+
+
+def test_an_action_description_of_a_word_or_two_is_asked_again() -> None:
+    """ "People." or "Clap." (what SmolLM2-135M wrote for HMDB51's dive and clap) describe nothing."""
+    from kgen.generate.action_descriptions import MIN_SENTENCE_CHARS
+
+    spec = ListSpec(1, 1, "sentence", max_chars=300, min_chars=MIN_SENTENCE_CHARS)
+    assert spec.json_schema()["properties"]["items"]["items"]["minLength"] == MIN_SENTENCE_CHARS
+    with pytest.raises(AnswerInvalid, match="shorter than"):
+        spec.parse('{"items": ["People."]}')
+    assert spec.parse('{"items": ["A person dives head first into a pool."]}').items

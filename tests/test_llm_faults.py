@@ -58,7 +58,7 @@ def test_json_that_is_not_a_chat_completion_stops_the_run_too(run_cli, classes_f
 
 def test_refresh_with_every_call_failing_exits_5_and_counts_no_class_as_built(run_cli, classes_file) -> None:
     with FakeOpenAIServer() as server:
-        server.handler = lambda req: Reply(content=json.dumps({"items": ["This video shows it."]}))
+        server.handler = lambda req: Reply(content=json.dumps({"items": ["This video shows a person doing it."]}))
         args = ["build-descriptions", "--classes", str(classes_file), "--base-url", server.base_url, "--model", "m"]
         assert run_cli(*args).exit_code == 0
         server.handler = lambda req: Reply.server_error(500)

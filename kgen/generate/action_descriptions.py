@@ -27,6 +27,8 @@ from kgen.llm.types import SamplingParams
 from kgen.text.clip_tokens import fit_to_context
 from kgen.text.normalize import normalize_sentence
 
+MIN_SENTENCE_CHARS = 20  # a description shorter than this names, it does not describe (see build_class)
+
 DESCRIBE = PromptTemplate(
     "action_descriptions.describe",
     "You are an expert on human actions. You describe what videos of actions show, in plain, concrete sentences.",
@@ -52,7 +54,9 @@ class ActionDescriptionsBuilder(KindBuilder[ClassActionDescriptions]):
         request = LLMRequest(
             purpose=f"{DESCRIBE.step} [{entry.name}]",
             messages=DESCRIBE.messages(action=entry.name, count_phrase=phrase),
-            spec=ListSpec(self.count, self.count, "sentence", max_chars=300),
+            # kgen's choice (the papers are silent): a sentence under 20 characters ("People.",
+            # "Clap.", as SmolLM2-135M wrote for HMDB51) describes nothing; it is asked again.
+            spec=ListSpec(self.count, self.count, "sentence", max_chars=300, min_chars=MIN_SENTENCE_CHARS),
             sampling=DESCRIBE.sampling,
         )
         answer = await client.ask(request)
