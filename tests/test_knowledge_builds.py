@@ -368,3 +368,21 @@ def test_build_all_runs_the_kinds_at_once_and_counts_each_kind_apart(run_cli, cl
     for kind, calls in [("prompts", 9), ("askg", 21), ("attributes", 3), ("action-descriptions", 3)]:
         assert f"{kind} LLM usage: {calls} calls, 0 cached, {len(CLASSES) if kind not in ('prompts', 'askg') else calls} answered" in text
     assert "LLM usage (all kinds): 36 calls" in text
+
+
+def test_askg_objects_that_are_one_key_do_not_stop_the_run(run_cli, server, classes_file) -> None:
+    """'pick a pick' and 'pick-a-pick' are distinct concepts to the object list but one key of the
+    relation questions: the second is dropped, and the build goes on (it used to stop with a traceback)."""
+
+    def handler(req):
+        user = req["messages"][-1]["content"]
+        if "most relevant objects" in user:
+            return Reply(content=json.dumps({"items": ["pick a pick", "pick-a-pick", "rope", "harness", "helmet", "cliff"]}))
+        return Reply(content=json.dumps(answer_from_schema(request_schema(req), user)))
+
+    server.handler = handler
+    result = run_cli("build", "askg", "--classes", str(classes_file), *llm_args(server))
+    assert result.exit_code == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    for entry in load_knowledge("mini", "askg").classes:
+        assert [o for o in entry.objects if "pick" in o] == ["pick a pick"], entry.objects

@@ -214,6 +214,8 @@ class ASKGBuilder(KindBuilder[ClassASKG]):
         )
         objects = _distinct([normalize_phrase(o).lower() for o in objects_answer.value.items])  # type: ignore[attr-defined]
         objects = [o for o in objects if concept_key(o) != concept_key(action)]
+        # Also distinct as keys of the relation questions ("pick a pick" and "pick-a-pick" are one key).
+        objects = _distinct(objects, key=key_form)
         subs = _distinct([normalize_phrase(s).lower() for s in subs_answer.value.items], key=lambda s: concept_key(s, False))  # type: ignore[attr-defined]
         if len(objects) < 2 or not subs:
             raise ClassFailed("askg: too few distinct objects or sub-actions after normalisation")
