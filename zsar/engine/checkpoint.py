@@ -31,28 +31,25 @@ clear message, before any of it runs. A run resumed from a format-1 checkpoint w
 from __future__ import annotations
 
 import json
-import os
 import pickle
 import random
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import save_file
 
 from kgen import __version__
 from kgen.console import warn_once
 from kgen.errors import FormatError, InputError
-from kgen.filemode import make_shareable
 from kgen.storage import check_free_space, check_writable_dir
 from zsar.engine.tensor_tree import TreeError, join_tree, split_tree
 from zsar.engine.weights_file import (
     FINAL_WEIGHTS_FILE,
     payload_of_weights,
+    save_safetensors_atomically,
     save_weights,
     weights_path_for,
 )
@@ -85,23 +82,7 @@ def save_checkpoint(path: Path, payload: dict[str, Any]) -> Path:
         "kgen_version": __version__,
         "payload": json.dumps(skeleton, allow_nan=False, ensure_ascii=False, separators=(",", ":")),
     }
-    tmp_name: str | None = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        save_file(tensors, tmp_name, metadata=metadata)
-        make_shareable(tmp_name)  # mkstemp's 0600 -> what the umask allows
-        with open(tmp_name, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException as exc:
-        if tmp_name is not None:
-            Path(tmp_name).unlink(missing_ok=True)
-        if isinstance(exc, OSError) and not exc.filename:
-            exc.filename = str(path)
-        raise
-    return path
+    return save_safetensors_atomically(tensors, path, metadata)
 
 
 def estimated_checkpoint_bytes(model: torch.nn.Module) -> int:

@@ -65,13 +65,19 @@ def save_weights(payload: dict[str, Any], path: Path) -> Path:
     }
     check_free_space(path.parent if path.parent.exists() else Path.cwd(), sum(t.numel() * t.element_size() for t in tensors.values()),
                      f"the weights file {path.name}")
+    return save_safetensors_atomically(tensors, path, metadata)
+
+
+def save_safetensors_atomically(tensors: dict[str, torch.Tensor], path: Path, metadata: dict[str, str]) -> Path:
+    """Write a safetensors file all or nothing: a temporary file beside ``path``, given the mode the
+    umask allows, synced, then renamed over ``path``; on any failure the temporary file is removed."""
     tmp_name: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         os.close(fd)
         save_file(tensors, tmp_name, metadata=metadata)
-        make_shareable(tmp_name)
+        make_shareable(tmp_name)  # mkstemp's 0600 -> what the umask allows
         with open(tmp_name, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp_name, path)
