@@ -68,18 +68,23 @@ class VerifyReport:
 
 
 # ---------------------------------------------------------------------- quick checks
+def _tensors_header(directory: Path, problems: list[str]) -> ParsedHeader | None:
+    """The header of the bank's tensors file, or None with the reason added to ``problems``."""
+    tensors = directory / TENSORS_FILE
+    if not tensors.is_file():
+        problems.append(f"{TENSORS_FILE} is missing")
+        return None
+    try:
+        return read_header(tensors)
+    except KgenError as exc:
+        problems.append(exc.message)
+        return None
+
+
 def quick_problems(directory: Path, manifest: BankManifest) -> tuple[list[str], ParsedHeader | None]:
     """What is wrong with the files of a bank without reading their data (see the module docstring)."""
     problems: list[str] = []
-    tensors = directory / TENSORS_FILE
-    header: ParsedHeader | None = None
-    if not tensors.is_file():
-        problems.append(f"{TENSORS_FILE} is missing")
-    else:
-        try:
-            header = read_header(tensors)
-        except KgenError as exc:
-            problems.append(exc.message)
+    header = _tensors_header(directory, problems)
     if header is not None:
         if header.truncated:
             problems.append(f"{TENSORS_FILE} is truncated: {header.actual_bytes} bytes of {header.expected_bytes}")
@@ -109,26 +114,19 @@ def quick_problems(directory: Path, manifest: BankManifest) -> tuple[list[str], 
 def summary_problems(directory: Path, summary: BankSummary) -> list[str]:
     """The quick checks a listing can make from ``summary.json`` alone (no manifest read)."""
     problems: list[str] = []
-    tensors = directory / TENSORS_FILE
     if not (directory / MANIFEST_FILE).is_file():
         problems.append(f"{MANIFEST_FILE} is missing")
-    if not tensors.is_file():
-        problems.append(f"{TENSORS_FILE} is missing")
-    else:
-        try:
-            header = read_header(tensors)
-        except KgenError as exc:
-            problems.append(exc.message)
-        else:
-            if header.truncated:
-                problems.append(f"{TENSORS_FILE} is truncated: {header.actual_bytes} bytes of {header.expected_bytes}")
-            elif summary.tensors_bytes is not None and header.actual_bytes != summary.tensors_bytes:
-                problems.append(f"{TENSORS_FILE} has {header.actual_bytes} bytes, the bank records {summary.tensors_bytes}")
-            emb = header.entries.get("embeddings")
-            if emb is None or emb.spec.shape != (summary.texts, summary.embed_dim):
-                problems.append(f"{TENSORS_FILE} does not hold {summary.texts} {summary.embed_dim}-d embeddings")
-            if ("token_features" in header.entries) != summary.token_features:
-                problems.append("token features present in one of tensors/manifest only")
+    header = _tensors_header(directory, problems)
+    if header is not None:
+        if header.truncated:
+            problems.append(f"{TENSORS_FILE} is truncated: {header.actual_bytes} bytes of {header.expected_bytes}")
+        elif summary.tensors_bytes is not None and header.actual_bytes != summary.tensors_bytes:
+            problems.append(f"{TENSORS_FILE} has {header.actual_bytes} bytes, the bank records {summary.tensors_bytes}")
+        emb = header.entries.get("embeddings")
+        if emb is None or emb.spec.shape != (summary.texts, summary.embed_dim):
+            problems.append(f"{TENSORS_FILE} does not hold {summary.texts} {summary.embed_dim}-d embeddings")
+        if ("token_features" in header.entries) != summary.token_features:
+            problems.append("token features present in one of tensors/manifest only")
     if summary.texts_bytes is not None:
         texts = directory / TEXTS_FILE
         if not texts.is_file():
