@@ -113,7 +113,7 @@ def test_a_full_disk_while_writing_a_checkpoint_or_the_cache(tmp_path: Path, run
     def full(*args: Any, **kwargs: Any) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("zsar.engine.checkpoint.save_file", full)
+    monkeypatch.setattr("zsar.engine.weights_file.save_file", full)
     result = run_cli("average-weights", str(run))
     assert result.exit_code == 6 and "averaged.pt: no space left on the device" in result.stderr
     assert sorted(p.name for p in (run / "checkpoints").iterdir()) == ["epoch_002.pt", "epoch_003.pt"]
