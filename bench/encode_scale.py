@@ -131,8 +131,10 @@ def _spec(text: str) -> tuple[int, int]:
 def encode(tree: Path, label: str, names_file: Path, templates_file: Path, out: Path, work: Path, count: tuple[int, int],
            batch: int | None) -> dict:
     classes, templates = count
+    # The CLI pass renamed --model/--pretrained to --clip-model/--clip-pretrained; the baseline commit predates it.
+    model_option, pretrained_option = ("--clip-model", "--clip-pretrained") if tree == ROOT else ("--model", "--pretrained")
     argv = [sys.executable, "-m", "cli", "encode-bank", "--classes", str(names_file), "--name", f"scale{classes}",
-            "--templates", str(templates_file), "--clip-model", "ViT-B-16", "--clip-pretrained", "random", "--device", "cpu",
+            "--templates", str(templates_file), model_option, "ViT-B-16", pretrained_option, "random", "--device", "cpu",
             "--out", str(out), "--json"]
     if batch:
         argv += ["--batch-size", str(batch)]
