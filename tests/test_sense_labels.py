@@ -42,16 +42,16 @@ FLOORS = {
     ("ucf101", "held_out"): 0.77,
     ("k400", "tuned"): 0.85,
     ("k400", "held_out"): 0.77,
-    ("k600_new", "held_out"): 0.69,
+    ("k600_new", "held_out"): 0.74,
 }
 FLOORS_WITH_SIMILARITY = {
     ("hmdb51", "tuned"): 0.96,
     ("hmdb51", "held_out"): 0.94,
     ("ucf101", "tuned"): 0.88,
     ("ucf101", "held_out"): 0.81,
-    ("k400", "tuned"): 0.87,
+    ("k400", "tuned"): 0.86,  # 0.87 before the third round's bracketed-object rule ("playing keyboard")
     ("k400", "held_out"): 0.80,
-    ("k600_new", "held_out"): 0.71,
+    ("k600_new", "held_out"): 0.75,
 }
 
 
@@ -197,3 +197,25 @@ def test_word_forms_wordnet_lacks_are_derived_and_marked() -> None:
     for name in ("texting", "shopping", "surfing"):
         (chunk,) = analyse(name, wordnet).chunks
         assert chunk.derivation == ""
+
+
+def test_bracketed_object_brief_restatement_and_animate_objects() -> None:
+    """A verb restricted in brackets to another kind of object loses ("strike (a golf ball)" is no
+    way of putting on shoes); a gloss of the word and one more content word ("compete in a race")
+    is no mere restatement; an egg, filed under noun.animal, is no animate object."""
+    if not (SYSTEM_WORDNET / "index.noun").is_file():
+        pytest.skip("Debian's wordnet-base is not installed")
+    wordnet = WordNet(SYSTEM_WORDNET)
+    chooser = SenseChooser(wordnet)
+
+    def chosen(name: str) -> dict[str, str | None]:
+        return {c.chunk.text: c.chosen.name if c.chosen else None for c in chooser.choose(analyse(name, wordnet))}
+
+    putting = next(c for c in chooser.choose(analyse("putting on shoes", wordnet)) if c.chunk.text == "putting")
+    assert putting.chosen is not None and putting.chosen.name == "put.v.01"
+    putt = next(r for r in putting.runners_up if r.name == "putt.v.01")
+    assert any(e.kind == "objects" and "golf ball" in e.why for e in putt.evidence)
+    assert chosen("lawn mower racing")["racing"] == "race.v.02"
+    separating = chooser.choose(analyse("separating eggs", wordnet))
+    assert not any("acts on somebody" in e.why for c in separating if c.chosen for e in c.chosen.evidence)
+    assert chosen("feeding birds")["birds"] == "bird.n.01"

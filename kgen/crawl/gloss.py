@@ -159,6 +159,26 @@ class Gloss:
 _ACT_OF = re.compile(r"^(?:the |an? )?(?:act|action|activity|process|practice) of (\w+)")
 
 
+# Light verbs and nouns: a gloss of one of these and the word itself says nothing ("play golf", "do a
+# somersault", "the act of sliding"); a gloss with another content word ("compete in a race") does.
+LIGHT_WORDS = frozenset(
+    """play plays do does make makes perform performs engage engages practice practise practices
+    go goes take takes have has give gives get gets be is act acts action activity process""".split()
+)
+
+
+def only_restates(text: str, forms: set[str]) -> bool:
+    """Whether ``text`` restates one of ``forms`` with nothing but light words besides ("play golf",
+    "pour out"): a stricter :func:`is_vacuous`, which also counts "compete in a race" (a gloss that
+    names the word and one other content word) as restating."""
+    if not is_vacuous(text, forms):
+        return False
+    words = words_of(text)
+    form_words = {w for form in forms for w in words_of(form)}
+    others = {w for w in words if w not in form_words and w not in STOPWORDS}
+    return others <= LIGHT_WORDS
+
+
 def is_vacuous(text: str, forms: set[str]) -> bool:
     """Whether ``text`` only restates one of ``forms``: it mentions the word and adds fewer than two
     other content words ('play golf', 'do a somersault'), or reads 'the act of <word>'."""
