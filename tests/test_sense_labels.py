@@ -51,7 +51,7 @@ FLOORS_WITH_SIMILARITY = {
     ("ucf101", "held_out"): 0.81,
     ("k400", "tuned"): 0.86,  # 0.87 before the third round's bracketed-object rule ("playing keyboard")
     ("k400", "held_out"): 0.80,
-    ("k600_new", "held_out"): 0.75,
+    ("k600_new", "held_out"): 0.755,
 }
 
 
@@ -219,3 +219,14 @@ def test_bracketed_object_brief_restatement_and_animate_objects() -> None:
     separating = chooser.choose(analyse("separating eggs", wordnet))
     assert not any("acts on somebody" in e.why for c in separating if c.chosen for e in c.chosen.evidence)
     assert chosen("feeding birds")["birds"] == "bird.n.01"
+
+
+def test_a_noun_collocation_does_not_swallow_the_action_gerund() -> None:
+    """"playing field hockey" is playing + field hockey (the words after the gerund make a longer
+    entry), "playing field" alone stays the collocation."""
+    if not (SYSTEM_WORDNET / "index.noun").is_file():
+        pytest.skip("Debian's wordnet-base is not installed")
+    wordnet = WordNet(SYSTEM_WORDNET)
+    assert [c.text for c in analyse("playing field hockey", wordnet).chunks] == ["playing", "field hockey"]
+    assert [c.text for c in analyse("playing field", wordnet).chunks] == ["playing field"]
+    assert [c.text for c in analyse("rock climbing indoor", wordnet).chunks] == ["rock climbing", "indoor"]

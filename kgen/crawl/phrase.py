@@ -188,6 +188,8 @@ def analyse(name: str, wordnet: WordNet | None = None) -> Phrase:
                         break
                     continue
                 if _is_entry(wordnet, text):
+                    if _swallows_action(wordnet, words, i, span):
+                        break  # "playing field hockey": playing + field hockey, not playing field + hockey
                     length = span
                     break
                 compound = _gerund_compound(wordnet, piece)
@@ -290,6 +292,20 @@ def derived_noun(wordnet: WordNet, word: str) -> tuple[str, str]:
 
 def _is_known(wordnet: WordNet, text: str) -> bool:
     return any(wordnet.lemmas_for(text, pos) for pos in ("noun", "verb", "adj", "adv"))
+
+
+def _swallows_action(wordnet: WordNet, words: tuple[str, ...], i: int, span: int) -> bool:
+    """Whether the noun collocation ``words[i:i+span]`` takes in a gerund that is rather the
+    action of a longer collocation after it: the gerund is no verb of the collocation, and words
+    ``i+1`` onwards form an entry that reaches past it."""
+    text = " ".join(words[i : i + span])
+    if not is_gerund(words[i], wordnet) or wordnet.lemmas_for(text, "verb"):
+        return False
+    for longer in range(min(4, len(words) - i - 1), span - 1, -1):
+        piece = words[i + 1 : i + 1 + longer]
+        if i + 1 + longer > i + span and piece[-1] not in STOPWORDS and _is_entry(wordnet, " ".join(piece)):
+            return True
+    return False
 
 
 def _is_entry(wordnet: WordNet, text: str) -> bool:
