@@ -816,7 +816,9 @@ class SenseChooser:
     def _find_example_synonym(self, verb: Synset, noun: Synset, lemma: str) -> str | None:
         """A synonym of ``noun`` (not ``lemma``, which every sense of the word shares) that is the
         object of an example of ``verb`` ("tie a *necktie*" for the neckwear sense of "tie")."""
-        others = {w.lower() for w in noun.lemmas} - {lemma.lower()}
+        # nor one of the verb's own lemmas: "The teams drew a *tie*" (tie.v.02, draw) is a cognate
+        # object, no sign that "tying necktie" is a drawn game
+        others = {w.lower() for w in noun.lemmas} - {lemma.lower()} - {w.lower() for w in verb.lemmas}
         if not others:
             return None
         for word in self.example_objects(verb):
@@ -864,14 +866,16 @@ class SenseChooser:
         """How like the objects of ``verb``'s examples ``noun`` is, 0 to 2: Wu & Palmer's similarity
         (2 * depth of the deepest shared hypernym / (depth + depth)) to the nearest of them in one
         of its two most frequent senses, counted from 0.5 up; at least 1 when both are of the same
-        lexicographer file (food, animal, body ...; artifacts are too many to tell); ``None`` when
+        lexicographer file (food, animal, body ...; artifacts are too many to tell), under any of
+        the object word's base forms; ``None`` when
         nothing alike."""
         best: tuple[float, str] | None = None
         mine = self.wordnet.ancestors(noun)
         my_depth = self.depth(noun)
         for word in self.example_objects(verb):
+            # every base form: "legs" is the lemma "legs" (staying power) and the plural of "leg"
             lemmas = self._morphy_noun(word)
-            for other in self.wordnet.synsets(lemmas[0], "noun")[:2] if lemmas else []:
+            for other in (o for lemma in lemmas for o in self.wordnet.synsets(lemma, "noun")[:2]):
                 theirs = self.wordnet.ancestors(other)
                 shared = [key for key in theirs if key in mine]
                 if not shared:
