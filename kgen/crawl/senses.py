@@ -381,7 +381,12 @@ class SenseChooser:
             base = self._base(phrase, i, roles)
             if len(base) > 1:
                 top = max(c.unary_score for c in base)
-                near = [c for c in base if c.unary_score >= top - SIMILARITY_WINDOW - 1.0]
+                # the dataset's evidence (added later, in ``choose``) may move a chunk's candidates
+                # only where the name says nothing else: only there are more candidates embedded
+                # (a text missed here is embedded when it is needed)
+                uninformed = all(not self.has_senses(phrase, j) for j in range(len(phrase.chunks)) if j != i)
+                window = SIMILARITY_WINDOW + (1.0 if uninformed else 0.0)
+                near = [c for c in base if c.unary_score >= top - window]
                 if len(near) > 1:
                     texts.update(self.similarity_text(c) for c in near)
         return texts
