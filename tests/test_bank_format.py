@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -197,6 +199,24 @@ def test_load_is_lazy_and_can_memory_map(tiny: LoadedClip, tmp_path: Path, monke
     sub = load_bank(path).subset([1])
     assert sub.texts == TEXTS[3:6] and torch.equal(sub.embeddings, embeddings[3:6])
     assert sub.token_features is not None and sub.token_features.shape[0] == 3
+
+
+def test_loading_a_bank_that_names_no_clip_model_does_not_import_open_clip(
+    tiny: LoadedClip, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # importing open_clip (and torchvision) takes seconds: a 100k-text bank opened in 2.7 s for that alone
+    dataset = _prompt_dataset(tmp_path, monkeypatch, [TEXTS[:3], TEXTS[3:6]])
+    path = _encode(tiny, dataset).path
+    script = (
+        "import sys, torch\n"
+        "from kgen.banks import load_bank\n"
+        f"bank = load_bank({str(path)!r}, verify=False)\n"
+        "assert bank.num_texts == 6\n"
+        "print('open_clip' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
 
 
 def test_the_text_only_model_has_the_full_models_text_tower(tmp_path: Path) -> None:

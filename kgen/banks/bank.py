@@ -304,6 +304,10 @@ class Bank:
                 f"bank {self.bank_id} holds {self.dim}-d vectors but the model embeds into {embed_dim} dimensions",
                 hint=f"encode a bank with the run's CLIP model (kgen encode-bank --clip-model ...); this one is {self.manifest.clip.model_name}",
             )
+        if clip_model is None and pretrained is None:
+            return
+        # Only now: kgen.clip imports open_clip (and torchvision), seconds that a load which
+        # names no CLIP model does not need to pay.
         from kgen.clip.names import canonical_model_name, canonical_pretrained
 
         if clip_model is not None and canonical_model_name(clip_model) != canonical_model_name(self.manifest.clip.model_name):
