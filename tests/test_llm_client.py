@@ -93,6 +93,10 @@ def test_malformed_json_and_schema_violations_are_repaired_with_the_error_shown(
         assert "not valid JSON" in second[-1]["content"]
         third = server.requests[2]["messages"]
         assert "0 usable objects" in third[-1]["content"] and "3 to 5 objects" in third[-1]["content"]
+        # Only the latest rejected answer is shown: the conversation does not grow round by round.
+        assert len(third) == len(second) and third[:-2] == second[:-2]
+        assert third[-2] == {"role": "assistant", "content": '{"items": []}'}
+        assert not any("oops" in m["content"] for m in third)
         client.cache.close()
 
 

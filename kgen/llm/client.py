@@ -223,6 +223,7 @@ class LLMClient:
                 self._count("cached")
                 return hit
         messages = list(request.messages)
+        question = messages  # the question as asked now (the fallback's note included): what a repair restates
         examples = self.examples_for(request)
         spec = self.spec_for(request)
         pending: AnswerIncomplete | None = None  # a usable part, kept while the rest is asked for
@@ -239,7 +240,7 @@ class LLMClient:
                 # written under the free one (see Fallback).
                 fell_back = True
                 spec, pending = self.spec_for(request, request.fallback.spec), None
-                messages = topup_messages(list(request.messages), request.fallback.note)
+                messages = question = topup_messages(list(request.messages), request.fallback.note)
                 self._count("fallbacks")
             if attempt:
                 self._count("repairs")
@@ -284,10 +285,14 @@ class LLMClient:
                     # The example misled the model, and shown its copy it copies again: ask the
                     # question afresh, without the example.
                     examples, pending = (), None
-                    messages = topup_messages(list(request.messages), request.fallback.note) if fell_back else list(request.messages)
+                    messages = question
                     continue
                 if pending is None:
-                    messages = messages + [
+                    # Only the latest rejected answer is shown, in place of earlier ones: the
+                    # conversation stays the question plus one answer and one note however many
+                    # rounds it takes (a growing one outgrew a 2,048-token llama.cpp slot and was
+                    # refused with HTTP 400), and a small model is not shown its older mistakes.
+                    messages = question + [
                         Message(role="assistant", content=completion.text or "(empty answer)"),
                         Message(role="user", content=repair_message(exc, completion.truncated)),
                     ]
