@@ -100,6 +100,19 @@ def test_malformed_json_and_schema_violations_are_repaired_with_the_error_shown(
         client.cache.close()
 
 
+def test_the_last_try_asks_the_question_afresh_without_the_rejected_answer(tmp_path) -> None:
+    with FakeOpenAIServer() as server:
+        server.script(Reply(content='{"items": []}'), Reply.malformed(), Reply(content='{"items": []}'), Reply(content=GOOD))
+        client = make_client(server, tmp_path, max_repairs=3)
+        [answer] = ask(client, request())
+        assert answer.attempts == 4 and answer.value.items == ["rope", "harness", "helmet"]
+        first, *repairs, last = (r["messages"] for r in server.requests)
+        assert all(m[-2]["role"] == "assistant" for m in repairs)  # the repair rounds show the rejected answer
+        assert last == first  # the last try is the question alone
+        assert server.requests[-1]["temperature"] > 0  # sampled warm, like a repair
+        client.cache.close()
+
+
 def test_top_ups_that_add_something_do_not_use_up_the_repairs_but_empty_ones_do(tmp_path) -> None:
     spec = ListSpec(3, 5, "object")
     growing = dataclasses.replace(request(), spec=spec)

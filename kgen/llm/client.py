@@ -15,7 +15,8 @@
 4. An answer that does not meet its spec (or a list answer that is mostly the worked example's
    own answer: then the question is asked afresh without the example) is shown back to the model with the validation error as
    a new user message, up to ``max_repairs`` times; a repair round samples at temperature
-   ``REPAIR_TEMPERATURE`` at least (greedy decoding tends to write the rejected answer again). A
+   ``REPAIR_TEMPERATURE`` at least (greedy decoding tends to write the rejected answer again); only
+   the latest rejected answer is shown, and the last try asks the question afresh without it. A
    refusal is not argued with.
    A request may name a ``fallback``: a narrower spec (e.g. predicates from a closed vocabulary)
    and a note appended to the question; after ``FALLBACK_AFTER`` failed attempts the question is
@@ -287,6 +288,11 @@ class LLMClient:
                 if pending is not None:
                     self._count("topups")
             sampling = request.sampling if attempt == 0 else repair_sampling(request.sampling, attempt)
+            if pending is None and failed_attempts == self.max_repairs and messages is not question:
+                # The last try asks the question afresh (warm, its own seed), not shown the rejected
+                # answer: a small model shown its answer writes it again ("The environment." for
+                # every attribute, three rounds in a row); fresh, it may not.
+                messages = question
             if attempt == 0 and first is not None:
                 completion = first
                 self._count_answered_call(completion)
