@@ -386,3 +386,25 @@ def test_askg_objects_that_are_one_key_do_not_stop_the_run(run_cli, server, clas
     assert "Traceback" not in result.stderr
     for entry in load_knowledge("mini", "askg").classes:
         assert [o for o in entry.objects if "pick" in o] == ["pick a pick"], entry.objects
+
+
+def test_askg_sentence_answers_get_room_for_every_completion(run_cli, server, classes_file) -> None:
+    """A sentences question over many triples gets the tokens its answer may need at its bound (768
+    cut a 15-triple answer short), capped so that it fits one embedded llama.cpp slot."""
+    objects = ["rope", "harness", "helmet", "cliff", "chalk", "shoe", "bag", "pin", "belt", "glove"]
+
+    def handler(req):
+        user = req["messages"][-1]["content"]
+        if "most relevant objects" in user:
+            return Reply(content=json.dumps({"items": objects}))
+        return Reply(content=json.dumps(answer_from_schema(request_schema(req), user)))
+
+    server.handler = handler
+    result = run_cli("build", "askg", "--classes", str(classes_file), *llm_args(server))
+    assert result.exit_code == 0, result.stderr
+    sentences = [r for r in server.requests if "Try to complete the whole sentence" in r["messages"][-1]["content"]]
+    assert sentences
+    for body in sentences:
+        keys = len(request_schema(body)["required"])
+        assert body["max_tokens"] == min(1280, max(768, 32 + 60 * keys)), (keys, body["max_tokens"])
+    assert max(r["max_tokens"] for r in sentences) > 768  # ten objects' triples: more than 12 to complete

@@ -93,6 +93,23 @@ def test_malformed_json_and_schema_violations_are_repaired_with_the_error_shown(
         assert "not valid JSON" in second[-1]["content"]
         third = server.requests[2]["messages"]
         assert "0 usable objects" in third[-1]["content"] and "3 to 5 objects" in third[-1]["content"]
+        # Only the latest rejected answer is shown: the conversation does not grow round by round.
+        assert len(third) == len(second) and third[:-2] == second[:-2]
+        assert third[-2] == {"role": "assistant", "content": '{"items": []}'}
+        assert not any("oops" in m["content"] for m in third)
+        client.cache.close()
+
+
+def test_the_last_try_asks_the_question_afresh_without_the_rejected_answer(tmp_path) -> None:
+    with FakeOpenAIServer() as server:
+        server.script(Reply(content='{"items": []}'), Reply.malformed(), Reply(content='{"items": []}'), Reply(content=GOOD))
+        client = make_client(server, tmp_path, max_repairs=3)
+        [answer] = ask(client, request())
+        assert answer.attempts == 4 and answer.value.items == ["rope", "harness", "helmet"]
+        first, *repairs, last = (r["messages"] for r in server.requests)
+        assert all(m[-2]["role"] == "assistant" for m in repairs)  # the repair rounds show the rejected answer
+        assert last == first  # the last try is the question alone
+        assert server.requests[-1]["temperature"] > 0  # sampled warm, like a repair
         client.cache.close()
 
 

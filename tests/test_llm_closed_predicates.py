@@ -237,3 +237,57 @@ def test_a_predicate_that_repeats_what_it_relates_or_a_single_letter_is_no_relat
     keyed = KeyedSpec(["horse"], key_label="object", value_label="predicate", max_words=4)
     with pytest.raises(AnswerInvalid, match='single letter "c"'):
         keyed.parse('{"horse": "c"}')
+
+
+def _asked_in_turn(client: LLMClient, requests: list[LLMRequest]) -> list:
+    async def main():
+        try:
+            return [await client.ask(r) for r in requests]
+        finally:
+            await client.backend.aclose()
+
+    return asyncio.run(main())
+
+
+def _for_class(name: str, fallback: Fallback) -> LLMRequest:
+    return dataclasses.replace(
+        _request(fallback), purpose=f"askg.object_relations [{name}]",
+        messages=(Message(role="system", content="You build graphs."), Message(role="user", content=f"Relations of {name}: horse, floor, brush?")),
+    )
+
+
+def _is_closed(body: dict) -> bool:
+    return "enum" in body["response_format"]["json_schema"]["schema"]["properties"]["triples"]["items"]["properties"]["predicate"]
+
+
+def test_a_step_whose_questions_mostly_fall_back_asks_the_rest_under_the_fallback_at_once(wordnet: Path, tmp_path: Path) -> None:
+    fallback = closed_predicates(TripleSpec(ENTITIES, min_items=1, max_items=3), "object_object")
+    requests = [_for_class(f"class {i}", fallback) for i in range(6)]
+    with FakeOpenAIServer() as server:
+        # four questions each fail twice under free predicates and are answered under the closed ones:
+        # the step switches, and the last two are asked under the closed vocabulary in one call each
+        server.script(*[Reply(content=SOUP), Reply(content=SOUP), Reply(content=CLOSED)] * 4, Reply(content=CLOSED), Reply(content=CLOSED))
+        client = _client(server, tmp_path)
+        answers = _asked_in_turn(client, requests)
+        assert all(a.value.triples[0].predicate == "on" for a in answers)
+        assert server.count == 4 * 3 + 2 and [a.attempts for a in answers] == [3, 3, 3, 3, 1, 1]
+        assert [_is_closed(r) for r in server.requests[-2:]] == [True, True]
+        assert server.requests[-1]["messages"][-1]["content"].endswith(fallback.note)
+        assert client.switched_steps == ["askg.object_relations"] and client.usage.fallbacks == 6
+        # the answers are stored under the question itself: a rerun serves them from the cache
+        assert client.cached_answer(requests[-1]).value.triples[0].predicate == "on"
+        client.cache.close()
+
+
+def test_a_step_that_answers_its_free_questions_never_switches(wordnet: Path, tmp_path: Path) -> None:
+    fallback = closed_predicates(TripleSpec(ENTITIES, min_items=1, max_items=3), "object_object")
+    requests = [_for_class(f"class {i}", fallback) for i in range(6)]
+    free = json.dumps({"triples": [{"subject": "brush", "predicate": "runs on", "object": "floor"}]})
+    with FakeOpenAIServer() as server:
+        # one of the first four fell back (25 %): not most of them, the free question stays first
+        server.script(Reply(content=SOUP), Reply(content=SOUP), Reply(content=CLOSED), *[Reply(content=free)] * 5)
+        client = _client(server, tmp_path)
+        answers = _asked_in_turn(client, requests)
+        assert [a.attempts for a in answers] == [3, 1, 1, 1, 1, 1] and not client.switched_steps
+        assert not any(_is_closed(r) for r in server.requests[3:])
+        client.cache.close()

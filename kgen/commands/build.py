@@ -147,6 +147,8 @@ def execute(
         outcomes = asyncio.run(main())
     finally:
         cache.close()
+    for step in client.switched_steps:
+        info(f"{step}: most answers needed the fallback (closed vocabulary), so the rest of this step was asked under it at once")
     if len(builders) > 1:
         info(f"LLM usage (all kinds): {client.usage.summary()}")
     raise_for_outcomes(outcomes)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,9 @@ from kgen.text.normalize import normalize_phrase, normalize_sentence
 SAMPLING = SamplingParams(temperature=0.0, max_tokens=768)
 SYSTEM = "You are an expert on human actions. You build knowledge graphs of actions: the objects involved, the sub-actions, and their relations."
 MAX_PREDICATE_WORDS = 6
+MAX_COMPLETION_CHARS = 200  # a completion; the whole prompt is cut to CLIP's 77 tokens anyway
+TOKENS_PER_COMPLETION = 60  # 200 characters (about 50 tokens) plus its key and JSON punctuation
+MAX_SENTENCES_TOKENS = 1280
 
 OBJECTS = PromptTemplate(
     "askg.objects", SYSTEM,
@@ -261,8 +265,14 @@ class ASKGBuilder(KindBuilder[ClassASKG]):
             chosen = [(i, t) for i, t in enumerate(triples) if t.prompt_type == prompt_type]
             if not chosen:
                 return []
-            spec = KeyedSpec(_numbers(len(chosen)), key_label="triple", value_label="completion", max_chars=200)
-            answer = await client.ask(self._request(SENTENCES, entry, spec, triples=_numbered(t.render() for _, t in chosen)))
+            spec = KeyedSpec(_numbers(len(chosen)), key_label="triple", value_label="completion", max_chars=MAX_COMPLETION_CHARS)
+            request = self._request(SENTENCES, entry, spec, triples=_numbered(t.render() for _, t in chosen))
+            # Room for every completion at its bound: 768 tokens cut a 15-triple answer short (an
+            # unterminated string, four times over). Capped so that prompt and answer fit one
+            # embedded llama.cpp slot (2,048 tokens).
+            budget = min(MAX_SENTENCES_TOKENS, max(SAMPLING.max_tokens, 32 + TOKENS_PER_COMPLETION * len(chosen)))
+            request = replace(request, sampling=request.sampling.model_copy(update={"max_tokens": budget}))
+            answer = await client.ask(request)
             out = []
             for number, (index, _) in zip(_numbers(len(chosen)), chosen, strict=True):
                 clause = clause_of(answer.value.values[number], action)  # type: ignore[attr-defined]

@@ -15,12 +15,17 @@
 4. An answer that does not meet its spec (or a list answer that is mostly the worked example's
    own answer: then the question is asked afresh without the example) is shown back to the model with the validation error as
    a new user message, up to ``max_repairs`` times; a repair round samples at temperature
-   ``REPAIR_TEMPERATURE`` at least (greedy decoding tends to write the rejected answer again). A
+   ``REPAIR_TEMPERATURE`` at least (greedy decoding tends to write the rejected answer again); only
+   the latest rejected answer is shown, and the last try asks the question afresh without it. A
    refusal is not argued with.
    A request may name a ``fallback``: a narrower spec (e.g. predicates from a closed vocabulary)
    and a note appended to the question; after ``FALLBACK_AFTER`` failed attempts the question is
    asked afresh under it (a small model shown its letter-soup predicate writes the same soup
-   again; an ``enum`` in the schema it cannot leave).
+   again; an ``enum`` in the schema it cannot leave). Once most of a step's settled questions
+   needed their fallback (``SWITCH_AFTER`` of them, ``SWITCH_SHARE`` or more), the rest of that
+   step's questions in this run are asked under the fallback at once (those in flight at their
+   next attempt): a model that cannot answer the free question is not asked it again and again
+   (see :meth:`LLMClient.fallback_due`).
 5. Only a valid answer is stored, at once, in its own transaction: a run killed at any moment
    loses nothing it was answered.
 """
@@ -52,6 +57,12 @@ CONNECT_RETRIES = 2  # tries after the first when the server has never been reac
 REPAIR_TEMPERATURE = 0.7
 # Failed attempts (the first answer and its first repair) before a request's fallback spec is used.
 FALLBACK_AFTER = 2
+# A step whose settled questions mostly needed their fallback (at least SWITCH_AFTER of them,
+# SWITCH_SHARE or more of those settled) asks its remaining questions under the fallback at once.
+# Measured on SmolLM2-135M's ASKG relation questions (docs/llm.md): each one that fell back had
+# cost 3-7 calls first; a model that answers the free questions never trips the switch.
+SWITCH_AFTER = 4
+SWITCH_SHARE = 0.75
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,11 @@ class LLMRequest:
     # prompt); "embedded": only the small embedded model does (format help the papers did not use).
     example_policy: str = "embedded"
     fallback: Fallback | None = None
+
+    @property
+    def step(self) -> str:
+        """The step this question belongs to ("askg.objects" of "askg.objects [pick]")."""
+        return self.purpose.partition(" [")[0]
 
 
 @dataclass(frozen=True)
@@ -156,6 +172,9 @@ class LLMClient:
         self._semaphore: asyncio.Semaphore | None = None
         self._reached = False  # some call got an answer from the backend this run
         self._fatal: FatalBackendError | None = None  # once raised, every later call raises it too
+        # Per step, how its settled questions that had a fallback ended: [settled, fell back].
+        self._fallback_record: dict[str, list[int]] = {}
+        self.switched_steps: list[str] = []  # steps asked under their fallback at once (in order)
 
     def cache_key(self, request: LLMRequest) -> str:
         return ResponseCache.make_key(
@@ -183,10 +202,30 @@ class LLMClient:
         bound = (spec or request.spec).with_allowed_words(w for m in request.messages for w in words_of(m.content))
         return bound.with_english_check(self.backend.name == "embedded")
 
-    def fallback_due(self, failed_attempts: int) -> bool:
+    def fallback_due(self, failed_attempts: int, step: str | None = None) -> bool:
         """Whether a request with a fallback switches to it after ``failed_attempts`` failures: after
-        the first failed repair, or sooner when --max-repairs leaves no room for that."""
-        return self.max_repairs > 0 and failed_attempts >= min(FALLBACK_AFTER, self.max_repairs)
+        the first failed repair, or sooner when --max-repairs leaves no room for that; and at once
+        when ``step`` has switched (most of its settled questions needed their fallback)."""
+        if self.max_repairs <= 0:
+            return False
+        if step is not None and self.step_switched(step):
+            return True
+        return failed_attempts >= min(FALLBACK_AFTER, self.max_repairs)
+
+    def step_switched(self, step: str) -> bool:
+        settled, fell_back = self._fallback_record.get(step, (0, 0))
+        return settled >= SWITCH_AFTER and fell_back >= SWITCH_SHARE * settled
+
+    def _settled(self, request: LLMRequest, fell_back: bool) -> None:
+        """Record how a question with a fallback ended (answered or failed)."""
+        if request.fallback is None:
+            return
+        record = self._fallback_record.setdefault(request.step, [0, 0])
+        was = self.step_switched(request.step)
+        record[0] += 1
+        record[1] += int(fell_back)
+        if not was and self.step_switched(request.step):
+            self.switched_steps.append(request.step)
 
     def cached_answer(self, request: LLMRequest) -> Answer | None:
         """The stored answer to ``request``, if any (re-validated; an entry that no longer
@@ -223,6 +262,7 @@ class LLMClient:
                 self._count("cached")
                 return hit
         messages = list(request.messages)
+        question = messages  # the question as asked now (the fallback's note included): what a repair restates
         examples = self.examples_for(request)
         spec = self.spec_for(request)
         pending: AnswerIncomplete | None = None  # a usable part, kept while the rest is asked for
@@ -234,18 +274,25 @@ class LLMClient:
         fell_back = False
         while failed_attempts <= self.max_repairs and attempt + 1 <= 2 * self.max_repairs:
             attempt += 1
-            if request.fallback and not fell_back and self.fallback_due(failed_attempts):
+            # (A batch job's first answer was written to the free question: it is read as such.)
+            step = request.step if (attempt > 0 or first is None) else None
+            if request.fallback and not fell_back and self.fallback_due(failed_attempts, step):
                 # Asked afresh under the narrower spec: the kept part and the conversation were
                 # written under the free one (see Fallback).
                 fell_back = True
                 spec, pending = self.spec_for(request, request.fallback.spec), None
-                messages = topup_messages(list(request.messages), request.fallback.note)
+                messages = question = topup_messages(list(request.messages), request.fallback.note)
                 self._count("fallbacks")
             if attempt:
                 self._count("repairs")
                 if pending is not None:
                     self._count("topups")
             sampling = request.sampling if attempt == 0 else repair_sampling(request.sampling, attempt)
+            if pending is None and failed_attempts == self.max_repairs and messages is not question:
+                # The last try asks the question afresh (warm, its own seed), not shown the rejected
+                # answer: a small model shown its answer writes it again ("The environment." for
+                # every attribute, three rounds in a row); fresh, it may not.
+                messages = question
             if attempt == 0 and first is not None:
                 completion = first
                 self._count_answered_call(completion)
@@ -284,10 +331,14 @@ class LLMClient:
                     # The example misled the model, and shown its copy it copies again: ask the
                     # question afresh, without the example.
                     examples, pending = (), None
-                    messages = topup_messages(list(request.messages), request.fallback.note) if fell_back else list(request.messages)
+                    messages = question
                     continue
                 if pending is None:
-                    messages = messages + [
+                    # Only the latest rejected answer is shown, in place of earlier ones: the
+                    # conversation stays the question plus one answer and one note however many
+                    # rounds it takes (a growing one outgrew a 2,048-token llama.cpp slot and was
+                    # refused with HTTP 400), and a small model is not shown its older mistakes.
+                    messages = question + [
                         Message(role="assistant", content=completion.text or "(empty answer)"),
                         Message(role="user", content=repair_message(exc, completion.truncated)),
                     ]
@@ -295,8 +346,10 @@ class LLMClient:
             text = completion.text if pending is None else spec.render_json(value.model_dump())
             self._store(request, value, text, attempt + 1)
             self._count("answered")
+            self._settled(request, fell_back)
             return Answer(value=value, text=text, cached=False, attempts=attempt + 1)
         self._fail()
+        self._settled(request, fell_back)
         raise AskFailed(request.purpose, f"no valid answer in {attempt + 1} attempts; last problem: {last_error}")
 
     def _check_not_copied(self, request: LLMRequest, value: BaseModel) -> None:
