@@ -141,6 +141,25 @@ def test_top_ups_that_add_something_do_not_use_up_the_repairs_but_empty_ones_do(
         client.cache.close()
 
 
+def test_after_top_ups_that_add_nothing_the_last_try_asks_the_whole_question_and_merges(tmp_path) -> None:
+    with FakeOpenAIServer() as server:
+        server.script(
+            Reply(content='{"items": ["rope", "harness"]}'),
+            Reply(content='{"items": ["rope"]}'),  # top-ups repeating what is kept
+            Reply(content='{"items": ["harness"]}'),
+            Reply(content='{"items": ["rope", "helmet", "cliff"]}'),  # the whole question, asked afresh
+        )
+        client = make_client(server, tmp_path, max_repairs=2)
+        [answer] = ask(client, request())
+        assert not isinstance(answer, AskFailed), answer.reason
+        assert answer.value.items == ["rope", "harness", "helmet", "cliff"] and answer.attempts == 4
+        first, last = server.requests[0], server.requests[-1]
+        assert last["messages"] == first["messages"]  # no top-up note, no earlier answer
+        assert last["response_format"]["json_schema"]["schema"]["properties"]["items"]["minItems"] == 3  # the full spec
+        assert "Give 1 more" in server.requests[1]["messages"][-1]["content"]
+        client.cache.close()
+
+
 def test_a_partly_usable_list_is_kept_and_only_the_missing_items_are_asked_for(tmp_path) -> None:
     with FakeOpenAIServer() as server:
         server.script(

@@ -16,7 +16,8 @@
    own answer: then the question is asked afresh without the example) is shown back to the model with the validation error as
    a new user message, up to ``max_repairs`` times; a repair round samples at temperature
    ``REPAIR_TEMPERATURE`` at least (greedy decoding tends to write the rejected answer again); only
-   the latest rejected answer is shown, and the last try asks the question afresh without it. A
+   the latest rejected answer is shown, and the last try asks the whole question afresh without it
+   (after top-ups, what its answer adds is merged into the kept part). A
    refusal is not argued with.
    A request may name a ``fallback``: a narrower spec (e.g. predicates from a closed vocabulary)
    and a note appended to the question; after ``FALLBACK_AFTER`` failed attempts the question is
@@ -298,6 +299,11 @@ class LLMClient:
                 self._count_answered_call(completion)
             elif pending is None:
                 completion = await self._call(request, messages, sampling, examples, spec)
+            elif failed_attempts == self.max_repairs:
+                # The last try after top-ups that added nothing: the whole question afresh (warm);
+                # what its answer adds to the kept part is merged in as a top-up's would be (a
+                # small model asked for "1 more keyword, different from these" repeats one of them).
+                completion = await self._call(request, question, sampling, examples, spec)
             else:
                 # Only what is missing, asked as one short question (see topup_messages).
                 base = topup_messages(list(request.messages), request.fallback.note) if fell_back else list(request.messages)
