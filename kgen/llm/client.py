@@ -289,7 +289,9 @@ class LLMClient:
                 if pending is not None:
                     self._count("topups")
             sampling = request.sampling if attempt == 0 else repair_sampling(request.sampling, attempt)
-            if pending is None and failed_attempts == self.max_repairs and messages is not question:
+            # The last try: no failure left to spend, or no call left under the bound on calls.
+            last_try = attempt > 0 and (failed_attempts == self.max_repairs or attempt == 2 * self.max_repairs)
+            if pending is None and last_try and messages is not question:
                 # The last try asks the question afresh (warm, its own seed), not shown the rejected
                 # answer: a small model shown its answer writes it again ("The environment." for
                 # every attribute, three rounds in a row); fresh, it may not.
@@ -299,7 +301,7 @@ class LLMClient:
                 self._count_answered_call(completion)
             elif pending is None:
                 completion = await self._call(request, messages, sampling, examples, spec)
-            elif failed_attempts == self.max_repairs:
+            elif last_try:
                 # The last try after top-ups that added nothing: the whole question afresh (warm);
                 # what its answer adds to the kept part is merged in as a top-up's would be (a
                 # small model asked for "1 more keyword, different from these" repeats one of them).
