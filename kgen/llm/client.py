@@ -308,8 +308,7 @@ class LLMClient:
                 completion = await self._call(request, question, sampling, examples, spec)
             else:
                 # Only what is missing, asked as one short question (see topup_messages).
-                base = topup_messages(list(request.messages), request.fallback.note) if fell_back else list(request.messages)
-                completion = await self._call(request, topup_messages(base, pending.ask), sampling, examples, pending.rest)
+                completion = await self._call(request, topup_messages(question, pending.ask), sampling, examples, pending.rest)
             if completion.refusal:
                 self._fail(refused=True)
                 raise AskFailed(request.purpose, f"the model refused: {completion.refusal[:200]}")
