@@ -168,3 +168,31 @@ def test_a_pinned_sense_is_taken_whatever_the_scores(wordnet: WordNet) -> None:
     [choice] = SenseChooser(wordnet).choose(phrase, pins={0: pinned}, pinned_from="overrides.yaml")
     assert choice.chosen is not None and choice.chosen.id == pinned.id
     assert choice.pinned == "overrides.yaml" and choice.decided_by == "pinned"
+
+
+# -- on the real WordNet (Debian's wordnet-base), where the rules of issue 13's fourth round meet
+# the senses they were written for
+
+SYSTEM_WORDNET = "/usr/share/wordnet"
+
+
+@pytest.fixture(scope="module")
+def real_wordnet() -> WordNet:
+    from pathlib import Path
+
+    if not (Path(SYSTEM_WORDNET) / "index.noun").is_file():
+        pytest.skip("Debian's wordnet-base is not installed")
+    return WordNet(Path(SYSTEM_WORDNET))
+
+
+def test_a_word_that_is_only_an_untagged_synonym_of_a_sense_loses(real_wordnet: WordNet) -> None:
+    """"harp" is also a name of the harmonica ("harmonica, mouth organ, harp"), "puppet" of a person
+    controlled by another ("creature, tool, puppet"): senses named after another word and never
+    tagged under this one lose to the word's own."""
+    harp = choose(real_wordnet, "playing harp")["harp"]
+    assert harp.chosen is not None and harp.chosen.name == "harp.n.01"
+    harmonica = next(r for r in harp.runners_up if r.name == "harmonica.n.01")
+    assert any(e.kind == "headword" and "harmonica" in e.why for e in harmonica.evidence)
+    assert not any(e.kind == "headword" for e in harp.chosen.evidence)
+    puppets = choose(real_wordnet, "using puppets")["puppets"]
+    assert puppets.chosen is not None and puppets.chosen.name in {"puppet.n.01", "puppet.n.03"}

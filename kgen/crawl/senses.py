@@ -84,6 +84,7 @@ from kgen.crawl.wordnet import (
     Pos,
     Synset,
     WordNet,
+    compact_key,
 )
 
 # -- weights ---------------------------------------------------------------------------------------
@@ -151,6 +152,12 @@ W_RESTATES = -1.5
 # loses 2 tuned Kinetics-400 ones.
 W_RESTATES_BRIEFLY = -0.5
 W_REGISTER = -2.0
+# A noun chunk that is only a later synonym of a sense WordNet never tagged under it ("harp" in
+# "harmonica, mouth organ, harp"; "puppet" in "creature, tool, puppet"): the sense is named after
+# another word. -2 gains 3 blind Kinetics-600, 1 tuned UCF101 and 2 tuned Kinetics-400 classes
+# (-0.5 to -1.5 gain less, -2.5 loses 2 blind ones); for verbs -0.5 gains 1 blind class but loses
+# "prepare for eating" ("cook, fix, ready, make, prepare") for "making a sandwich": nouns only.
+W_SYNONYM: dict[str, float] = {"noun": -2.0}
 W_INSTANCE = -3.0
 W_DISCOURSE = 2.0  # times the share of the dataset's other confident choices of the same word
 W_DATASET = 0.5  # a one-chunk name's sense names a thing the dataset's other classes act on
@@ -451,10 +458,19 @@ class SenseChooser:
                         continue
                     candidate = Candidate(index, lemma, synset, rank, count, self.gloss(synset))
                     found[synset.id] = candidate
+        own_forms = {compact_key(chunk.entry)} | {
+            compact_key(lemma) for pos in ("verb", "noun", "adj", "adv") for lemma in wordnet.lemmas_for(chunk.entry, pos)
+        }
         for candidate in found.values():
             per_pos.setdefault(candidate.synset.pos, []).append(candidate)
             if chunk.derivation:
                 candidate.unary.append(Evidence("form", 0.0, chunk.derivation))
+            points = W_SYNONYM.get(candidate.synset.pos, 0.0)
+            head = candidate.synset.lemmas[0]
+            if points and candidate.count == 0 and compact_key(head) not in own_forms:
+                candidate.unary.append(
+                    Evidence("headword", points, f"{chunk.text!r} is only a synonym here; WordNet heads the sense {head!r}")
+                )
         pos_total = {pos: sum(c.count for c in group) for pos, group in per_pos.items()}
         top_pos = max(pos_total.values(), default=0)
         for pos, group in per_pos.items():
