@@ -196,3 +196,13 @@ def test_a_word_that_is_only_an_untagged_synonym_of_a_sense_loses(real_wordnet: 
     assert not any(e.kind == "headword" for e in harp.chosen.evidence)
     puppets = choose(real_wordnet, "using puppets")["puppets"]
     assert puppets.chosen is not None and puppets.chosen.name in {"puppet.n.01", "puppet.n.03"}
+
+
+def test_an_object_of_the_kind_a_verb_example_acts_on(real_wordnet: WordNet) -> None:
+    """"Put on make-up!" (apply.v.04, "apply to a surface"): lipstick is a kind of make-up, though
+    "make-up" names the cosmetics only as its third sense, so "apply lipstick" is putting it on,
+    not "put into service" (use.v.01)."""
+    apply = choose(real_wordnet, "apply lipstick")["apply"]
+    assert apply.chosen is not None and apply.chosen.name == "put_on.v.07"  # = apply.v.04
+    assert real_wordnet.sense("apply.v.04").id == apply.chosen.id
+    assert any(e.kind == "objects" and "make-up" in e.why and e.points == 2.0 for e in apply.chosen.evidence)
