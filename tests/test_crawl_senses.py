@@ -206,3 +206,12 @@ def test_an_object_of_the_kind_a_verb_example_acts_on(real_wordnet: WordNet) -> 
     assert apply.chosen is not None and apply.chosen.name == "put_on.v.07"  # = apply.v.04
     assert real_wordnet.sense("apply.v.04").id == apply.chosen.id
     assert any(e.kind == "objects" and "make-up" in e.why and e.points == 2.0 for e in apply.chosen.evidence)
+
+
+def test_a_pronoun_is_no_object_of_a_verb_example(real_wordnet: WordNet) -> None:
+    """"Play it again, Sam": "it" is a pronoun, not information technology, so "replay (as a melody)"
+    does not act on things like an unpleasant smell ("pong") and "playing beer pong" is a game."""
+    chooser = SenseChooser(real_wordnet)
+    assert "it" not in chooser.example_objects(real_wordnet.sense("play.v.06"))
+    playing = choose(real_wordnet, "playing beer pong")["playing"]
+    assert playing.chosen is not None and playing.chosen.name == "play.v.01"

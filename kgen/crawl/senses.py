@@ -227,6 +227,9 @@ _THING_WORDS = frozenset("it this that these those".split())
 _GENERIC_BODY = frozenset("body bodily part parts organ organs tissue".split())
 _POSSESSIVE = re.compile(r"['’]s$")
 _BODY_MARKERS = frozenset("the a an his her their your my its our one".split())
+_PRONOUN_OBJECTS = frozenset(
+    "it itself himself herself themselves myself yourself ourselves oneself something anything everything nothing".split()
+)
 _DETERMINERS = frozenset(
     "a an the my your his her its our their this that these those some any me him us them you "
     "one two three several many more".split()
@@ -869,6 +872,8 @@ class SenseChooser:
                 if not forms & bases:
                     continue
                 for following in words[i + 1 : i + 6]:
+                    if following in _PRONOUN_OBJECTS:
+                        break  # "play it again": the object is a pronoun (not "it", information technology)
                     if following in _DETERMINERS:
                         continue
                     if self.wordnet.lemmas_for(following, "noun"):
