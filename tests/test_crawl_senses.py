@@ -216,3 +216,15 @@ def test_a_pronoun_is_no_object_of_a_verb_example(real_wordnet: WordNet) -> None
     playing = choose(real_wordnet, "playing beer pong")["playing"]
     senses = [s for s in (playing.chosen, *playing.runners_up) if s is not None]
     assert not any("acts on 'it'" in e.why for s in senses for e in s.evidence)
+
+
+def test_a_noun_of_act_done_to_another_kind_of_thing_is_no_evidence(real_wordnet: WordNet) -> None:
+    """"playing" is "the act of playing a musical instrument" (derived from play.v.06 and .07): that
+    speaks for those senses next to a cello, not next to a Rubik's cube."""
+    playing = choose(real_wordnet, "playing rubiks cube")["playing"]
+    assert playing.chosen is not None and playing.chosen.name == "play.v.01"
+    replay = next(r for r in playing.runners_up if r.name == "play.v.06")
+    assert any(e.kind == "derived" and e.points < 0 and "musical instrument" in e.why for e in replay.evidence)
+    cello = choose(real_wordnet, "playing cello")["playing"]
+    assert cello.chosen is not None and cello.chosen.name == "play.v.07"
+    assert not any(e.kind == "derived" and e.points < 0 for e in cello.chosen.evidence)

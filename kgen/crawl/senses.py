@@ -173,6 +173,8 @@ W_RESTRICTION_MISFIT = -1.0
 W_ANIMATE_OBJECT = 0.75  # the verb takes a person as object (frame 9 ...) and the object is animate
 W_INTANGIBLE_OBJECT = -1.0  # a bodily action done to a group, a message, an idea ("set the table")
 W_DERIVED = 1.5  # the verb is the act a noun sense of the same word names ("juggling": juggle)
+# ... and is taken back where that noun is done to a kind of thing the object is not ("the act of
+# playing a musical instrument" and a Rubik's cube): +1 blind Kinetics-600 (rules alone +2), none lost.
 W_NAMES_RELATED = 1.0  # a noun derived from the verb names the object ("dye": "... fabrics or hair"); 1 and 2 gain 2-3 tuned Kinetics-400 classes, none held out
 W_NAMES_WEAK = 1.0  # the action named as a participle in an object's gloss ("folded sheets")
 W_HYPERNYM = 3.0  # times how specific the kind named is: min(1, (depth - 2) / 5)
@@ -371,6 +373,7 @@ class SenseChooser:
         self._genus: dict[str, frozenset[tuple[str, ...]]] = {}
         self._noun_morphy: dict[str, tuple[str, ...]] = {}
         self._organism_id: str | None = None
+        self._derived_objects: dict[tuple[str, str], tuple[str, frozenset[str]] | None] = {}
 
     # -- candidates and unary evidence -------------------------------------------------------
 
@@ -809,6 +812,34 @@ class SenseChooser:
         phrases.extend(self.ancestor_phrases(synset))
         return any(phrase and stem(phrase[-1]) == head for phrase in phrases)
 
+    def _derived_object(self, noun: Synset, gerund: str) -> tuple[str, frozenset[str]] | None:
+        """What a noun of act's definition says the act is done to ("the act of playing *a musical
+        instrument*"): the WordNet noun after ``gerund`` (past determiners; the longest entry of up to
+        3 words) and the ids of its senses, else None."""
+        key = (noun.id, gerund)
+        if key in self._derived_objects:
+            return self._derived_objects[key]
+        found: tuple[str, frozenset[str]] | None = None
+        words = words_of(noun.definition)
+        if gerund in words:
+            following = list(words[words.index(gerund) + 1 :])
+            while following and following[0] in _DETERMINERS:
+                following.pop(0)
+            run: list[str] = []
+            for word in following[:3]:
+                if word in STOPWORDS:
+                    break
+                run.append(word)
+            for length in range(len(run), 0, -1):
+                lemma = " ".join(run[:length])
+                lemmas = self.wordnet.lemmas_for(lemma, "noun")
+                if lemmas:
+                    ids = frozenset(s.id for entry in lemmas for s in self.wordnet.synsets(entry, "noun"))
+                    found = (lemma, ids)
+                    break
+        self._derived_objects[key] = found
+        return found
+
     def _is_organism(self, synset: Synset) -> bool:
         """Whether ``synset`` is a living thing (a kind of organism.n.01), not only filed with them."""
         if self._organism_id is None:
@@ -1029,6 +1060,26 @@ class SenseChooser:
                             f"{related} (the noun of {x.synset.name}) names {y_chunk.text!r}",
                         )
                     )
+            if (
+                x.synset.pos == "verb"
+                and roles[x.index] == "action"
+                and chunks[x.index].gerund
+                and y.synset.pos == "noun"
+                and roles[y.index] == "object"
+                and direct[y.index]
+            ):
+                derived = self._derived_acts(chunks[x.index].text).get(x.synset.id)
+                if derived is not None:
+                    noun, share = derived
+                    kind = self._derived_object(noun, chunks[x.index].text)
+                    if kind is not None and not kind[1] & self.lineage(y.synset):
+                        found.append(
+                            Evidence(
+                                "derived",
+                                round(-W_DERIVED * share, 3),
+                                f"{noun.name} is done to {kind[0]!r}, which {y.synset.name} is not",
+                            )
+                        )
             if main and x.synset.pos == "verb" and y.synset.pos == "noun":
                 synonym = self._example_synonym(x.synset, y.synset, y.lemma)
                 if synonym is not None:
