@@ -34,7 +34,11 @@ Unary evidence:
 * ``agent``: who acts in the sense's examples: a person or nobody (an imperative) is a human
   action; only things ("the stock market plunged", "the rock caught her") is not.
 * ``derived``: a gerund's own noun of act derived from this verb sense ("juggling": "throwing and
-  catching several objects simultaneously"), weighted by that noun sense's frequency.
+  catching several objects simultaneously"), weighted by that noun sense's frequency; given back
+  (context evidence) next to an object of another kind than the noun of act names ("the act of
+  playing *a musical instrument*" and a Rubik's cube).
+* ``headword``: a noun that is only a later synonym of a sense never tagged under it ("harp" in
+  "harmonica, mouth organ, harp") loses points: WordNet names that sense after another word.
 * ``restates``, ``register``, ``instance``: a gloss that only restates the word with light words
   ("play golf"; "compete in a race", the word and one other content word, loses less), one
   marked informal or slang, and a proper noun ("Burger", "Charleston") lose points; none is dropped
@@ -53,7 +57,8 @@ Context evidence (between candidates ``a`` and ``b`` of two chunks, both directi
 * ``domain``: ``a``'s topic domain (WordNet's ``;c``) is ``b`` or a kind of it ("hurl a cricket
   ball ...", domain cricket the game: "cricket" is the game, not the insect);
 * ``objects``: the verb's examples act on things like the object (Wu & Palmer similarity: "Cook me
-  dinner" and pizza), and a bodily action on an intangible thing loses ("set the table" is no
+  dinner" and pizza; fully when the object is a kind of any sense of the example's object: "Put on
+  *make-up*!" and lipstick; a pronoun is no object: "Play *it* again"), and a bodily action on an intangible thing loses ("set the table" is no
   table of data); a verb whose definition restricts its object in brackets ("strike *(a golf
   ball)* lightly") loses next to an object of another kind ("putting on shoes"), and only a living
   thing, not whatever is filed under noun.animal (an egg), is an animate object;
