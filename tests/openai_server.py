@@ -32,6 +32,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from kgen.text.grounding import Grounding
+
+# Kim et al.'s keyword question (the seed may be the messages as JSON, quotes escaped)
+_KEYWORDS_FROM = re.compile(r'essential keywords from \\*"(.+?)\\*" that best')
 _SCHEMA_IN_PROMPT = re.compile(r"It must match this JSON schema:\n(\{.*\})\s*$", re.DOTALL)
 _WORDS = (
     "rope harness helmet cliff glove wall ledge grip anchor carabiner water ball racket net court field mat "
@@ -95,6 +99,8 @@ def answer_from_schema(schema: dict[str, Any], seed: str = "") -> Any:
     """A valid value for ``schema`` (objects, arrays with min/maxItems, enums, strings),
     deterministic for a given ``seed``."""
     counter = [int(hashlib.sha256(seed.encode()).hexdigest()[:6], 16)]
+    paragraph = _KEYWORDS_FROM.search(seed)
+    quoted = Grounding(paragraph.group(1)).words() if paragraph else []
 
     def word() -> str:
         counter[0] += 1
@@ -119,6 +125,8 @@ def answer_from_schema(schema: dict[str, Any], seed: str = "") -> Any:
             count = max(low, min(high, 6))
             return [make(node.get("items", {}), name, i) for i in range(count)]
         if kind == "string":
+            if name == "items" and quoted:  # keywords are extracted from the quoted description
+                return quoted[index % len(quoted)]
             if name == "items" and len(short := f"{word()} {index + 1}") >= node.get("minLength", 1):
                 return short
             return f"The {word()} and the {word()} are seen near the {word()} during the action."

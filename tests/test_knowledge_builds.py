@@ -222,12 +222,15 @@ def test_askg_rejects_k_outside_5_to_10(run_cli, classes_file) -> None:
     assert result.exit_code == 2 and "5 <= --k-min <= --k-max <= 10" in result.stderr
 
 
-def write_descriptions(dataset_name: str, classes_file: Path, skip: set[str] = frozenset()) -> None:
+def write_descriptions(
+    dataset_name: str, classes_file: Path, skip: set[str] = frozenset(), texts: dict[str, str] | None = None
+) -> None:
     dataset = resolve_dataset(None, classes_file)
+    texts = texts or {}
     entries = [
         ClassDescription(
             class_id=c.id, class_name=c.name, label=c.label,
-            refined="" if c.name in skip else f"{c.name.capitalize()} is an activity. People do {c.name} with care.",
+            refined="" if c.name in skip else texts.get(c.name, f"{c.name.capitalize()} is an activity. People do {c.name} with care."),
         )
         for c in dataset.classes
     ]
@@ -238,8 +241,12 @@ def write_descriptions(dataset_name: str, classes_file: Path, skip: set[str] = f
     DescriptionsFile(dataset=dataset_name, provenance=CrawlProvenance(), classes=entries).save(folder / "descriptions.json")
 
 
+ABSEILING = "Abseiling is a controlled descent of a cliff or the rock on a rope, held by a harness."
+BRUSHING = "Brushing hair: strokes of a hairbrush or a comb through the hair to the scalp, often at a mirror."
+
+
 def test_build_attributes_prompt_and_sentence_to_the_letter(run_cli, server, classes_file) -> None:
-    write_descriptions("mini", classes_file, skip={"ride bike"})
+    write_descriptions("mini", classes_file, skip={"ride bike"}, texts={"abseiling": ABSEILING, "brush hair": BRUSHING})
     server.script(
         Reply(content=json.dumps({"items": ["rope", "harness", "cliff", "descent", "the rock"]})),
         Reply(content=json.dumps({"items": ["the hairbrush", "strokes", "scalp", "hair", "Strokes", "a mirror", "comb"]})),
@@ -253,7 +260,7 @@ def test_build_attributes_prompt_and_sentence_to_the_letter(run_cli, server, cla
     first = server.requests[0]
     assert first["temperature"] == 0.7 and first["max_tokens"] == 256
     assert first["messages"][-1]["content"] == (
-        'Extract 5-10 essential keywords from "Abseiling is an activity. People do abseiling with care." that best '
+        f'Extract 5-10 essential keywords from "{ABSEILING}" that best '
         "describe the action abseiling in the paragraph. Focus on objects, motions, and contexts related to the action."
     )
     knowledge = load_knowledge("mini", "attributes")
@@ -267,7 +274,40 @@ def test_build_attributes_prompt_and_sentence_to_the_letter(run_cli, server, cla
     assert [t.class_name for t in texts] == ["abseiling", "brush hair", "ride bike"]
     descriptions = load_knowledge("mini", "descriptions").bank_texts(resolve_dataset(None, classes_file))
     assert descriptions[2].texts == ["ride bike"]  # no definition: the name alone (with a warning)
-    assert descriptions[0].texts == ["abseiling: Abseiling is an activity. People do abseiling with care."]
+    assert descriptions[0].texts == [f"abseiling: {ABSEILING}"]
+
+
+def test_keywords_are_taken_from_the_description_else_chosen_from_its_words(run_cli, server, classes_file) -> None:
+    """Keywords from nowhere ("carrot" for abseiling) are asked again; when the free answers keep
+    failing, the keywords are chosen from the description's words (an enum). A description of few
+    words is asked for as many keywords as it has words."""
+    short = "Descend a cliff on a rope."
+    write_descriptions("mini", classes_file, texts={"abseiling": short, "brush hair": BRUSHING}, skip={"ride bike"})
+
+    def handler(req):
+        user = req["messages"][-1]["content"]
+        if "Choose each keyword from this list" in user:
+            schema = request_schema(req)["properties"]["items"]
+            return Reply(content=json.dumps({"items": schema["items"]["enum"][: schema["minItems"]]}))
+        return Reply(content=json.dumps({"items": ["carrot", "gadget", "johnny", "tiger", "lion"]}))
+
+    server.handler = handler
+    result = run_cli("build-attributes", "--classes", str(classes_file), "--concurrency", "1", *llm_args(server))
+    assert result.exit_code == 0, result.stderr
+    asked = [r for r in server.requests if short in r["messages"][-1]["content"]]
+    first = request_schema(asked[0])["properties"]["items"]
+    assert first["minItems"] == 4 and "enum" not in first["items"]  # descend, cliff, rope, abseiling
+    chosen = request_schema(asked[-1])["properties"]["items"]
+    assert chosen["items"]["enum"] == ["descend", "cliff", "rope", "abseiling"]
+    assert "Choose each keyword from this list of the paragraph's words: descend, cliff, rope, abseiling." in (
+        asked[-1]["messages"][-1]["content"]
+    )
+    knowledge = load_knowledge("mini", "attributes")
+    abseiling, brushing, bike = knowledge.classes
+    assert abseiling.keywords == ["descend", "cliff", "rope", "abseiling"]
+    assert brushing.keywords == ["brushing", "hair", "strokes", "hairbrush", "comb"]
+    # no description: the name alone, the model's own knowledge, unchecked
+    assert bike.description_source == "class-name" and bike.keywords == ["carrot", "gadget", "johnny", "tiger", "lion"]
 
 
 def test_build_attributes_without_descriptions_says_to_crawl(run_cli, server, classes_file) -> None:

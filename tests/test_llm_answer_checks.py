@@ -10,6 +10,7 @@ from wordnet_fixture import small_wordnet
 
 from kgen.llm.answers import AnswerIncomplete, KeyedSpec, ListSpec, TripleSpec, phrase_problem
 from kgen.llm.errors import AnswerInvalid
+from kgen.text.grounding import Grounding, same_stem
 from kgen.text.lexicon import english_lexicon
 
 
@@ -156,3 +157,63 @@ def test_an_action_description_of_a_word_or_two_is_asked_again() -> None:
     with pytest.raises(AnswerInvalid, match="shorter than"):
         spec.parse('{"items": ["People."]}')
     assert spec.parse('{"items": ["A person dives head first into a pool."]}').items
+
+
+def test_keywords_must_be_taken_from_the_text_up_to_their_endings() -> None:
+    """Kim et al.'s "extract keywords from {description}": a keyword whose content words are not the
+    paragraph's (by stem: "hugging" is in "hug") is dropped with the word named; an item made of
+    function words only holds no keyword."""
+    paragraph = Grounding("To hug: squeeze tightly in your arms, usually with fondness. hug")
+    assert paragraph.words() == ["hug", "squeeze", "tightly", "arms", "fondness"]  # one per stem, no stopwords
+    assert paragraph.ungrounded("hugging arms") == [] and paragraph.ungrounded("happy hug") == ["happy"]
+    assert paragraph.ungrounded("thrower-thou-thrower") == ["thrower", "thou", "thrower"]  # parts, one by one
+    assert not same_stem("sit", "situation") and same_stem("stairs", "stairway") and same_stem("run", "running")
+    spec = ListSpec(3, 10, "keyword", max_words=4, grounding=paragraph).with_english_check(False)
+    with pytest.raises(AnswerIncomplete) as caught:
+        spec.parse('{"items": ["hugging", "carrot", "very much", "tight hold", "the arms"]}')
+    assert caught.value.kept == {"items": ["hugging", "the arms"]}
+    message = str(caught.value)
+    assert '"carrot" is not taken from the text: "carrot" is not one of its words' in message
+    assert '"very much" holds no word of content' in message
+    assert caught.value.ask == "Give 1 more keyword taken from the text, different from these: hugging, the arms."
+    assert spec.merge(caught.value.kept, '{"items": ["fondness"]}').items == ["hugging", "the arms", "fondness"]
+
+
+def test_a_list_chosen_from_given_words_is_an_enum_and_its_top_up_offers_only_the_rest() -> None:
+    spec = ListSpec(3, 4, "keyword", max_words=4, choices=["consume", "liquids", "alcohol", "drink"]).with_english_check(False)
+    assert spec.json_schema()["properties"]["items"]["items"] == {"type": "string", "enum": ["consume", "liquids", "alcohol", "drink"]}
+    with pytest.raises(AnswerIncomplete) as caught:
+        spec.parse('{"items": ["Consume", "water", "consume", "drink"]}')
+    assert caught.value.kept == {"items": ["consume", "drink"]}
+    assert 'the keyword "water" is not one of the allowed keywords' in str(caught.value)
+    rest = caught.value.rest
+    assert isinstance(rest, ListSpec) and rest.choices == ("liquids", "alcohol")  # a top-up cannot repeat a kept one
+    assert rest.json_schema()["properties"]["items"]["items"]["enum"] == ["liquids", "alcohol"]
+
+
+def test_words_run_together_with_hyphens_are_no_phrase_but_hyphenated_entries_are(wordnet: Path) -> None:
+    for phrase in ["brush-the-hair-", "horse-of-floor", "ride-a-horse"]:
+        problem = phrase_problem(phrase)
+        assert problem is not None and "runs words together with hyphens" in problem, phrase
+    assert phrase_problem("push-up") is None  # an entry of its own
+    assert phrase_problem("hair-brush") is None  # no function word: a compound of known words
+
+
+def test_a_predicate_that_is_a_name_is_no_relation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SmolLM2 writes names for relations ("kick -johnson-> ball"): a word WordNet knows only as a
+    name (every entry capitalised) is no predicate; a word that is also a common noun is."""
+    if not Path("/usr/share/wordnet/index.noun").is_file():
+        pytest.skip("Debian's wordnet-base is not installed")
+    monkeypatch.setenv("KGEN_WORDNET_DIR", "/usr/share/wordnet")
+    lexicon = english_lexicon()
+    assert lexicon is not None and lexicon.is_name("johnson") and not lexicon.is_name("john") and not lexicon.is_name("holds")
+    spec = KeyedSpec(["ball", "foot"], key_label="object", value_label="predicate", max_words=3, names=False)
+    with pytest.raises(AnswerIncomplete) as caught:
+        spec.parse('{"values": {"ball": "johnson", "foot": "strikes with"}}')
+    assert caught.value.kept == {"foot": "strikes with"}
+    assert '"johnson" holds "johnson", a name, not a word for a relation' in str(caught.value)
+    objects = ListSpec(1, 2, "object", max_words=3)  # names are fine as things ("Frisbee")
+    assert objects.parse('{"items": ["frisbee"]}').items == ["frisbee"]
+    triples = TripleSpec(["ball", "foot"], 1, 1, max_predicate_words=3)
+    with pytest.raises(AnswerInvalid, match="a name"):
+        triples.parse('{"triples": [{"subject": "foot", "predicate": "johnson", "object": "ball"}]}')

@@ -232,12 +232,15 @@ class ASKGBuilder(KindBuilder[ClassASKG]):
             objects, min_items=max(1, n // 2), max_items=n, max_predicate_words=MAX_PREDICATE_WORDS, not_predicates=[action]
         )
         # A predicate that only names an object ("catch -bowl-> bowl") is no relation.
-        ao_spec = KeyedSpec(objects, key_label="object", value_label="predicate", max_words=MAX_PREDICATE_WORDS, values_not_keys=True)
+        # Nor is a name ("kick -johnson-> ball"), for any relation.
+        ao_spec = KeyedSpec(
+            objects, key_label="object", value_label="predicate", max_words=MAX_PREDICATE_WORDS, values_not_keys=True, names=False
+        )
         # Pairs and triples are keyed by number: short keys keep the embedded model's forced tokens few.
         # Nor is one that repeats a sub-action it joins ("hold the ball -hold the ball-> hold a ball").
         aa_spec = KeyedSpec(
             _numbers(len(pairs)), key_label="pair", value_label="predicate", max_words=MAX_PREDICATE_WORDS,
-            not_values={number: pair for number, pair in zip(_numbers(len(pairs)), pairs, strict=True)},
+            not_values={number: pair for number, pair in zip(_numbers(len(pairs)), pairs, strict=True)}, names=False,
         )
         oo, ao, aa = await asyncio.gather(
             client.ask(self._request(

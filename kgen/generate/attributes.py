@@ -10,6 +10,15 @@ The keywords are split into words; stopwords (``kgen/text/stopwords_en.txt``), t
 letter and duplicates are dropped, in the LLM's order: these are the candidates, whose top N form
 DA(c) (the split into words is kgen's choice: the paper's examples are single words, and N = 16
 could not be reached from 5-10 phrases otherwise).
+
+"Extract ... from {description}" is checked (kgen's choice; the paper used GPT-3 and says no more):
+every content word of a keyword must be a word of the description or of the action's name, up to
+its ending (``kgen/text/grounding.py``). A small model otherwise writes words from nowhere ("johnny,
+carrot, gadget" for *cartwheel*) or the prompt's own ("objects, motions, contexts"). A description
+with fewer than 5 distinct content words ("exchange thoughts; talk with") is asked for as many as
+it has. Where the free answers keep failing, the question falls back on choosing the keywords from
+the description's words (an ``enum``), the list written into the question. Where the crawl found
+no definition, the keywords come from the model's knowledge of the name, unchecked.
 """
 
 from __future__ import annotations
@@ -28,8 +37,9 @@ from kgen.knowledge.base import KnowledgeFile, knowledge_path
 from kgen.knowledge.identity import check_class_identity
 from kgen.knowledge.llm_provenance import LLMProvenance, PromptRecord
 from kgen.llm.answers import ListSpec
-from kgen.llm.client import LLMClient, LLMRequest
+from kgen.llm.client import Fallback, LLMClient, LLMRequest
 from kgen.llm.types import SamplingParams
+from kgen.text.grounding import Grounding
 from kgen.text.stopwords import english_stopwords
 
 KEYWORDS = PromptTemplate(
@@ -40,6 +50,24 @@ KEYWORDS = PromptTemplate(
     SamplingParams(temperature=0.7, max_tokens=256),  # Kim et al. §3.2
 )
 _WORD = re.compile(r"[^\W\d_][\w'-]*", re.UNICODE)
+MIN_KEYWORDS, MAX_KEYWORDS = 5, 10  # "Extract 5-10 essential keywords"
+MAX_KEYWORD_WORDS = 4
+
+
+def keywords_spec(description: str, action: str, grounded: bool) -> tuple[ListSpec, Fallback | None]:
+    """What a keywords answer must be, and what it falls back on: keywords drawn from the
+    description and the action's name (``grounded``), at least as many as they have words (up to
+    5); the fallback chooses them from those words."""
+    if not grounded:
+        return ListSpec(MIN_KEYWORDS, MAX_KEYWORDS, "keyword", max_words=MAX_KEYWORD_WORDS), None
+    grounding = Grounding(f"{description} {action}")
+    words = grounding.words()
+    low = max(1, min(MIN_KEYWORDS, len(words)))
+    spec = ListSpec(low, MAX_KEYWORDS, "keyword", max_words=MAX_KEYWORD_WORDS, grounding=grounding)
+    if not words:
+        return spec, None
+    narrow = ListSpec(low, min(MAX_KEYWORDS, len(words)), "keyword", max_words=MAX_KEYWORD_WORDS, choices=words)
+    return spec, Fallback(narrow, f"Choose each keyword from this list of the paragraph's words: {', '.join(words)}.")
 
 
 def candidate_words(keywords: list[str]) -> list[str]:
@@ -92,11 +120,13 @@ class AttributesBuilder(KindBuilder[ClassAttributes]):
         # than leaving the class without attributes (which would stop every bank of the dataset).
         crawled = found is not None and bool(found.refined.strip())
         description = " ".join(found.refined.split()) if crawled and found is not None else entry.name
+        spec, fallback = keywords_spec(description, entry.name, grounded=crawled)
         request = LLMRequest(
             purpose=f"{KEYWORDS.step} [{entry.name}]",
             messages=KEYWORDS.messages(description=description, action=entry.name),
-            spec=ListSpec(5, 10, "keyword", max_words=4),
+            spec=spec,
             sampling=KEYWORDS.sampling,
+            fallback=fallback,
         )
         answer = await client.ask(request)
         keywords = list(answer.value.items)  # type: ignore[attr-defined]
@@ -113,7 +143,7 @@ class AttributesBuilder(KindBuilder[ClassAttributes]):
 
     def parameters(self) -> dict[str, Any]:
         # top_n and separator only shape bank_texts: entries stay valid when they change.
-        return {"keywords": "5-10", "stopwords": "kgen/text/stopwords_en.txt"}
+        return {"keywords": "5-10", "stopwords": "kgen/text/stopwords_en.txt", "keywords_from": "description"}
 
     def make_file(self, entries: list[ClassAttributes], provenance: LLMProvenance) -> KnowledgeFile:
         provenance.parameters = {**provenance.parameters, "top_n": self.top_n, "separator": self.separator}

@@ -42,6 +42,7 @@ from kgen.llm.lenient import (
     straighten_quotes,
 )
 from kgen.text.concepts import concept_key
+from kgen.text.grounding import Grounding, content_words
 from kgen.text.lexicon import DANGLING_WORDS, FUNCTION_WORDS, english_lexicon, words_of
 
 
@@ -224,13 +225,17 @@ def _not_a_choice(value: str, label: str, choices: Sequence[str]) -> str:
     return f'the {label} "{value}" is not one of the allowed {label}s ({", ".join(choices)})'
 
 
-def phrase_problem(phrase: str, allowed: frozenset[str] = frozenset(), check_english: bool = True) -> str | None:
+def phrase_problem(
+    phrase: str, allowed: frozenset[str] = frozenset(), check_english: bool = True, names: bool = True
+) -> str | None:
     """Why a short phrase (an object, a sub-action, a keyword, a predicate) is not usable, or None.
 
     A small model writes words that are not words ("jonsc", "bowdance",
     "topfivevaluableobjectsfromactionlist") and stutters ("brush brush", "fencing-fencing"): a word
     neither English (:mod:`kgen.text.lexicon`; not checked without WordNet) nor in ``allowed``, or a
-    word written twice in a row, makes the phrase unusable.
+    word written twice in a row, makes the phrase unusable; so do words run together with hyphens
+    and, where ``names`` is False (a relation's predicate), a word WordNet knows only as a name
+    ("kick -johnson-> ball").
     """
     words = [w for w in re.split(r"[\s-]+", phrase.casefold()) if w]
     for word in phrase.casefold().split():
@@ -244,6 +249,14 @@ def phrase_problem(phrase: str, allowed: frozenset[str] = frozenset(), check_eng
         unknown = lexicon.unknown_words(phrase, allowed)
         if unknown:
             return f'"{phrase}" holds "{unknown[0]}", which is not an English word'
+        for word in words_of(phrase):
+            # words run together with hyphens ("deliver-a-quick-blow-to-", "as-in-deliver"), unless
+            # the compound is an entry of its own ("mother-in-law", "up-to-date")
+            joined = "-" in word and any(part in FUNCTION_WORDS for part in word.split("-"))
+            if joined and word not in allowed and not lexicon.is_entry(word):
+                return f'"{phrase}" runs words together with hyphens ("{word}"): write them apart'
+            if not names and word not in allowed and lexicon.is_name(word):
+                return f'"{phrase}" holds "{word}", a name, not a word for a relation'
     return None
 
 
@@ -290,7 +303,9 @@ class ListSpec(AnswerSpec):
     Two items are the same when their concept keys are (case, articles, punctuation and, for
     phrases, a plural ignored: "Hands" = "the hand"). Items that name one of ``exclude`` (e.g. the
     action itself in a list of its objects) do not count. A phrase item (``max_words``) must be
-    made of words (:func:`phrase_problem`). Too few usable items, but some, raise
+    made of words (:func:`phrase_problem`). With ``grounding``, each item must be drawn from its
+    text (:mod:`kgen.text.grounding`: keywords extracted from a description); with ``choices``, each
+    item is one of them (an ``enum`` in the schema). Too few usable items, but some, raise
     :class:`AnswerIncomplete`: the client keeps them and asks only for the missing ones.
     """
 
@@ -299,7 +314,7 @@ class ListSpec(AnswerSpec):
 
     def __init__(
         self, min_items: int, max_items: int, label: str = "item", max_words: int | None = None, max_chars: int | None = None,
-        exclude: Sequence[str] = (), min_chars: int = 1,
+        exclude: Sequence[str] = (), min_chars: int = 1, grounding: Grounding | None = None, choices: Sequence[str] = (),
     ) -> None:
         if not 1 <= min_items <= max_items:
             raise ValueError("need 1 <= min_items <= max_items")
@@ -308,9 +323,16 @@ class ListSpec(AnswerSpec):
         self.max_chars = max_chars or 200
         self.min_chars = min_chars
         self.exclude = tuple(exclude)
+        self.grounding = grounding
+        self.choices = tuple(choices)
 
     def json_schema(self) -> dict[str, Any]:
-        item = _phrase(self.max_words) if self.max_words else {**_text(self.max_chars), "minLength": self.min_chars}
+        if self.choices:
+            item = _choice(self.choices)
+        elif self.max_words:
+            item = _phrase(self.max_words)
+        else:
+            item = {**_text(self.max_chars), "minLength": self.min_chars}
         array = {"type": "array", "items": item, "minItems": self.min_items, "maxItems": self.max_items}
         return _strict_object({"items": array})
 
@@ -329,6 +351,12 @@ class ListSpec(AnswerSpec):
             item = clean_item(str(raw))
             if not item:
                 continue
+            if self.choices:
+                chosen = _chosen(item, self.choices)
+                if chosen is None:
+                    dropped.append(_not_a_choice(item, self.label, self.choices))
+                    continue
+                item = chosen
             if self.max_words is not None and len(item.split()) > self.max_words:
                 dropped.append(f'"{item[:60]}" is longer than {self.max_words} words')
                 continue
@@ -345,6 +373,12 @@ class ListSpec(AnswerSpec):
             problem = phrase_problem(item, self.allowed_words, self.check_english) if self.max_words else None
             if self.max_words and not problem and words_of(item)[-1:] and words_of(item)[-1] in DANGLING_WORDS:
                 problem = f'"{item}" is unfinished'
+            if not problem and self.grounding is not None:
+                stray = self.grounding.ungrounded(item)
+                if stray:
+                    problem = f'"{item}" is not taken from the text: "{stray[0]}" is not one of its words'
+                elif not content_words(item):
+                    problem = f'"{item}" holds no word of content'
             if problem:
                 dropped.append(problem)
                 continue
@@ -364,7 +398,9 @@ class ListSpec(AnswerSpec):
     def _rest(self, items: list[str]) -> ListSpec:
         rest = ListSpec(
             self.min_items - len(items), self.max_items - len(items), self.label, self.max_words, self.max_chars,
-            exclude=(*self.exclude, *items), min_chars=self.min_chars,
+            exclude=(*self.exclude, *items), min_chars=self.min_chars, grounding=self.grounding,
+            # the choices left: the schema itself keeps a top-up from repeating a kept item
+            choices=[c for c in self.choices if self._key(c) not in {self._key(i) for i in items}],
         )
         rest.allowed_words = self.allowed_words
         rest.check_english = self.check_english
@@ -373,7 +409,8 @@ class ListSpec(AnswerSpec):
     def _ask_rest(self, items: list[str]) -> str:
         missing = self.min_items - len(items)
         more = f"{missing} more {self.label}{'s' if missing != 1 else ''}"
-        return f"Give {more}, different from these: {', '.join(items)}."
+        taken = " taken from the text" if self.grounding is not None or self.choices else ""
+        return f"Give {more}{taken}, different from these: {', '.join(items)}."
 
     def merge(self, kept: Any, text: str, truncated: bool = False) -> ItemList:
         rest = self._rest(_list_from(kept, "items"))
@@ -403,7 +440,7 @@ class KeyedSpec(AnswerSpec):
     def __init__(
         self, keys: list[str], key_label: str = "key", value_label: str = "text", max_chars: int = 200, max_words: int | None = None,
         question: str = "", values_not_keys: bool = False, choices: Sequence[str] = (),
-        not_values: dict[str, Sequence[str]] | None = None,
+        not_values: dict[str, Sequence[str]] | None = None, names: bool = True,
     ) -> None:
         if not keys:
             raise ValueError("a keyed answer needs at least one key")
@@ -414,6 +451,7 @@ class KeyedSpec(AnswerSpec):
         self.key_label, self.value_label, self.max_chars, self.max_words = key_label, value_label, max_chars, max_words
         self.question = question
         self.values_not_keys = values_not_keys
+        self.names = names  # False: a value holding a word WordNet knows only as a name is no value (predicates)
         # A closed list of values (an enum in the schema): each value must be one of them.
         self.choices = tuple(choices)
         # Per key, names its value must not merely repeat (the two sub-actions a predicate joins).
@@ -443,7 +481,7 @@ class KeyedSpec(AnswerSpec):
             if concept_key(value, False) in {concept_key(n, False) for n in self.not_values.get(key, ())}:
                 return f'the {self.value_label} for "{key}" is "{value}", which repeats what it relates, not a relation'
             # a value from the closed list is a word by construction
-            return None if self.choices else phrase_problem(value, self.allowed_words, self.check_english)
+            return None if self.choices else phrase_problem(value, self.allowed_words, self.check_english, self.names)
         if self._question_words:
             content = [w for w in words_of(value) if len(w) > 2 and w not in FUNCTION_WORDS]
             if content and all(concept_key(w) in self._question_words for w in content):
@@ -493,7 +531,7 @@ class KeyedSpec(AnswerSpec):
     def _rest(self, missing: list[str]) -> KeyedSpec:
         rest = KeyedSpec(
             missing, self.key_label, self.value_label, self.max_chars, self.max_words, self.question, self.values_not_keys, self.choices,
-            self.not_values,
+            self.not_values, self.names,
         )
         rest._key_concepts = self._key_concepts
         rest.allowed_words = self.allowed_words
@@ -619,7 +657,7 @@ class TripleSpec(AnswerSpec):
                 problem = _not_a_choice(predicate, "predicate", self.predicate_choices) if chosen is None else None
                 predicate = chosen or predicate
             else:
-                problem = phrase_problem(predicate, self.allowed_words, self.check_english)
+                problem = phrase_problem(predicate, self.allowed_words, self.check_english, names=False)
             if not problem and (concept_key(predicate) in self._lookup or concept_key(predicate) in map(concept_key, self.not_predicates)):
                 problem = f'the predicate "{predicate}" names an entity, not a relation'
             if problem:

@@ -97,6 +97,10 @@ def typical_answer(spec: AnswerSpec, seed: int = 0) -> Any:
     """A valid answer in the middle of ``spec``'s bounds (a JSON value), different for each seed."""
     if isinstance(spec, ListSpec):
         count = _middle(spec.min_items, spec.max_items)
+        pool = list(spec.choices) or (spec.grounding.words() if spec.grounding is not None else [])
+        if pool:  # items drawn from given words: distinct ones of those
+            count = max(spec.min_items, min(count, len(pool)))
+            return {"items": [pool[(seed + i) % len(pool)] for i in range(count)]}
         if spec.max_words:
             words = math.ceil(spec.max_words / 2)
             return {"items": [_phrase(words, seed + i * words) for i in range(count)]}

@@ -78,12 +78,27 @@ class Lexicon:
             self._known[word] = found
         return found
 
+    def is_entry(self, word: str) -> bool:
+        """Whether WordNet has ``word`` as one entry (not only its hyphenated parts): "mother-in-law"."""
+        word = word.casefold()
+        return any(self.wordnet.morphy(word, pos) for pos in POS_ORDER) or any(
+            self.wordnet.spelling_variants(word, pos) for pos in POS_ORDER  # "trapdoor" = "trap door"
+        )
+
+    def is_name(self, word: str) -> bool:
+        """Whether WordNet knows ``word`` only as a name (every entry spelt with a capital:
+        "johnson", "aurora" no: it is also the common noun)."""
+        word = word.casefold()
+        spellings = [
+            lemma for pos in POS_ORDER for synset in self.wordnet.synsets(word, pos) for lemma in synset.lemmas
+            if lemma.casefold() == word
+        ]
+        return bool(spellings) and all(lemma[:1].isupper() for lemma in spellings)
+
     def _lookup(self, word: str) -> bool:
         if word in FUNCTION_WORDS or word in english_stopwords():
             return True
-        if any(self.wordnet.morphy(word, pos) for pos in POS_ORDER):
-            return True
-        if any(self.wordnet.spelling_variants(word, pos) for pos in POS_ORDER):  # "trapdoor" = "trap door"
+        if self.is_entry(word):
             return True
         parts = [p for p in re.split(r"[-']", word) if p]
         return len(parts) > 1 and all(self._lookup(p) for p in parts)
