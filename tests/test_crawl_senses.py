@@ -228,3 +228,23 @@ def test_a_noun_of_act_done_to_another_kind_of_thing_is_no_evidence(real_wordnet
     cello = choose(real_wordnet, "playing cello")["playing"]
     assert cello.chosen is not None and cello.chosen.name == "play.v.07"
     assert not any(e.kind == "derived" and e.points < 0 for e in cello.chosen.evidence)
+
+
+def test_a_verb_that_is_only_an_untagged_synonym_loses_unless_it_inherits(real_wordnet: WordNet) -> None:
+    """"tackle" is also a name of "harness" (put a harness on a horse), never tagged so: that sense
+    falls behind the tackle of a game; a sense that takes a more general sense's frequency is not
+    marked ("prepare for eating", whose lemmas are "cook, fix, ready, make, prepare", is a kind of
+    making: taggers chose the general sense)."""
+    chooser = SenseChooser(real_wordnet)
+
+    def candidates(name: str) -> dict[str, list]:
+        phrase = analyse(name, real_wordnet)
+        found = chooser.candidates(phrase, 0, "action", has_object=len(phrase.chunks) > 1)
+        return {c.synset.name: c.unary for c in found}
+
+    tackling = candidates("tackling")
+    assert any(e.kind == "headword" and "harness" in e.why for e in tackling["harness.v.01"])
+    assert sum(e.points for e in tackling["tackle.v.03"]) > sum(e.points for e in tackling["harness.v.01"])
+    making = candidates("making a sandwich")
+    assert not any(e.kind == "headword" for e in making["cook.v.02"])
+    assert any(e.kind == "frequency" and e.why.startswith("a kind of") for e in making["cook.v.02"])

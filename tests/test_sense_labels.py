@@ -42,7 +42,7 @@ FLOORS = {
     ("ucf101", "held_out"): 0.77,
     ("k400", "tuned"): 0.855,  # 0.84 before the fourth round
     ("k400", "held_out"): 0.785,  # 0.78
-    ("k600_new", "held_out"): 0.77,  # 0.745
+    ("k600_new", "held_out"): 0.775,  # 0.745
 }
 FLOORS_WITH_SIMILARITY = {
     ("hmdb51", "tuned"): 0.96,
@@ -51,7 +51,7 @@ FLOORS_WITH_SIMILARITY = {
     ("ucf101", "held_out"): 0.81,
     ("k400", "tuned"): 0.875,  # 0.87
     ("k400", "held_out"): 0.80,
-    ("k600_new", "held_out"): 0.78,  # 0.765
+    ("k600_new", "held_out"): 0.785,  # 0.765
 }
 
 

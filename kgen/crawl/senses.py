@@ -157,12 +157,13 @@ W_RESTATES = -1.5
 # loses 2 tuned Kinetics-400 ones.
 W_RESTATES_BRIEFLY = -0.5
 W_REGISTER = -2.0
-# A noun chunk that is only a later synonym of a sense WordNet never tagged under it ("harp" in
-# "harmonica, mouth organ, harp"; "puppet" in "creature, tool, puppet"): the sense is named after
-# another word. -2 gains 3 blind Kinetics-600, 1 tuned UCF101 and 2 tuned Kinetics-400 classes
-# (-0.5 to -1.5 gain less, -2.5 loses 2 blind ones); for verbs -0.5 gains 1 blind class but loses
-# "prepare for eating" ("cook, fix, ready, make, prepare") for "making a sandwich": nouns only.
-W_SYNONYM: dict[str, float] = {"noun": -2.0}
+# A chunk that is only a later synonym of a sense WordNet never tagged under it ("harp" in
+# "harmonica, mouth organ, harp"; "puppet" in "creature, tool, puppet"; "tackle" in "harness,
+# tackle"): the sense is named after another word. Not for a sense that takes the frequency of a
+# more general sense of the word (taggers chose that one: "cook, fix, ready, make, prepare" under
+# "make"). Nouns -2: +3 blind Kinetics-600, +1 tuned UCF101 and +2 tuned Kinetics-400 classes
+# (-0.5 to -1.5 gain less, -2.5 loses 2 blind ones); verbs -0.5: +1 blind (-1 the same); none lost.
+W_SYNONYM: dict[str, float] = {"noun": -2.0, "verb": -0.5}
 W_INSTANCE = -3.0
 W_DISCOURSE = 2.0  # times the share of the dataset's other confident choices of the same word
 W_DATASET = 0.5  # a one-chunk name's sense names a thing the dataset's other classes act on
@@ -481,12 +482,6 @@ class SenseChooser:
             per_pos.setdefault(candidate.synset.pos, []).append(candidate)
             if chunk.derivation:
                 candidate.unary.append(Evidence("form", 0.0, chunk.derivation))
-            points = W_SYNONYM.get(candidate.synset.pos, 0.0)
-            head = candidate.synset.lemmas[0]
-            if points and candidate.count == 0 and compact_key(head) not in own_forms:
-                candidate.unary.append(
-                    Evidence("headword", points, f"{chunk.text!r} is only a synonym here; WordNet heads the sense {head!r}")
-                )
         pos_total = {pos: sum(c.count for c in group) for pos, group in per_pos.items()}
         top_pos = max(pos_total.values(), default=0)
         for pos, group in per_pos.items():
@@ -494,6 +489,14 @@ class SenseChooser:
             for candidate in group:
                 self._unary(candidate, chunk, role, has_object, top, pos_total[pos], top_pos)
         self._inherit_frequency(found)
+        for candidate in found.values():
+            points = W_SYNONYM.get(candidate.synset.pos, 0.0)
+            head = candidate.synset.lemmas[0]
+            inherited = any(e.kind == "frequency" and e.why.startswith("a kind of") for e in candidate.unary)
+            if points and candidate.count == 0 and not inherited and compact_key(head) not in own_forms:
+                candidate.unary.append(
+                    Evidence("headword", points, f"{chunk.text!r} is only a synonym here; WordNet heads the sense {head!r}")
+                )
         return list(found.values())
 
     def has_senses(self, phrase: Phrase, index: int) -> bool:
