@@ -37,8 +37,8 @@ Unary evidence:
   catching several objects simultaneously"), weighted by that noun sense's frequency; given back
   (context evidence) next to an object of another kind than the noun of act names ("the act of
   playing *a musical instrument*" and a Rubik's cube).
-* ``headword``: a noun that is only a later synonym of a sense never tagged under it ("harp" in
-  "harmonica, mouth organ, harp") loses points: WordNet names that sense after another word.
+* ``headword``: a noun or verb that is only a later synonym of a sense never tagged under it ("harp"
+  in "harmonica, mouth organ, harp") loses points: WordNet names that sense after another word.
 * ``restates``, ``register``, ``instance``: a gloss that only restates the word with light words
   ("play golf"; "compete in a race", the word and one other content word, loses less), one
   marked informal or slang, and a proper noun ("Burger", "Charleston") lose points; none is dropped
