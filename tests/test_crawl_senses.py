@@ -248,3 +248,20 @@ def test_a_verb_that_is_only_an_untagged_synonym_loses_unless_it_inherits(real_w
     making = candidates("making a sandwich")
     assert not any(e.kind == "headword" for e in making["cook.v.02"])
     assert any(e.kind == "frequency" and e.why.startswith("a kind of") for e in making["cook.v.02"])
+
+
+def test_a_verb_of_creation_whose_examples_make_intangible_things_loses_next_to_an_artifact(
+    real_wordnet: WordNet,
+) -> None:
+    """make.v.03's examples make a mess and a furor: next to jewelry or cheese (things made by hand)
+    it falls behind producing a man-made product; next to bubbles (a natural object) it does not."""
+    making = choose(real_wordnet, "making jewelry")["making"]
+    assert making.chosen is not None and making.chosen.name != "make.v.03"
+    general = next(r for r in making.runners_up if r.name == "make.v.03")
+    assert any(e.kind == "objects" and e.points < 0 and "intangible" in e.why for e in general.evidence)
+    cheese = choose(real_wordnet, "making cheese")["making"]
+    assert cheese.chosen is not None and cheese.chosen.name != "make.v.03"
+    bubbles = choose(real_wordnet, "making bubbles")["making"]
+    assert bubbles.chosen is not None
+    for sense in (bubbles.chosen, *bubbles.runners_up):
+        assert not any("intangible" in e.why for e in sense.evidence)

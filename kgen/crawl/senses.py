@@ -178,6 +178,9 @@ W_NAMES_EXAMPLE_OBJECT = 5.0  # named as the object of the verb in an example ("
 W_RESTRICTION_MISFIT = -1.0
 W_ANIMATE_OBJECT = 0.75  # the verb takes a person as object (frame 9 ...) and the object is animate
 W_INTANGIBLE_OBJECT = -1.0  # a bodily action done to a group, a message, an idea ("set the table")
+# a verb of creation whose examples make only intangible things ("make a mess", "create a furor"),
+# next to an object that is made by hand: an artifact or a food ("making horseshoes", "making cheese")
+W_INTANGIBLE_EXAMPLES = -0.75
 W_DERIVED = 1.5  # the verb is the act a noun sense of the same word names ("juggling": juggle)
 # ... and is taken back where that noun is done to a kind of thing the object is not ("the act of
 # playing a musical instrument" and a Rubik's cube): +1 blind Kinetics-600 (rules alone +2), none lost.
@@ -337,6 +340,8 @@ HANDLING_VERB_FILES = PHYSICAL_VERB_FILES | {"verb.change"}  # acts on tangible 
 INTANGIBLE_NOUN_FILES = ABSTRACT_NOUN_FILES | {"noun.group", "noun.communication"}
 MAIN_ROLES = frozenset({"action", "head", "alone", "gerund-alone"})
 ANIMATE_NOUN_FILES = frozenset({"noun.animal", "noun.person"})
+EVENT_NOUN_FILES = frozenset({"noun.act", "noun.event", "noun.phenomenon", "noun.process"})
+MADE_NOUN_FILES = frozenset({"noun.artifact", "noun.food"})  # what verbs of creation make by hand
 # frames whose one object is a person ("Somebody ----s somebody"); 14/15 are datives ("feed the
 # guests the nuts": the person receives, the object is the thing)
 PERSON_OBJECT_FRAMES = frozenset({9, 10, 17, 18, 20, 24, 25, 30})
@@ -1176,6 +1181,20 @@ class SenseChooser:
                                 f"{x.synset.name}'s example acts on {word!r}, like {y.synset.name}",
                             )
                         )
+                example_files = self.example_files(x.synset)
+                if (
+                    example_files
+                    and x.synset.lexfile == "verb.creation"
+                    and example_files <= INTANGIBLE_NOUN_FILES | EVENT_NOUN_FILES
+                    and y.synset.lexfile in MADE_NOUN_FILES
+                ):
+                    found.append(
+                        Evidence(
+                            "objects",
+                            W_INTANGIBLE_EXAMPLES,
+                            f"{x.synset.name}'s examples make intangible things ({', '.join(sorted(example_files))}), {y.synset.name} is a {y.synset.lexfile}",
+                        )
+                    )
                 if x.synset.lexfile in HANDLING_VERB_FILES and y.synset.lexfile in INTANGIBLE_NOUN_FILES:
                     found.append(
                         Evidence(
