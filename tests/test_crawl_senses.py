@@ -265,3 +265,14 @@ def test_a_verb_of_creation_whose_examples_make_intangible_things_loses_next_to_
     assert bubbles.chosen is not None
     for sense in (bubbles.chosen, *bubbles.runners_up):
         assert not any("intangible" in e.why for e in sense.evidence)
+
+
+def test_an_object_whose_definition_calls_it_able_to_take_the_action(real_wordnet: WordNet) -> None:
+    """A balloon is "large tough nonrigid bag filled with gas" (the aircraft) first, then "small thin
+    *inflatable* rubber bag": inflating one is the second; popping one gains nothing from it."""
+    balloons = choose(real_wordnet, "inflating balloons")["balloons"]
+    assert balloons.chosen is not None and balloons.chosen.name == "balloon.n.02"
+    assert any(e.kind == "names" and "inflatabl" in e.why for e in balloons.chosen.evidence)
+    popped = choose(real_wordnet, "popping balloons")["balloons"]
+    for sense in (popped.chosen, *popped.runners_up):
+        assert sense is not None and not any("is made for" in e.why for e in sense.evidence)

@@ -185,6 +185,7 @@ W_DERIVED = 1.5  # the verb is the act a noun sense of the same word names ("jug
 # ... and is taken back where that noun is done to a kind of thing the object is not ("the act of
 # playing a musical instrument" and a Rubik's cube): +1 blind Kinetics-600 (rules alone +2), none lost.
 W_NAMES_RELATED = 1.0  # a noun derived from the verb names the object ("dye": "... fabrics or hair"); 1 and 2 gain 2-3 tuned Kinetics-400 classes, none held out
+W_NAMES_ABLE = 1.0  # the object's definition calls it "-able" by the action ("inflatable": inflating balloons)
 W_NAMES_WEAK = 1.0  # the action named as a participle in an object's gloss ("folded sheets")
 W_HYPERNYM = 3.0  # times how specific the kind named is: min(1, (depth - 2) / 5)
 W_DOMAIN = 3.5
@@ -1056,6 +1057,31 @@ class SenseChooser:
                         "names", points, f"{x.synset.name} names {' '.join(named)!r} ({y_chunk.text}) {where}"
                     )
                 )
+            if (
+                named is None
+                and main
+                and x.synset.pos == "noun"
+                and roles[x.index] == "object"
+                and roles[y.index] == "action"
+            ):
+                able = next(
+                    (
+                        f"{n[0]}{suffix}"
+                        for n in names
+                        if len(n) == 1
+                        for suffix in ("abl", "ibl")
+                        if f"{n[0]}{suffix}" in x.gloss.definition_stems
+                    ),
+                    None,
+                )
+                if able is not None:
+                    found.append(
+                        Evidence(
+                            "names",
+                            W_NAMES_ABLE,
+                            f"{x.synset.name} is made for {y_chunk.text!r}: its definition says {able!r}",
+                        )
+                    )
             if (
                 named is None
                 and main
