@@ -50,7 +50,9 @@ Context evidence (between candidates ``a`` and ``b`` of two chunks, both directi
 
 * ``names``: ``a``'s gloss names ``b``'s word ("the act of swinging a *golf* club" for "golf
   swing"); strongest when it is the object of the verb in ``a``'s example ("make *the bed*", "toss
-  *the salad*"), or when the example's object is a synonym only ``b`` has ("tie a *necktie*");
+  *the salad*"), or when the example's object is a synonym only ``b`` has ("tie a *necktie*"); an
+  object whose definition is "-able" by the action's word ("small thin *inflatable* rubber bag"
+  for "inflating balloons");
 * ``hypernym``: ``a``'s definition names a kind ``b`` is, the more specific the stronger ("perform
   music on (a *musical instrument*)" and cello; "participate in games or *sport*" and basketball),
   or ``a`` is a kind of ``b`` ("sumo" and the sport of wrestling);
@@ -61,7 +63,9 @@ Context evidence (between candidates ``a`` and ``b`` of two chunks, both directi
   *make-up*!" and lipstick; a pronoun is no object: "Play *it* again"), and a bodily action on an intangible thing loses ("set the table" is no
   table of data); a verb whose definition restricts its object in brackets ("strike *(a golf
   ball)* lightly") loses next to an object of another kind ("putting on shoes"), and only a living
-  thing, not whatever is filed under noun.animal (an egg), is an animate object;
+  thing, not whatever is filed under noun.animal (an egg), is an animate object; a verb of
+  creation whose examples make only intangible things ("make a mess", "create a furor") loses next
+  to an artifact or a food ("making jewelry", "making cheese");
 * ``frames``: a verb that takes a person as object and an animate object ("feeding birds").
 """
 
