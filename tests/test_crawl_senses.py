@@ -265,6 +265,10 @@ def test_a_verb_of_creation_whose_examples_make_intangible_things_loses_next_to_
     assert bubbles.chosen is not None
     for sense in (bubbles.chosen, *bubbles.runners_up):
         assert not any("intangible" in e.why for e in sense.evidence)
+    # an ordinal read as the example's object ("She played the *third* movement") is no intangible thing
+    cube = choose(real_wordnet, "playing rubiks cube")["playing"]
+    replay = next(r for r in cube.runners_up if r.name == "play.v.06")
+    assert not any("intangible" in e.why for e in replay.evidence)
 
 
 def test_an_object_whose_definition_calls_it_able_to_take_the_action(real_wordnet: WordNet) -> None:

@@ -346,6 +346,10 @@ INTANGIBLE_NOUN_FILES = ABSTRACT_NOUN_FILES | {"noun.group", "noun.communication
 MAIN_ROLES = frozenset({"action", "head", "alone", "gerund-alone"})
 ANIMATE_NOUN_FILES = frozenset({"noun.animal", "noun.person"})
 EVENT_NOUN_FILES = frozenset({"noun.act", "noun.event", "noun.phenomenon", "noun.process"})
+# what an example of a verb of creation makes when it makes nothing tangible ("make a mess", "create
+# a furor", "create a poem"); not quantities or times, which are numbers and ordinals read as the
+# object ("She played the *third* movement")
+MADE_INTANGIBLE_FILES = (INTANGIBLE_NOUN_FILES | EVENT_NOUN_FILES) - {"noun.quantity", "noun.time"}
 MADE_NOUN_FILES = frozenset({"noun.artifact", "noun.food"})  # what verbs of creation make by hand
 # frames whose one object is a person ("Somebody ----s somebody"); 14/15 are datives ("feed the
 # guests the nuts": the person receives, the object is the thing)
@@ -1215,7 +1219,7 @@ class SenseChooser:
                 if (
                     example_files
                     and x.synset.lexfile == "verb.creation"
-                    and example_files <= INTANGIBLE_NOUN_FILES | EVENT_NOUN_FILES
+                    and example_files <= MADE_INTANGIBLE_FILES
                     and y.synset.lexfile in MADE_NOUN_FILES
                 ):
                     found.append(
