@@ -428,6 +428,31 @@ def test_askg_objects_that_are_one_key_do_not_stop_the_run(run_cli, server, clas
         assert [o for o in entry.objects if "pick" in o] == ["pick a pick"], entry.objects
 
 
+def test_askg_completions_that_only_restate_the_action_make_no_prompt(run_cli, server, classes_file) -> None:
+    """"This is an example of clap, 3." and "... of chew, chew." say nothing: no prompt is made of
+    them (no call is spent on them either)."""
+
+    def handler(req):
+        user = req["messages"][-1]["content"]
+        schema = request_schema(req)
+        if "Try to complete the whole sentence" in user:
+            keys = list(schema["properties"])
+            action = next(c for c in CLASSES if f"example of {c}," in user)
+            junk = {keys[0]: "3", keys[1]: f"This is an example of {action}, {action.title()}."}
+            return Reply(content=json.dumps({k: junk.get(k, f"the climber holds the {k} rope") for k in keys}))
+        return Reply(content=json.dumps(answer_from_schema(schema, user)))
+
+    server.handler = handler
+    result = run_cli("build-askg", "--classes", str(classes_file), *llm_args(server))
+    assert result.exit_code == 0, result.stderr
+    for entry in load_knowledge("mini", "askg").classes:
+        spatial_triples = sum(1 for t in entry.triples if t.prompt_type == "spatial")
+        temporal_triples = sum(1 for t in entry.triples if t.prompt_type == "temporal")
+        # the first two completions of each sentences question were junk
+        assert len(entry.spatial) == spatial_triples - 2 and len(entry.temporal) == temporal_triples - 2
+        assert all("holds the" in p.clause for p in entry.prompts)
+
+
 def test_askg_sentence_answers_get_room_for_every_completion(run_cli, server, classes_file) -> None:
     """A sentences question over many triples gets the tokens its answer may need at its bound (768
     cut a 15-triple answer short), capped so that it fits one embedded llama.cpp slot."""

@@ -98,6 +98,12 @@ def test_triples_keep_one_per_pair_either_way_and_ask_for_more(wordnet: Path) ->
     incomplete = caught.value
     assert [t["predicate"] for t in incomplete.kept["triples"]] == ["runs on"]
     assert incomplete.ask == "Give 1 more triple, each about another pair of entities than these: horse - floor."
+    # the further triple's subject is an entity not yet related: the schema cannot repeat a pair
+    rest = incomplete.rest
+    assert isinstance(rest, TripleSpec)
+    item = rest.json_schema()["properties"]["triples"]["items"]["properties"]
+    assert item["subject"]["enum"] == ["brush"] and item["object"]["enum"] == ["horse", "floor", "brush"]
+    assert spec.json_schema()["properties"]["triples"]["items"]["properties"]["subject"]["enum"] == ["horse", "floor", "brush"]
     merged = spec.merge(incomplete.kept, '{"triples": [{"subject": "brush", "predicate": "rides", "object": "horse"}]}')
     assert [(t.subject, t.object) for t in merged.triples] == [("horse", "floor"), ("brush", "horse")]
 

@@ -54,6 +54,7 @@ from kgen.llm.lenient import key_form
 from kgen.llm.types import Example, SamplingParams
 from kgen.text.clip_tokens import CONTEXT_LENGTH, truncate_to_tokens
 from kgen.text.concepts import concept_key
+from kgen.text.lexicon import words_of
 from kgen.text.normalize import normalize_phrase, normalize_sentence
 
 SAMPLING = SamplingParams(temperature=0.0, max_tokens=768)
@@ -130,6 +131,14 @@ def clause_of(text: str, action: str) -> str:
     head = re.compile(r"^this is an example of\s+" + re.escape(action.casefold()) + r"\s*,?\s*", re.IGNORECASE)
     clause = head.sub("", clause).strip()
     return clause[:1].lower() + clause[1:] if clause[:2] != clause[:2].upper() else clause
+
+
+def adds_something(clause: str, action: str) -> bool:
+    """Whether a completion says more than the action's name: SmolLM2 answers "3" or the action
+    again ("This is an example of clap, 3.", "... of chew, chew."), 146 of 771 HMDB51 prompts.
+    Such a completion makes no prompt (kgen's choice; no call is spent on it)."""
+    own = set(words_of(action))
+    return any(word not in own for word in words_of(clause))
 
 
 def full_sentence(action: str, clause: str) -> tuple[str, bool]:
@@ -279,7 +288,7 @@ class ASKGBuilder(KindBuilder[ClassASKG]):
             out = []
             for number, (index, _) in zip(_numbers(len(chosen)), chosen, strict=True):
                 clause = clause_of(answer.value.values[number], action)  # type: ignore[attr-defined]
-                if clause:
+                if clause and adds_something(clause, action):
                     text, cut = full_sentence(action, clause)
                     out.append(TriplePrompt(triple=index, type=prompt_type, clause=clause, text=text, truncated=cut))
             return out
