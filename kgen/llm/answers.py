@@ -396,11 +396,12 @@ class ListSpec(AnswerSpec):
         return ItemList(items=items[: self.max_items])
 
     def _rest(self, items: list[str]) -> ListSpec:
+        kept = {self._key(i) for i in items}
         rest = ListSpec(
             self.min_items - len(items), self.max_items - len(items), self.label, self.max_words, self.max_chars,
             exclude=(*self.exclude, *items), min_chars=self.min_chars, grounding=self.grounding,
             # the choices left: the schema itself keeps a top-up from repeating a kept item
-            choices=[c for c in self.choices if self._key(c) not in {self._key(i) for i in items}],
+            choices=[c for c in self.choices if self._key(c) not in kept],
         )
         rest.allowed_words = self.allowed_words
         rest.check_english = self.check_english
