@@ -280,3 +280,21 @@ def test_an_object_whose_definition_calls_it_able_to_take_the_action(real_wordne
     popped = choose(real_wordnet, "popping balloons")["balloons"]
     for sense in (popped.chosen, *popped.runners_up):
         assert sense is not None and not any("is made for" in e.why for e in sense.evidence)
+
+
+def test_a_lone_verb_leaves_its_object_out_so_an_intransitive_frame_says_less(real_wordnet: WordNet) -> None:
+    """A name of one verb leaves out what is vaulted over, as names do: "jump across or leap over (an
+    obstacle)" (vault.v.01, transitive) beats "bound vigorously" (vault.v.02, intransitive), which
+    the fit of its frames puts ahead by less than after an action with no object ("vaulting" in a
+    longer name would be that)."""
+    from kgen.crawl.senses import W_INTRANSITIVE, W_INTRANSITIVE_ALONE
+
+    vault = choose(real_wordnet, "vault")["vault"]
+    assert vault.chosen is not None and vault.chosen.name == "vault.v.01"
+    bound = next(r for r in vault.runners_up if r.name == "vault.v.02")
+    fits = [e.points for e in bound.evidence if e.kind == "frames" and "needs no object" in e.why]
+    assert fits == [W_INTRANSITIVE_ALONE] and W_INTRANSITIVE_ALONE < W_INTRANSITIVE
+    chooser = SenseChooser(real_wordnet)
+    found = chooser.candidates(analyse("vault", real_wordnet), 0, "action", has_object=False)
+    as_action = next(c for c in found if c.synset.name == "vault.v.02")
+    assert [e.points for e in as_action.unary if "needs no object" in e.why] == [W_INTRANSITIVE]
