@@ -298,3 +298,19 @@ def test_a_lone_verb_leaves_its_object_out_so_an_intransitive_frame_says_less(re
     found = chooser.candidates(analyse("vault", real_wordnet), 0, "action", has_object=False)
     as_action = next(c for c in found if c.synset.name == "vault.v.02")
     assert [e.points for e in as_action.unary if "needs no object" in e.why] == [W_INTRANSITIVE]
+
+
+def test_a_verb_that_names_the_kind_of_a_whole_the_object_is_a_part_of(real_wordnet: WordNet) -> None:
+    """A keyboard is no musical instrument in WordNet but a part of the piano and the organ: "perform
+    music on (a *musical instrument*)" fits it (and its bracketed restriction does not count against
+    it); a head is a part of the body that "manually manipulate (someone's *body*)" names."""
+    playing = choose(real_wordnet, "playing keyboard")["playing"]
+    assert playing.chosen is not None and playing.chosen.name == "play.v.07"
+    assert any(
+        e.kind == "hypernym" and "musical instrument" in e.why and "part of" in e.why
+        for e in playing.chosen.evidence
+    )
+    assert not any("which keyboard.n.01 is not" in e.why and e.kind == "objects" for e in playing.chosen.evidence)
+    head = choose(real_wordnet, "massaging person's head")["head"]
+    assert head.chosen is not None and head.chosen.name == "head.n.01"
+    assert any(e.kind == "hypernym" and "part of" in e.why for e in head.chosen.evidence)

@@ -123,6 +123,7 @@ _LETTER_POS: dict[str, Pos] = {"n": "noun", "v": "verb", "a": "adj", "s": "adj",
 # Pointer symbols kgen follows (wninput(5WN)): hypernyms, instance hypernyms, topic domains.
 HYPERNYM = "@"
 INSTANCE_HYPERNYM = "@i"
+PART_HOLONYM = "#p"  # "keyboard" is a part of "piano"
 TOPIC_DOMAIN = ";c"
 TOPIC_MEMBER = "-c"
 # A sense id as users write it: "play.v.07" (the 7th verb sense of "play"), or WordNet's own
