@@ -303,7 +303,7 @@ def test_a_lone_verb_leaves_its_object_out_so_an_intransitive_frame_says_less(re
 def test_a_verb_that_names_the_kind_of_a_whole_the_object_is_a_part_of(real_wordnet: WordNet) -> None:
     """A keyboard is no musical instrument in WordNet but a part of the piano and the organ: "perform
     music on (a *musical instrument*)" fits it (and its bracketed restriction does not count against
-    it); a head is a part of the body that "manually manipulate (someone's *body*)" names."""
+    it); a head is a part of the body that "manually manipulate (someone's *body*)" acts on."""
     playing = choose(real_wordnet, "playing keyboard")["playing"]
     assert playing.chosen is not None and playing.chosen.name == "play.v.07"
     assert any(
@@ -314,3 +314,8 @@ def test_a_verb_that_names_the_kind_of_a_whole_the_object_is_a_part_of(real_word
     head = choose(real_wordnet, "massaging person's head")["head"]
     assert head.chosen is not None and head.chosen.name == "head.n.01"
     assert any(e.kind == "hypernym" and "part of" in e.why for e in head.chosen.evidence)
+    # only a kind in brackets (what the verb acts on): "change from one *vehicle* ... to another"
+    # says nothing of a wheel, a part of a wheeled vehicle
+    changing = choose(real_wordnet, "changing wheel")["changing"]
+    for sense in (changing.chosen, *changing.runners_up):
+        assert sense is not None and not any("part of" in e.why for e in sense.evidence)
