@@ -280,3 +280,22 @@ def test_an_object_whose_definition_calls_it_able_to_take_the_action(real_wordne
     popped = choose(real_wordnet, "popping balloons")["balloons"]
     for sense in (popped.chosen, *popped.runners_up):
         assert sense is not None and not any("is made for" in e.why for e in sense.evidence)
+
+
+def test_a_closed_compound_wordnet_lacks_is_cut_into_a_verb_and_its_tangible_object(
+    real_wordnet: WordNet,
+) -> None:
+    """"kickball" and "dodgeball" are no WordNet words: each is a verb mostly used as one and a thing
+    it acts on, defined as the two; not "jumpstyle" (a style is no thing), "skijet" (no verb first)
+    or "faceplanting" (the object first: not cut), nor a word WordNet has in some form."""
+    for word, verb in (("kickball", "kick"), ("dodgeball", "dodge")):
+        phrase = analyse(word, real_wordnet)
+        assert [c.text for c in phrase.chunks] == [verb, "ball"] and not phrase.whole_is_entry
+        assert all("WordNet lacks" in c.derivation for c in phrase.chunks)
+        chosen = choose(real_wordnet, word)
+        assert chosen[verb].role == "action" and chosen["ball"].role == "object"
+        ball = chosen["ball"].chosen
+        assert ball is not None and ball.name == "ball.n.01"
+        assert any(e.kind == "form" for e in ball.evidence)
+    for word in ("jumpstyle", "skijet", "faceplanting", "pushcart", "breadcrumbing"):
+        assert [c.text for c in analyse(word, real_wordnet).chunks] == [word]
