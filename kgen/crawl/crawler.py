@@ -725,8 +725,12 @@ def _assemble(
         # Wikipedia's problems first, then Wiktionary's (the two ran concurrently), then the rest.
         order = {"wikipedia": 0, "wiktionary": 1}
         problems = sorted(w.problems, key=lambda p: order.get(p.split(":", 1)[0], 2))
+        left_out = {c.chunk.text: c.left_out for c in choices if c.left_out}
         for chunk_text in refined.undefined:
-            problems.append(f"no dictionary defines {chunk_text!r}")
+            if chunk_text in left_out:
+                problems.append(f"no WordNet sense of {chunk_text!r} fits the name (left out): {left_out[chunk_text]}")
+            else:
+                problems.append(f"no dictionary defines {chunk_text!r}")
         if not refined.text:
             problems.append("no source defines this class: refined description left empty")
         classes.append(
