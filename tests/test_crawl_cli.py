@@ -416,3 +416,26 @@ def test_a_killed_crawl_resumes_where_it_stopped(
     assert resumed < clean_requests
     described = load_result(isolated_workspace)
     assert {c.class_name: c.refined for c in described.classes} == clean_refined
+
+
+def test_a_closed_compound_split_into_chunks_is_first_looked_up_whole_in_wiktionary(
+    tmp_path: Path, isolated_workspace: Path, run_cli
+) -> None:
+    """Debian's WordNet lacks "dodgeball" (split into dodge + ball, ``phrase.split_compound``);
+    Wiktionary's entry for the whole word defines it before the two chunks do."""
+    system = Path("/usr/share/wordnet")
+    if not (system / "index.noun").is_file():
+        pytest.skip("Debian's wordnet-base is not installed")
+    with crawl_environment(tmp_path, classes=["dodgeball"]) as env:
+        env.wiktionary.add_page(
+            "dodgeball",
+            wikitext="==English==\n===Noun===\n{{en-noun|-}}\n\n# A [[game]] in which players [[throw]] "
+            "[[ball]]s at each other.\n",
+        )
+        args = env.cli_args("--sources", "wiktionary,wordnet")
+        args[args.index(str(env.wordnet_dir))] = str(system)
+        result = run_cli(*args)
+    assert result.exit_code == 0, result.stderr
+    dodgeball = by_name(load_result(isolated_workspace))["dodgeball"]
+    assert dodgeball.refined == "A game in which players throw balls at each other."
+    assert dodgeball.refined_rule == "dictionary-phrase"

@@ -659,7 +659,8 @@ def _assemble(
             )
         elif w.phrase.whole_is_entry and chunk_defs:
             phrase_defs = chunk_defs[0]
-        elif have_wiktionary and len(w.phrase.words) > 1:
+        elif have_wiktionary and (len(w.phrase.words) > 1 or len(w.phrase.chunks) > 1):
+            # a closed compound split into chunks ("dodgeball") is first looked up whole, as a name is
             first = w.phrase.chunks[0] if w.phrase.chunks else Chunk(whole, 0, True)
             wk_whole = wiktionary_definition(
                 lookup,
