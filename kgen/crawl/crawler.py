@@ -644,7 +644,9 @@ def _assemble(
                     alone=alone,
                     verb_first=mostly_verb(wordnet, chunk.text) if wordnet else chunk.position == 0,
                 )
-                if have_wiktionary
+                # a chunk WordNet's sense choice left out (none of the word's senses fits the name:
+                # "salsa" beside dancing) is not defined from Wiktionary either
+                if have_wiktionary and not (index < len(choices) and choices[index].left_out)
                 else None
             )
             chunk_defs.append(ChunkDefinitions(chunk=chunk, wordnet=wn_def, wiktionary=wk_def))
