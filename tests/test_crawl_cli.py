@@ -416,3 +416,33 @@ def test_a_killed_crawl_resumes_where_it_stopped(
     assert resumed < clean_requests
     described = load_result(isolated_workspace)
     assert {c.class_name: c.refined for c in described.classes} == clean_refined
+
+
+def test_wiktionary_and_the_chunks_wordnet_splits_off_or_leaves_out(
+    tmp_path: Path, isolated_workspace: Path, run_cli
+) -> None:
+    """Debian's WordNet lacks "dodgeball" (split into dodge + ball, ``phrase.split_compound``):
+    Wiktionary's entry for the whole word defines it before the two chunks do. The "salsa" of "salsa
+    dancing", left out by the sense choice, is not defined from Wiktionary's sauce either."""
+    system = Path("/usr/share/wordnet")
+    if not (system / "index.noun").is_file():
+        pytest.skip("Debian's wordnet-base is not installed")
+    with crawl_environment(tmp_path, classes=["dodgeball", "salsa dancing"]) as env:
+        env.wiktionary.add_page(
+            "dodgeball",
+            wikitext="==English==\n===Noun===\n{{en-noun|-}}\n\n# A [[game]] in which players [[throw]] "
+            "[[ball]]s at each other.\n",
+        )
+        env.wiktionary.add_page(
+            "salsa", wikitext="==English==\n===Noun===\n{{en-noun}}\n\n# A spicy [[tomato]] [[sauce]].\n"
+        )
+        args = env.cli_args("--sources", "wiktionary,wordnet")
+        args[args.index(str(env.wordnet_dir))] = str(system)
+        result = run_cli(*args)
+    assert result.exit_code == 0, result.stderr
+    dodgeball = by_name(load_result(isolated_workspace))["dodgeball"]
+    assert dodgeball.refined == "A game in which players throw balls at each other."
+    assert dodgeball.refined_rule == "dictionary-phrase"
+    # a chunk the sense choice left out is not defined from Wiktionary either
+    salsa = by_name(load_result(isolated_workspace))["salsa dancing"]
+    assert "sauce" not in salsa.refined and salsa.refined

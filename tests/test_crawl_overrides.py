@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from crawl_content import crawl_environment
 from sense_fixture import sense_wordnet
 
@@ -197,3 +198,28 @@ def test_a_version_1_descriptions_file_is_still_read(tmp_path: Path) -> None:
     loaded = DescriptionsFile.load(path)
     assert loaded.format_version == 2 and loaded.classes[0].texts[0].choice is None
     assert loaded.classes[0].override is None and loaded.classes[0].qualifiers == []
+
+
+def test_a_chunk_no_sense_fits_is_left_out_with_the_reason_in_explain_and_the_file(
+    tmp_path: Path, isolated_workspace: Path, run_cli
+) -> None:
+    """On Debian's WordNet, "salsa" is only the sauce: the crawl leaves it out of "salsa dancing",
+    says why in the class's problems, and ``--explain`` prints the reason."""
+    system = Path("/usr/share/wordnet")
+    if not (system / "index.noun").is_file():
+        pytest.skip("Debian's wordnet-base is not installed")
+    classes = tmp_path / "classes.txt"
+    classes.write_text("salsa dancing\ndodgeball\n", encoding="utf-8")
+    args = ["crawl", "--classes", str(classes), "--name", "testset", "--offline", "--wordnet-dir", str(system)]
+    explained = run_cli(*args, "--explain", "salsa dancing")
+    assert explained.exit_code == 0, explained.stderr
+    out = flat(explained.stdout)
+    assert "'salsa': role modifier, 1 candidate sense(s)" in out
+    assert "no sense fits the name, left out of the description: every sense of 'salsa' is a noun.food" in out
+    result = run_cli(*args)
+    assert result.exit_code == 0, result.stderr
+    salsa = load()["salsa dancing"]
+    assert salsa.refined.startswith("move in a pattern") and "sauce" not in salsa.refined
+    assert any("no WordNet sense of 'salsa' fits the name (left out)" in p for p in salsa.problems)
+    dodgeball = load()["dodgeball"]
+    assert [t.query for t in dodgeball.texts if t.used] == ["dodge", "ball"]

@@ -319,3 +319,62 @@ def test_a_verb_that_names_the_kind_of_a_whole_the_object_is_a_part_of(real_word
     changing = choose(real_wordnet, "changing wheel")["changing"]
     for sense in (changing.chosen, *changing.runners_up):
         assert sense is not None and not any("part of" in e.why for e in sense.evidence)
+
+
+def test_a_closed_compound_wordnet_lacks_is_cut_into_a_verb_and_its_tangible_object(
+    real_wordnet: WordNet,
+) -> None:
+    """"kickball" and "dodgeball" are no WordNet words: each is a verb mostly used as one and a thing
+    it acts on, defined as the two; not "jumpstyle" (a style is no thing), "skijet" (no verb first)
+    or "faceplanting" (the object first: not cut), nor a word WordNet has in some form."""
+    for word, verb in (("kickball", "kick"), ("dodgeball", "dodge")):
+        phrase = analyse(word, real_wordnet)
+        assert [c.text for c in phrase.chunks] == [verb, "ball"] and not phrase.whole_is_entry
+        assert all("WordNet lacks" in c.derivation for c in phrase.chunks)
+        chosen = choose(real_wordnet, word)
+        assert chosen[verb].role == "action" and chosen["ball"].role == "object"
+        ball = chosen["ball"].chosen
+        assert ball is not None and ball.name == "ball.n.01"
+        assert any(e.kind == "form" for e in ball.evidence)
+    for word in ("jumpstyle", "skijet", "faceplanting", "pushcart", "breadcrumbing"):
+        assert [c.text for c in analyse(word, real_wordnet).chunks] == [word]
+
+
+def test_a_modifier_that_is_only_a_food_is_left_out_beside_an_action_done_to_no_food(
+    real_wordnet: WordNet,
+) -> None:
+    """WordNet's salsa and chutney are only foods: beside dancing (no kind of handling food, no
+    example done to food) they are left out with the reason; beside cooking, making, tossing or
+    flipping the food is what is acted on and keeps its sense."""
+    for name, food in (("salsa dancing", "salsa"), ("chutney dancing", "chutney"), ("salsa spin", "salsa")):
+        chosen = choose(real_wordnet, name)
+        left = chosen[food]
+        assert left.chosen is None and left.candidates >= 1 and left.decided_by == "none"
+        assert left.left_out is not None and "noun.food" in left.left_out
+        other = next(c for text, c in chosen.items() if text != food)
+        assert other.chosen is not None and other.left_out is None
+    for name, food in (
+        ("pasta cooking", "pasta"),
+        ("salsa making", "salsa"),
+        ("pizza tossing", "pizza"),
+        ("pancake flipping", "pancake"),
+    ):
+        kept = choose(real_wordnet, name)[food]
+        assert kept.chosen is not None and kept.chosen.lexfile == "noun.food" and kept.left_out is None
+
+
+def test_a_bodily_gerund_after_a_modifier_that_is_only_intangible_is_left_out(
+    real_wordnet: WordNet,
+) -> None:
+    """Every sense of "anchoring" fixes a thing or a vessel with the body, and news is only ever
+    information: no sense of anchoring fits, and the news keeps theirs. A group of people does an
+    action rather than undergoes it ("team rowing"), and a gerund WordNet also has a noun of act for
+    ("crowd surfing") is no such case."""
+    chosen = choose(real_wordnet, "news anchoring")
+    anchoring = chosen["anchoring"]
+    assert anchoring.chosen is None and anchoring.left_out is not None
+    assert "'news' is intangible" in anchoring.left_out
+    assert chosen["news"].chosen is not None and chosen["news"].chosen.name == "news.n.01"
+    for name, gerund in (("team rowing", "rowing"), ("crowd surfing", "surfing"), ("data lifting", "lifting")):
+        kept = choose(real_wordnet, name)[gerund]
+        assert kept.chosen is not None and kept.left_out is None

@@ -644,7 +644,9 @@ def _assemble(
                     alone=alone,
                     verb_first=mostly_verb(wordnet, chunk.text) if wordnet else chunk.position == 0,
                 )
-                if have_wiktionary
+                # a chunk WordNet's sense choice left out (none of the word's senses fits the name:
+                # "salsa" beside dancing) is not defined from Wiktionary either
+                if have_wiktionary and not (index < len(choices) and choices[index].left_out)
                 else None
             )
             chunk_defs.append(ChunkDefinitions(chunk=chunk, wordnet=wn_def, wiktionary=wk_def))
@@ -659,7 +661,8 @@ def _assemble(
             )
         elif w.phrase.whole_is_entry and chunk_defs:
             phrase_defs = chunk_defs[0]
-        elif have_wiktionary and len(w.phrase.words) > 1:
+        elif have_wiktionary and (len(w.phrase.words) > 1 or len(w.phrase.chunks) > 1):
+            # a closed compound split into chunks ("dodgeball") is first looked up whole, as a name is
             first = w.phrase.chunks[0] if w.phrase.chunks else Chunk(whole, 0, True)
             wk_whole = wiktionary_definition(
                 lookup,
@@ -725,8 +728,12 @@ def _assemble(
         # Wikipedia's problems first, then Wiktionary's (the two ran concurrently), then the rest.
         order = {"wikipedia": 0, "wiktionary": 1}
         problems = sorted(w.problems, key=lambda p: order.get(p.split(":", 1)[0], 2))
+        left_out = {c.chunk.text: c.left_out for c in choices if c.left_out}
         for chunk_text in refined.undefined:
-            problems.append(f"no dictionary defines {chunk_text!r}")
+            if chunk_text in left_out:
+                problems.append(f"no WordNet sense of {chunk_text!r} fits the name (left out): {left_out[chunk_text]}")
+            else:
+                problems.append(f"no dictionary defines {chunk_text!r}")
         if not refined.text:
             problems.append("no source defines this class: refined description left empty")
         classes.append(

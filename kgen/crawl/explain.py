@@ -98,7 +98,14 @@ def print_explanation(explanation: Explanation) -> None:
             highlight=False,
         )
         if choice.chosen is None:
-            out_console.print("  no WordNet sense: left out of the description", highlight=False)
+            if choice.left_out:
+                out_console.print(
+                    f"  no sense fits the name, left out of the description: {choice.left_out}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+            else:
+                out_console.print("  no WordNet sense: left out of the description", highlight=False)
             continue
         table = Table(show_header=True, header_style="bold")
         for column in ("", "sense", "score", "definition"):
