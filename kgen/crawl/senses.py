@@ -1182,7 +1182,7 @@ class SenseChooser:
                         )
                     )
             x_domains = self.domains(x.synset)
-            if x_domains:
+            if x_domains and main:
                 distance = self._domain_distance(x_domains, y.synset)
                 if distance is not None:
                     # the field itself ("cricket") is telling; a field far above ("sport" above
