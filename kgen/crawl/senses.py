@@ -168,6 +168,7 @@ W_REGISTER = -2.0
 # "make"). Nouns -2: +3 blind Kinetics-600, +1 tuned UCF101 and +2 tuned Kinetics-400 classes
 # (-0.5 to -1.5 gain less, -2.5 loses 2 blind ones); verbs -0.5: +1 blind (-1 the same); none lost.
 W_SYNONYM: dict[str, float] = {"noun": -2.0, "verb": -0.5}
+SAME_WORD_MIN_STEM = 4  # ... unless the headword is the chunk's word in another form (a shared start this long)
 W_INSTANCE = -3.0
 W_DISCOURSE = 2.0  # times the share of the dataset's other confident choices of the same word
 W_DATASET = 0.5  # a one-chunk name's sense names a thing the dataset's other classes act on
@@ -358,6 +359,19 @@ MADE_NOUN_FILES = frozenset({"noun.artifact", "noun.food"})  # what verbs of cre
 # frames whose one object is a person ("Somebody ----s somebody"); 14/15 are datives ("feed the
 # guests the nuts": the person receives, the object is the thing)
 PERSON_OBJECT_FRAMES = frozenset({9, 10, 17, 18, 20, 24, 25, 30})
+def _same_word_in_another_form(head: str, forms: set[str]) -> bool:
+    """Whether WordNet's headword ``head`` is one of ``forms`` in another form: another spelling
+    ("disk" for "disc") or the word it is derived from or to ("control" for "controller"): then the
+    sense is not named after another word."""
+    for form in forms:
+        if len(head) == len(form) and sum(a != b for a, b in zip(head, form, strict=True)) == 1:
+            return True
+        short, long = sorted((head, form), key=len)
+        if len(short) >= SAME_WORD_MIN_STEM and long.startswith(short):
+            return True
+    return False
+
+
 def _by_index(
     combo: tuple[Candidate, ...], key: int, other: Candidate
 ) -> tuple[Candidate, Candidate]:
@@ -511,7 +525,13 @@ class SenseChooser:
             points = W_SYNONYM.get(candidate.synset.pos, 0.0)
             head = candidate.synset.lemmas[0]
             inherited = any(e.kind == "frequency" and e.why.startswith("a kind of") for e in candidate.unary)
-            if points and candidate.count == 0 and not inherited and compact_key(head) not in own_forms:
+            if (
+                points
+                and candidate.count == 0
+                and not inherited
+                and compact_key(head) not in own_forms
+                and not _same_word_in_another_form(compact_key(head), own_forms)
+            ):
                 candidate.unary.append(
                     Evidence("headword", points, f"{chunk.text!r} is only a synonym here; WordNet heads the sense {head!r}")
                 )
