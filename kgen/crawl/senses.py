@@ -182,6 +182,12 @@ W_NAMES_EXAMPLE_OBJECT = 5.0  # named as the object of the verb in an example ("
 # is no kind of musical instrument in WordNet).
 W_RESTRICTION_MISFIT = -1.0
 W_ANIMATE_OBJECT = 0.75  # the verb takes a person as object (frame 9 ...) and the object is animate
+# The action's object is a word that names a person and a device ("controller": the accountant and
+# the mechanism): the person loses (and the verb's taking a person as object does not count for it).
+# -1 and -2: +2 tuned Kinetics-400 classes with and without similarity, none lost; -0.5 gains them
+# with similarity only. Gated on a handling verb (verb.contact ...), the rules alone gained none: the
+# person kept its place with a social sense of the verb ("use one's friends").
+W_PERSON_OR_DEVICE = -1.0
 W_INTANGIBLE_OBJECT = -1.0  # a bodily action done to a group, a message, an idea ("set the table")
 # a verb of creation whose examples make only intangible things ("make a mess", "create a furor"),
 # next to an object that is made by hand: an artifact or a food ("making horseshoes", "making cheese")
@@ -886,6 +892,11 @@ class SenseChooser:
         self._derived_objects[key] = found
         return found
 
+    def _names_a_device(self, lemma: str) -> bool:
+        """Whether the noun ``lemma`` has a sense filed with artifacts ("controller": the accountant
+        and the mechanism)."""
+        return any(s.lexfile == "noun.artifact" for s in self.wordnet.synsets(lemma, "noun"))
+
     def _is_organism(self, synset: Synset) -> bool:
         """Whether ``synset`` is a living thing (a kind of organism.n.01), not only filed with them."""
         if self._organism_id is None:
@@ -1261,9 +1272,19 @@ class SenseChooser:
                             f"{x.synset.name} is done with the body, {y.synset.name} is a {y.synset.lexfile}",
                         )
                     )
+                device = y.synset.lexfile == "noun.person" and self._names_a_device(y.lemma)
+                if device:
+                    found.append(
+                        Evidence(
+                            "objects",
+                            W_PERSON_OR_DEVICE,
+                            f"{y.lemma!r} names a device as well as {y.synset.name}: a thing acted on",
+                        )
+                    )
                 if (
                     y.synset.lexfile in ANIMATE_NOUN_FILES
                     and y.rank == 1
+                    and not device
                     and self._is_organism(y.synset)  # an egg is filed under noun.animal too
                     and set(x.synset.frames) & PERSON_OBJECT_FRAMES
                 ):
