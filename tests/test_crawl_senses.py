@@ -280,3 +280,88 @@ def test_an_object_whose_definition_calls_it_able_to_take_the_action(real_wordne
     popped = choose(real_wordnet, "popping balloons")["balloons"]
     for sense in (popped.chosen, *popped.runners_up):
         assert sense is not None and not any("is made for" in e.why for e in sense.evidence)
+
+
+def all_senses(choice: ChunkChoice) -> list:
+    return [s for s in (choice.chosen, *choice.runners_up) if s is not None]
+
+
+def test_a_topic_domain_counts_only_next_to_the_action(real_wordnet: WordNet) -> None:
+    """In "massaging person's head" neither "person's" nor "head" is the action: that a person is a
+    term of a field above "a single domestic animal" (a head of cattle) says nothing about the head."""
+    head = choose(real_wordnet, "massaging person's head")["head"]
+    for sense in all_senses(head):
+        assert not any(e.kind == "domain" for e in sense.evidence), sense.name
+
+
+def test_a_kind_the_object_is_counts_however_far_above_it(real_wordnet: WordNet) -> None:
+    """ride.v.01 is "sit and travel on the back of animal ...": a bull (uncastrated adult male of
+    cattle) is an animal eleven hypernym steps up, as much as the male whale of sense 11."""
+    bull = choose(real_wordnet, "riding mechanical bull")["bull"]
+    assert bull.chosen is not None and bull.chosen.name == "bull.n.01"
+    assert any(e.kind == "hypernym" and "'animal'" in e.why for e in bull.chosen.evidence)
+
+
+def test_a_headword_that_is_the_word_in_another_form_is_no_other_word(real_wordnet: WordNet) -> None:
+    """"disk" (for "disc") and "control" (for "controller") head senses of the chunk's own word in
+    another spelling or form: no "only a synonym" penalty; "harmonica" for "harp" keeps it."""
+    chooser = SenseChooser(real_wordnet)
+
+    def headword(name: str, index: int, role: str, sense: str) -> list:
+        phrase = analyse(name, real_wordnet)
+        found = {c.synset.name: c.unary for c in chooser.candidates(phrase, index, role, has_object=False)}
+        return [e for e in found[sense] if e.kind == "headword"]
+
+    assert headword("disc golfing", 0, "modifier", "disk.n.02") == []
+    assert headword("using controller", 1, "object", "control.n.09") == []
+    assert headword("playing harp", 1, "object", "harmonica.n.01") != []
+
+
+def test_an_object_word_that_names_a_person_and_a_device_is_the_device(real_wordnet: WordNet) -> None:
+    """"controller" is first someone who audits accounts, third a mechanism that controls a machine:
+    used or played, it is the mechanism; the accountant loses, and use.v.01's taking a person as
+    object does not count for it. A word with no device sense ("birds", "baby") is not touched."""
+    controller = choose(real_wordnet, "using remote controller (not gaming)")["controller"]
+    assert controller.chosen is not None and controller.chosen.name == "control.n.09"
+    assert controller.chosen.id == real_wordnet.sense("controller.n.03").id
+    accountant = next(r for r in controller.runners_up if r.name == "accountant.n.01")
+    assert any(e.kind == "objects" and "names a device" in e.why for e in accountant.evidence)
+    assert not any("acts on somebody" in e.why for e in accountant.evidence)
+    for name, word in (("feeding birds", "birds"), ("carrying baby", "baby")):
+        for sense in all_senses(choose(real_wordnet, name)[word]):
+            assert not any("names a device" in e.why for e in sense.evidence)
+
+
+def test_a_wordnet_compound_of_two_chunks_names_the_kind(real_wordnet: WordNet) -> None:
+    """"band marching": WordNet's "marching band" (the words in the other order) is a kind of
+    band.n.02, instrumentalists, which then wins over the first sense, an unofficial association of
+    people; words that make no compound gain nothing."""
+    band = choose(real_wordnet, "band marching")["band"]
+    assert band.chosen is not None and band.chosen.name == "band.n.02"
+    assert any(e.kind == "compound" and "marching_band" in e.why for e in band.chosen.evidence)
+    for sense in all_senses(choose(real_wordnet, "kicking ball")["ball"]):
+        assert not any(e.kind == "compound" for e in sense.evidence)
+
+
+def test_an_object_that_names_a_plant_and_a_food_is_the_food(real_wordnet: WordNet) -> None:
+    """"pumpkin" is first the vine, then its fruit (noun.food): carved, it is the fruit. A plant with
+    no food sense ("trees") is not touched."""
+    pumpkin = choose(real_wordnet, "carving pumpkin")["pumpkin"]
+    assert pumpkin.chosen is not None and pumpkin.chosen.name == "pumpkin.n.02"
+    vine = next(r for r in pumpkin.runners_up if r.name == "pumpkin.n.01")
+    assert any(e.kind == "role" and "names a food" in e.why for e in vine.evidence)
+    trees = choose(real_wordnet, "planting trees")["trees"]
+    assert trees.chosen is not None and trees.chosen.name == "tree.n.01"
+    assert not any("names a food" in e.why for e in trees.chosen.evidence)
+
+
+def test_a_bodily_action_on_a_word_naming_a_body_part_and_a_device_is_the_body_part(
+    real_wordnet: WordNet,
+) -> None:
+    """"nails" are fingernails (noun.body) and metal fasteners, "head" the body's and a tool's: cut or
+    massaged (verbs of contact), the part of the body wins."""
+    nails = choose(real_wordnet, "cutting nails")["nails"]
+    assert nails.chosen is not None and nails.chosen.name == "nail.n.01"
+    assert any(e.kind == "objects" and "part of the body" in e.why for e in nails.chosen.evidence)
+    head = choose(real_wordnet, "massaging person's head")["head"]
+    assert head.chosen is not None and head.chosen.name == "head.n.01"
