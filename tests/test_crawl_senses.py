@@ -327,6 +327,10 @@ def test_an_object_word_that_names_a_person_and_a_device_is_the_device(real_word
     accountant = next(r for r in controller.runners_up if r.name == "accountant.n.01")
     assert any(e.kind == "objects" and "names a device" in e.why for e in accountant.evidence)
     assert not any("acts on somebody" in e.why for e in accountant.evidence)
+    bag = choose(real_wordnet, "punching bag")["punching bag"]  # a name of one noun: the same
+    assert bag.chosen is not None and bag.chosen.name == "punching_bag.n.02"
+    person = next(r for r in bag.runners_up if r.name == "punching_bag.n.01")
+    assert any(e.kind == "role" and "names a device" in e.why for e in person.evidence)
     for name, word in (("feeding birds", "birds"), ("carrying baby", "baby")):
         for sense in all_senses(choose(real_wordnet, name)[word]):
             assert not any("names a device" in e.why for e in sense.evidence)
