@@ -19,7 +19,6 @@ import hashlib
 import importlib.metadata
 import importlib.util
 import json
-import math
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -84,6 +83,15 @@ class MiniLM:
         raw = load_file(str(files.folder / "model.safetensors"))
         # the checkpoint's names may or may not carry BertModel's "bert." prefix
         self.weights = {k.removeprefix("bert."): v.float() for k, v in raw.items()}
+        # each layer's query, key and value projections as one matrix: one matrix product instead of
+        # three (bench/similarity_encode.py: about 1.4x faster, equal to 1e-6)
+        self.qkv = [
+            tuple(
+                torch.cat([self.weights[f"encoder.layer.{i}.attention.self.{n}.{part}"] for n in ("query", "key", "value")])
+                for part in ("weight", "bias")
+            )
+            for i in range(self.layers)
+        ]
         self.torch = torch
 
     def _w(self, name: str) -> Any:
@@ -126,20 +134,14 @@ class MiniLM:
             + w("embeddings.token_type_embeddings.weight")[0]
         )
         x = F.layer_norm(x, x.shape[-1:], w("embeddings.LayerNorm.weight"), w("embeddings.LayerNorm.bias"), self.eps)
-        bias = (1.0 - mask)[:, None, None, :] * torch.finfo(torch.float32).min
+        keep = mask[:, None, None, :].bool()  # attend to the real tokens only
         batch, length, width = x.shape
         head = width // self.heads
         for i in range(self.layers):
             p = f"encoder.layer.{i}."
-
-            def split(t: Any) -> Any:
-                return t.view(batch, length, self.heads, head).transpose(1, 2)
-
-            q = split(F.linear(x, w(p + "attention.self.query.weight"), w(p + "attention.self.query.bias")))
-            k = split(F.linear(x, w(p + "attention.self.key.weight"), w(p + "attention.self.key.bias")))
-            v = split(F.linear(x, w(p + "attention.self.value.weight"), w(p + "attention.self.value.bias")))
-            scores = q @ k.transpose(-1, -2) / math.sqrt(head) + bias
-            context = (scores.softmax(-1) @ v).transpose(1, 2).reshape(batch, length, width)
+            weight, bias = self.qkv[i]
+            q, k, v = F.linear(x, weight, bias).view(batch, length, 3, self.heads, head).permute(2, 0, 3, 1, 4)
+            context = F.scaled_dot_product_attention(q, k, v, attn_mask=keep).transpose(1, 2).reshape(batch, length, width)
             attended = F.linear(context, w(p + "attention.output.dense.weight"), w(p + "attention.output.dense.bias"))
             x = F.layer_norm(
                 attended + x, (width,), w(p + "attention.output.LayerNorm.weight"), w(p + "attention.output.LayerNorm.bias"), self.eps
