@@ -369,3 +369,18 @@ def test_a_bodily_action_on_a_word_naming_a_body_part_and_a_device_is_the_body_p
     assert any(e.kind == "objects" and "part of the body" in e.why for e in nails.chosen.evidence)
     head = choose(real_wordnet, "massaging person's head")["head"]
     assert head.chosen is not None and head.chosen.name == "head.n.01"
+
+
+def test_a_modifier_that_also_describes_is_not_only_relational(real_wordnet: WordNet) -> None:
+    """"military" is first "of or relating to the study of the principles of warfare" (adj.pert,
+    tagged 37 times), then "characteristic of or associated with soldiers" (adj.all): before
+    "parade" the relational sense loses its lead; an adjective with no descriptive sense keeps it."""
+    military = choose(real_wordnet, "military parade")["military"]
+    assert military.chosen is not None and military.chosen.name != "military.a.01"
+    relational = next(r for r in military.runners_up if r.name == "military.a.01")
+    assert any(e.kind == "role" and "only relates" in e.why for e in relational.evidence)
+    chooser = SenseChooser(real_wordnet)
+    assert chooser._describes("military") and not chooser._describes("dental")
+    phrase = analyse("dental flossing", real_wordnet)
+    for candidate in chooser.candidates(phrase, 0, "modifier", has_object=False):
+        assert not any("only relates" in e.why for e in candidate.unary)

@@ -52,7 +52,9 @@ Unary evidence:
   musicians, not of an unofficial association of people).
 * a noun the name is made of (``role``) that names a person and a device ("punching bag": the person
   others vent their anger on, or the bag) loses its person; an object or modifier that names a plant
-  and a food ("pumpkin": the vine and its fruit) loses its plant.
+  and a food ("pumpkin": the vine and its fruit) loses its plant; a modifier's relational sense
+  ("military": "of or relating to the study of warfare") loses where the word also describes
+  ("characteristic of or associated with soldiers").
 
 Context evidence (between candidates ``a`` and ``b`` of two chunks, both directions):
 
@@ -144,6 +146,11 @@ W_ABSTRACT_OBJECT = -1.5
 # handles the fruit, and the plant loses. -1: +1 tuned Kinetics-400 class with and without similarity,
 # none lost (-0.5 is short of the 0.67 the plant led by).
 W_PLANT_OR_FOOD = -1.0
+# A modifier's relational sense (adj.pert: "military": "of or relating to the study of the principles
+# of warfare") where the word also has a descriptive one ("characteristic of or associated with
+# soldiers"): the relational one loses. -0.75: +1 tuned UCF101 class with similarity (without it the
+# same chunk is right, the class wrong on another), none lost.
+W_RELATIONAL_MODIFIER = -0.75
 # Lexicographer files of bodily action, for the action verb.
 PHYSICAL_VERB_FILES = frozenset(
     {
@@ -643,6 +650,8 @@ class SenseChooser:
             add(Evidence("role", W_ABSTRACT_OBJECT, f"{role}: {s.lexfile} is abstract"))
         if role in ("alone", "gerund-alone") and s.lexfile == "noun.person" and self._names_a_device(c.lemma):
             add(Evidence("role", W_PERSON_OR_DEVICE, f"{c.lemma!r} names a device as well as a person"))
+        if role == "modifier" and s.lexfile == "adj.pert" and self._describes(c.lemma):
+            add(Evidence("role", W_RELATIONAL_MODIFIER, f"{role}: only relates to a field; {c.lemma!r} also describes"))
         if role in ("object", "modifier") and s.lexfile == "noun.plant" and self._names_a_food(c.lemma):
             add(Evidence("role", W_PLANT_OR_FOOD, f"{role}: {c.lemma!r} names a food as well as the plant"))
         if s.pos == "verb" and role in ("action", "gerund-alone", "alone"):
@@ -930,6 +939,12 @@ class SenseChooser:
                     break
         self._derived_objects[key] = found
         return found
+
+    def _describes(self, lemma: str) -> bool:
+        """Whether the adjective ``lemma`` has a descriptive sense (adj.all: "characteristic of or
+        associated with soldiers"), besides a relational one ("of or relating to the study of
+        warfare")."""
+        return any(s.lexfile == "adj.all" for s in self.wordnet.synsets(lemma, "adj"))
 
     def _names_a_food(self, lemma: str) -> bool:
         """Whether the noun ``lemma`` has a sense filed with foods ("pumpkin": the vine and the
