@@ -34,7 +34,7 @@ SYSTEM_WORDNET = Path("/usr/share/wordnet")
 LABEL_SETS = {"hmdb51": "hmdb51", "ucf101": "ucf101", "k400": "k400", "k600_new": "k600"}
 # (label set, split) -> the least share of its labelled classes (WordNet has a sense for) chosen
 # right, by the rules alone and with the sentence-embedding similarity (``similarity.py``) that the
-# crawl uses when its model is installed; the accuracy reached in issue 13's fifth round
+# crawl uses when its model is installed; the accuracy reached in issue 13's sixth round
 FLOORS = {
     ("hmdb51", "tuned"): 0.99,
     ("hmdb51", "held_out"): 0.88,
