@@ -378,3 +378,107 @@ def test_a_bodily_gerund_after_a_modifier_that_is_only_intangible_is_left_out(
     for name, gerund in (("team rowing", "rowing"), ("crowd surfing", "surfing"), ("data lifting", "lifting")):
         kept = choose(real_wordnet, name)[gerund]
         assert kept.chosen is not None and kept.left_out is None
+
+
+def all_senses(choice: ChunkChoice) -> list:
+    return [s for s in (choice.chosen, *choice.runners_up) if s is not None]
+
+
+def test_a_topic_domain_counts_only_next_to_the_action(real_wordnet: WordNet) -> None:
+    """In "massaging person's head" neither "person's" nor "head" is the action: that a person is a
+    term of a field above "a single domestic animal" (a head of cattle) says nothing about the head."""
+    head = choose(real_wordnet, "massaging person's head")["head"]
+    for sense in all_senses(head):
+        assert not any(e.kind == "domain" for e in sense.evidence), sense.name
+
+
+def test_a_kind_the_object_is_counts_however_far_above_it(real_wordnet: WordNet) -> None:
+    """ride.v.01 is "sit and travel on the back of animal ...": a bull (uncastrated adult male of
+    cattle) is an animal eleven hypernym steps up, as much as the male whale of sense 11."""
+    bull = choose(real_wordnet, "riding mechanical bull")["bull"]
+    assert bull.chosen is not None and bull.chosen.name == "bull.n.01"
+    assert any(e.kind == "hypernym" and "'animal'" in e.why for e in bull.chosen.evidence)
+
+
+def test_a_headword_that_is_the_word_in_another_form_is_no_other_word(real_wordnet: WordNet) -> None:
+    """"disk" (for "disc") and "control" (for "controller") head senses of the chunk's own word in
+    another spelling or form: no "only a synonym" penalty; "harmonica" for "harp" keeps it."""
+    chooser = SenseChooser(real_wordnet)
+
+    def headword(name: str, index: int, role: str, sense: str) -> list:
+        phrase = analyse(name, real_wordnet)
+        found = {c.synset.name: c.unary for c in chooser.candidates(phrase, index, role, has_object=False)}
+        return [e for e in found[sense] if e.kind == "headword"]
+
+    assert headword("disc golfing", 0, "modifier", "disk.n.02") == []
+    assert headword("using controller", 1, "object", "control.n.09") == []
+    assert headword("playing harp", 1, "object", "harmonica.n.01") != []
+
+
+def test_an_object_word_that_names_a_person_and_a_device_is_the_device(real_wordnet: WordNet) -> None:
+    """"controller" is first someone who audits accounts, third a mechanism that controls a machine:
+    used or played, it is the mechanism; the accountant loses, and use.v.01's taking a person as
+    object does not count for it. A word with no device sense ("birds", "baby") is not touched."""
+    controller = choose(real_wordnet, "using remote controller (not gaming)")["controller"]
+    assert controller.chosen is not None and controller.chosen.name == "control.n.09"
+    assert controller.chosen.id == real_wordnet.sense("controller.n.03").id
+    accountant = next(r for r in controller.runners_up if r.name == "accountant.n.01")
+    assert any(e.kind == "objects" and "names a device" in e.why for e in accountant.evidence)
+    assert not any("acts on somebody" in e.why for e in accountant.evidence)
+    bag = choose(real_wordnet, "punching bag")["punching bag"]  # a name of one noun: the same
+    assert bag.chosen is not None and bag.chosen.name == "punching_bag.n.02"
+    person = next(r for r in bag.runners_up if r.name == "punching_bag.n.01")
+    assert any(e.kind == "role" and "names a device" in e.why for e in person.evidence)
+    for name, word in (("feeding birds", "birds"), ("carrying baby", "baby")):
+        for sense in all_senses(choose(real_wordnet, name)[word]):
+            assert not any("names a device" in e.why for e in sense.evidence)
+
+
+def test_a_wordnet_compound_of_two_chunks_names_the_kind(real_wordnet: WordNet) -> None:
+    """"band marching": WordNet's "marching band" (the words in the other order) is a kind of
+    band.n.02, instrumentalists, which then wins over the first sense, an unofficial association of
+    people; words that make no compound gain nothing."""
+    band = choose(real_wordnet, "band marching")["band"]
+    assert band.chosen is not None and band.chosen.name == "band.n.02"
+    assert any(e.kind == "compound" and "marching_band" in e.why for e in band.chosen.evidence)
+    for sense in all_senses(choose(real_wordnet, "kicking ball")["ball"]):
+        assert not any(e.kind == "compound" for e in sense.evidence)
+
+
+def test_an_object_that_names_a_plant_and_a_food_is_the_food(real_wordnet: WordNet) -> None:
+    """"pumpkin" is first the vine, then its fruit (noun.food): carved, it is the fruit. A plant with
+    no food sense ("trees") is not touched."""
+    pumpkin = choose(real_wordnet, "carving pumpkin")["pumpkin"]
+    assert pumpkin.chosen is not None and pumpkin.chosen.name == "pumpkin.n.02"
+    vine = next(r for r in pumpkin.runners_up if r.name == "pumpkin.n.01")
+    assert any(e.kind == "role" and "names a food" in e.why for e in vine.evidence)
+    trees = choose(real_wordnet, "planting trees")["trees"]
+    assert trees.chosen is not None and trees.chosen.name == "tree.n.01"
+    assert not any("names a food" in e.why for e in trees.chosen.evidence)
+
+
+def test_a_bodily_action_on_a_word_naming_a_body_part_and_a_device_is_the_body_part(
+    real_wordnet: WordNet,
+) -> None:
+    """"nails" are fingernails (noun.body) and metal fasteners, "head" the body's and a tool's: cut or
+    massaged (verbs of contact), the part of the body wins."""
+    nails = choose(real_wordnet, "cutting nails")["nails"]
+    assert nails.chosen is not None and nails.chosen.name == "nail.n.01"
+    assert any(e.kind == "objects" and "part of the body" in e.why for e in nails.chosen.evidence)
+    head = choose(real_wordnet, "massaging person's head")["head"]
+    assert head.chosen is not None and head.chosen.name == "head.n.01"
+
+
+def test_a_modifier_that_also_describes_is_not_only_relational(real_wordnet: WordNet) -> None:
+    """"military" is first "of or relating to the study of the principles of warfare" (adj.pert,
+    tagged 37 times), then "characteristic of or associated with soldiers" (adj.all): before
+    "parade" the relational sense loses its lead; an adjective with no descriptive sense keeps it."""
+    military = choose(real_wordnet, "military parade")["military"]
+    assert military.chosen is not None and military.chosen.name != "military.a.01"
+    relational = next(r for r in military.runners_up if r.name == "military.a.01")
+    assert any(e.kind == "role" and "only relates" in e.why for e in relational.evidence)
+    chooser = SenseChooser(real_wordnet)
+    assert chooser._describes("military") and not chooser._describes("dental")
+    phrase = analyse("dental flossing", real_wordnet)
+    for candidate in chooser.candidates(phrase, 0, "modifier", has_object=False):
+        assert not any("only relates" in e.why for e in candidate.unary)
