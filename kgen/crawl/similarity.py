@@ -84,7 +84,8 @@ class MiniLM:
         # the checkpoint's names may or may not carry BertModel's "bert." prefix
         self.weights = {k.removeprefix("bert."): v.float() for k, v in raw.items()}
         # each layer's query, key and value projections as one matrix: one matrix product instead of
-        # three (bench/similarity_encode.py: about 1.4x faster, equal to 1e-6)
+        # three (bench/similarity_encode.py: as fast as the textbook layer on the quiet machine,
+        # embeddings equal to 1e-6)
         self.qkv = [
             tuple(
                 torch.cat([self.weights[f"encoder.layer.{i}.attention.self.{n}.{part}"] for n in ("query", "key", "value")])
