@@ -25,7 +25,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from kgen.crawl.textclean import words_of
-from kgen.crawl.wordnet import Pos, WordNet
+from kgen.crawl.wordnet import TRANSITIVE_FRAMES, Pos, WordNet
 
 # Function words: never a chunk of their own, never at the edge of a collocation.
 STOPWORDS = frozenset(
@@ -39,8 +39,6 @@ STOPWORDS = frozenset(
 PARTICLES = frozenset("up down out off away back over in on around through".split())
 _PREPOSITION_PARTICLES = frozenset("over in on around through".split())
 _ARTICLES = frozenset("a an the".split())
-# frames(5WN) with an object ("Somebody ----s something" ...): senses.TRANSITIVE_FRAMES
-_OBJECT_FRAMES = frozenset({8, 9, 10, 11, 14, 15, 16, 17, 18, 19, 20, 21, 24, 25, 30, 31})
 # MediaWiki titles may not contain these characters (Manual:Page title).
 _ILLEGAL_TITLE_CHARS = re.compile(r"[#<>\[\]|{}_\x00-\x1f\x7f]")
 
@@ -366,7 +364,7 @@ def _tagged_transitive_verb(wordnet: WordNet, word: str) -> bool:
     something")."""
     for lemma in wordnet.lemmas_for(word, "verb"):
         for synset in wordnet.synsets(lemma, "verb"):
-            if wordnet.sense_count(lemma, synset) > 0 and set(synset.frames) & _OBJECT_FRAMES:
+            if wordnet.sense_count(lemma, synset) > 0 and set(synset.frames) & TRANSITIVE_FRAMES:
                 return True
     return False
 
@@ -424,4 +422,3 @@ def wikipedia_titles(phrase: Phrase, original: str, wordnet: WordNet | None = No
             if variant and variant not in titles:
                 titles.append(variant)
     return titles
-

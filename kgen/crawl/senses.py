@@ -115,6 +115,7 @@ from kgen.crawl.wordnet import (
     INSTANCE_HYPERNYM,
     PART_HOLONYM,
     TOPIC_DOMAIN,
+    TRANSITIVE_FRAMES,
     Pos,
     Synset,
     WordNet,
@@ -178,7 +179,6 @@ W_BODY = 0.5  # the gloss of the action names a body part ("clap one's hands tog
 W_MENTAL_VERB = -0.5
 # frames(5WN): which frames have a person as subject, and which take an object.
 HUMAN_FRAMES = frozenset({2, 7, 8, 9, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33})
-TRANSITIVE_FRAMES = frozenset({8, 9, 10, 11, 14, 15, 16, 17, 18, 19, 20, 21, 24, 25, 30, 31})
 INTRANSITIVE_FRAMES = frozenset({1, 2, 3, 4, 6, 7, 12, 13, 22, 23, 27})
 W_HUMAN_FRAME = 0.5
 W_NO_HUMAN_FRAME = -1.0
@@ -446,6 +446,8 @@ MADE_NOUN_FILES = frozenset({"noun.artifact", "noun.food"})  # what verbs of cre
 # frames whose one object is a person ("Somebody ----s somebody"); 14/15 are datives ("feed the
 # guests the nuts": the person receives, the object is the thing)
 PERSON_OBJECT_FRAMES = frozenset({9, 10, 17, 18, 20, 24, 25, 30})
+
+
 def _same_word_in_another_form(head: str, forms: set[str]) -> bool:
     """Whether WordNet's headword ``head`` is one of ``forms`` in another form: another spelling
     ("disk" for "disc") or the word it is derived from or to ("control" for "controller"): then the

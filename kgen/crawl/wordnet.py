@@ -125,6 +125,8 @@ HYPERNYM = "@"
 INSTANCE_HYPERNYM = "@i"
 PART_HOLONYM = "#p"  # "keyboard" is a part of "piano"
 TOPIC_DOMAIN = ";c"
+# frames(5WN): the verb frames that take an object ("Somebody ----s something" ...)
+TRANSITIVE_FRAMES = frozenset({8, 9, 10, 11, 14, 15, 16, 17, 18, 19, 20, 21, 24, 25, 30, 31})
 TOPIC_MEMBER = "-c"
 # A sense id as users write it: "play.v.07" (the 7th verb sense of "play"), or WordNet's own
 # "01725069-v" (offset and part of speech).
