@@ -363,6 +363,30 @@ def test_a_modifier_that_is_only_a_food_is_left_out_beside_an_action_done_to_no_
         assert kept.chosen is not None and kept.chosen.lexfile == "noun.food" and kept.left_out is None
 
 
+def test_a_food_before_a_gerund_whose_verb_handles_things_is_what_it_handles(real_wordnet: WordNet) -> None:
+    """"She rolled the *ball*", "spin a *coin*": "roll" and "twirl" act on things in their examples,
+    so the food before "rolling", "twirling" is what is rolled or twirled and keeps its sense;
+    "dance" acts on nothing in its examples ("dance *at* home" has no object: "at" is no Laotian
+    coin there), so "salsa dancing" still leaves the sauce out."""
+    for name, food in (("sushi rolling", "sushi"), ("spaghetti twirling", "spaghetti")):
+        kept = choose(real_wordnet, name)[food]
+        assert kept.chosen is not None and kept.chosen.lexfile == "noun.food" and kept.left_out is None
+    assert choose(real_wordnet, "salsa dancing")["salsa"].left_out is not None
+
+
+def test_an_example_object_is_not_a_preposition_but_follows_a_particle(real_wordnet: WordNet) -> None:
+    """The direct object of a verb's example: none after a preposition WordNet also lists as a noun
+    ("dance *at* home": "at" is a Laotian coin; "swirled *in* the wind": an inch), the noun after a
+    phrasal verb's particle ("Put *on* make-up!")."""
+    chooser = SenseChooser(real_wordnet)
+    assert chooser.example_objects(real_wordnet.sense("dance.v.02")) == ()
+    assert chooser.example_objects(real_wordnet.sense("twirl.v.01")) == ()
+    put_on = next(
+        s for s in real_wordnet.synsets("put on", "verb") if any("make-up" in e for e in s.examples)
+    )
+    assert "make-up" in chooser.example_objects(put_on)
+
+
 def test_a_bodily_gerund_after_a_modifier_that_is_only_intangible_is_left_out(
     real_wordnet: WordNet,
 ) -> None:

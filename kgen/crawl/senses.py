@@ -88,7 +88,8 @@ Context evidence (between candidates ``a`` and ``b`` of two chunks, both directi
 
 Left out: a chunk none of whose senses can fit the name is given no sense (``ChunkChoice.left_out``
 says why, ``kgen crawl --explain`` shows it), rather than a wrong one: a modifier that is only ever a
-food beside an action done to no food ("*salsa* dancing": WordNet's salsa is the sauce); a gerund
+food beside an action done to no food ("*salsa* dancing": WordNet's salsa is the sauce; not before
+a gerund whose verb handles things in its examples: "sushi rolling" is rolling sushi); a gerund
 that is only ever a bodily action on tangible things after a modifier that is only ever intangible
 ("news *anchoring*": fix firmly, secure a vessel). Only where no context evidence ties it to the rest.
 """
@@ -104,7 +105,7 @@ from itertools import product
 from typing import TYPE_CHECKING
 
 from kgen.crawl.gloss import Gloss, gloss_words, is_vacuous, only_restates, stem_phrase, word_phrase
-from kgen.crawl.phrase import STOPWORDS, Chunk, Phrase, Qualifier
+from kgen.crawl.phrase import PARTICLES, STOPWORDS, Chunk, Phrase, Qualifier
 from kgen.crawl.roles import after_preposition, chunk_roles, pos_counts
 from kgen.crawl.textclean import stem, words_of
 
@@ -312,6 +313,11 @@ MAX_RUNNERS_UP = 3
 # "pasta cooking", "pizza tossing"); noun.plant added gained and lost the same; applied to objects
 # too ("spinning poi") it gained nothing and lost 1 blind Kinetics-600 class (with similarity).
 UNFIT_MODIFIER_FILES = frozenset({"noun.food"})
+# ... nor before a gerund whose verb acts in an example on a thing of these kinds ("She rolled the
+# ball": "sushi rolling" is rolling sushi, its food kept; none of the label sets has such a name)
+HANDLED_NOUN_FILES = frozenset(
+    {"noun.artifact", "noun.food", "noun.object", "noun.plant", "noun.animal", "noun.substance", "noun.body", "noun.possession"}
+)
 FOOD_HANDLING_FILES = frozenset({"verb.contact", "verb.consumption", "verb.change", "noun.food"})
 # A gerund whose every sense is a verb of these kinds (no noun of act, no other kind of verb),
 # after a modifier whose every sense is a noun of UNFIT_OBJECT_FILES, and no context evidence between
@@ -336,6 +342,13 @@ _POSSESSIVE = re.compile(r"['’]s$")
 _BODY_MARKERS = frozenset("the a an his her their your my its our one".split())
 _PRONOUN_OBJECTS = frozenset(
     "it itself himself herself themselves myself yourself ourselves oneself something anything everything nothing".split()
+)
+# Prepositions and particles WordNet also lists as nouns ("at" a Laotian coin, "in" an inch, "down"
+# feathers): after the verb they open no direct object.
+_PREPOSITIONS = frozenset(
+    """of in on at to into onto from with without by for up down off out over under about around
+    through across along against between behind before after as past like near toward towards upon
+    via per than within beyond beneath below above inside outside""".split()
 )
 _DETERMINERS = frozenset(
     "a an the my your his her its our their this that these those some any me him us them you "
@@ -1095,11 +1108,17 @@ class SenseChooser:
                 forms = {word} | {f.split()[0] for f in self.wordnet.morphy(word, "verb")}
                 if not forms & bases:
                     continue
-                for following in words[i + 1 : i + 6]:
+                for k, following in enumerate(words[i + 1 : i + 6]):
                     if following in _PRONOUN_OBJECTS:
                         break  # "play it again": the object is a pronoun (not "it", information technology)
                     if following in _DETERMINERS:
                         continue
+                    if k == 0 and following in PARTICLES and any(
+                        self.wordnet.lemmas_for(f"{base} {following}", "verb") for base in forms & bases
+                    ):
+                        continue  # "Put *on* make-up!": the particle of a phrasal verb WordNet has
+                    if following in _PREPOSITIONS:
+                        break  # "dance *at* home": no direct object
                     if self.wordnet.lemmas_for(following, "noun"):
                         objects.append(following)
                         break
@@ -1713,6 +1732,8 @@ class SenseChooser:
                     return None
                 if role in MAIN_ROLES and j in chosen and self._acts_on_like(phrase.chunks[j], chosen[i].synset):
                     return None
+                if role == "action" and phrase.chunks[j].gerund and self._handles_things(phrase.chunks[j]):
+                    return None  # "sushi rolling", "spaghetti twirling": the food is what is handled
             kinds = "/".join(sorted(files))
             return f"every sense of {chunk.text!r} is a {kinds}, which nothing else in the name acts on or relates to"
         if roles[i] == "action" and chunk.gerund and UNFIT_ACTION_FILES:
@@ -1738,6 +1759,17 @@ class SenseChooser:
         ("cook me dinner" and pasta, "toss the salad" and pizza)."""
         return any(
             self.object_similarity(verb, thing) is not None
+            for lemma in self.wordnet.lemmas_for(action.entry, "verb")
+            for verb in self.wordnet.synsets(lemma, "verb")
+        )
+
+    def _handles_things(self, action: Chunk) -> bool:
+        """Whether a verb sense of ``action``'s word acts, in its examples, on a tangible thing ("She
+        rolled the *ball*", "spin a *coin*"): then a noun before its gerund reads as what it acts
+        on ("sushi rolling" is rolling sushi), not as a kind of the action ("salsa dancing": "dance"
+        acts on nothing in its examples)."""
+        return any(
+            self.example_files(verb) & HANDLED_NOUN_FILES
             for lemma in self.wordnet.lemmas_for(action.entry, "verb")
             for verb in self.wordnet.synsets(lemma, "verb")
         )
