@@ -491,6 +491,10 @@ def test_a_bodily_action_on_a_word_naming_a_body_part_and_a_device_is_the_body_p
     assert any(e.kind == "objects" and "part of the body" in e.why for e in nails.chosen.evidence)
     head = choose(real_wordnet, "massaging person's head")["head"]
     assert head.chosen is not None and head.chosen.name == "head.n.01"
+    # only a body part among the word's first senses: "balls" beside juggling are no testes
+    balls = choose(real_wordnet, "juggling balls")["balls"]
+    testis = next(s for s in (balls.chosen, *balls.runners_up) if s is not None and s.name == "testis.n.01")
+    assert not any(e.kind == "objects" and "part of the body" in e.why for e in testis.evidence)
 
 
 def test_a_modifier_that_also_describes_is_not_only_relational(real_wordnet: WordNet) -> None:

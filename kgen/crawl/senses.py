@@ -239,6 +239,9 @@ W_PERSON_OR_DEVICE = -1.0
 # Every object's body sense up (0.5 -> 1 in ROLE_POINTS) gained the same but lost a blind one.
 W_BODY_OR_DEVICE = 0.5
 BODY_CONTACT_VERB_FILES = frozenset({"verb.body", "verb.contact"})
+# ... where the part of the body is one of the word's first senses ("nail", "head"), not a rare one
+# ("balls" the testes beside juggling): no labelled class changes
+BODY_OR_DEVICE_MAX_RANK = 2
 W_INTANGIBLE_OBJECT = -1.0  # a bodily action done to a group, a message, an idea ("set the table")
 # a verb of creation whose examples make only intangible things ("make a mess", "create a furor"),
 # next to an object that is made by hand: an artifact or a food ("making horseshoes", "making cheese")
@@ -1444,6 +1447,7 @@ class SenseChooser:
                 if (
                     x.synset.lexfile in BODY_CONTACT_VERB_FILES
                     and y.synset.lexfile == "noun.body"
+                    and y.rank <= BODY_OR_DEVICE_MAX_RANK
                     and self._names_a_device(y.lemma)
                 ):
                     found.append(
