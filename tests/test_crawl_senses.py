@@ -506,7 +506,7 @@ def test_a_modifier_that_also_describes_is_not_only_relational(real_wordnet: Wor
     relational = next(r for r in military.runners_up if r.name == "military.a.01")
     assert any(e.kind == "role" and "only relates" in e.why for e in relational.evidence)
     chooser = SenseChooser(real_wordnet)
-    assert chooser._describes("military") and not chooser._describes("dental")
+    assert chooser._has_sense_in("military", "adj", "adj.all") and not chooser._has_sense_in("dental", "adj", "adj.all")
     phrase = analyse("dental flossing", real_wordnet)
     for candidate in chooser.candidates(phrase, 0, "modifier", has_object=False):
         assert not any("only relates" in e.why for e in candidate.unary)

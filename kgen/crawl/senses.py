@@ -707,11 +707,11 @@ class SenseChooser:
             add(Evidence("role", points, f"{role}: a {s.lexfile}"))
         if role in ("object", "modifier") and s.pos == "noun" and s.lexfile in ABSTRACT_NOUN_FILES:
             add(Evidence("role", W_ABSTRACT_OBJECT, f"{role}: {s.lexfile} is abstract"))
-        if role in ("alone", "gerund-alone") and s.lexfile == "noun.person" and self._names_a_device(c.lemma):
+        if role in ("alone", "gerund-alone") and s.lexfile == "noun.person" and self._has_sense_in(c.lemma, "noun", "noun.artifact"):
             add(Evidence("role", W_PERSON_OR_DEVICE, f"{c.lemma!r} names a device as well as a person"))
-        if role == "modifier" and s.lexfile == "adj.pert" and self._describes(c.lemma):
+        if role == "modifier" and s.lexfile == "adj.pert" and self._has_sense_in(c.lemma, "adj", "adj.all"):
             add(Evidence("role", W_RELATIONAL_MODIFIER, f"{role}: only relates to a field; {c.lemma!r} also describes"))
-        if role in ("object", "modifier") and s.lexfile == "noun.plant" and self._names_a_food(c.lemma):
+        if role in ("object", "modifier") and s.lexfile == "noun.plant" and self._has_sense_in(c.lemma, "noun", "noun.food"):
             add(Evidence("role", W_PLANT_OR_FOOD, f"{role}: {c.lemma!r} names a food as well as the plant"))
         if s.pos == "verb" and role in ("action", "gerund-alone", "alone"):
             if s.lexfile in PHYSICAL_VERB_FILES:
@@ -1033,21 +1033,12 @@ class SenseChooser:
                     best = (factor, phrase, whole.name)
         return best
 
-    def _describes(self, lemma: str) -> bool:
-        """Whether the adjective ``lemma`` has a descriptive sense (adj.all: "characteristic of or
-        associated with soldiers"), besides a relational one ("of or relating to the study of
-        warfare")."""
-        return any(s.lexfile == "adj.all" for s in self.wordnet.synsets(lemma, "adj"))
-
-    def _names_a_food(self, lemma: str) -> bool:
-        """Whether the noun ``lemma`` has a sense filed with foods ("pumpkin": the vine and the
-        fruit)."""
-        return any(s.lexfile == "noun.food" for s in self.wordnet.synsets(lemma, "noun"))
-
-    def _names_a_device(self, lemma: str) -> bool:
-        """Whether the noun ``lemma`` has a sense filed with artifacts ("controller": the accountant
+    def _has_sense_in(self, lemma: str, pos: Pos, lexfile: str) -> bool:
+        """Whether ``lemma`` has a ``pos`` sense filed under ``lexfile``: an adjective that describes
+        (adj.all: "military", "characteristic of soldiers") besides relating to a field; a noun that
+        names a food ("pumpkin": the vine and the fruit) or a device ("controller": the accountant
         and the mechanism)."""
-        return any(s.lexfile == "noun.artifact" for s in self.wordnet.synsets(lemma, "noun"))
+        return any(s.lexfile == lexfile for s in self.wordnet.synsets(lemma, pos))
 
     def _is_organism(self, synset: Synset) -> bool:
         """Whether ``synset`` is a living thing (a kind of organism.n.01), not only filed with them."""
@@ -1448,7 +1439,7 @@ class SenseChooser:
                     x.synset.lexfile in BODY_CONTACT_VERB_FILES
                     and y.synset.lexfile == "noun.body"
                     and y.rank <= BODY_OR_DEVICE_MAX_RANK
-                    and self._names_a_device(y.lemma)
+                    and self._has_sense_in(y.lemma, "noun", "noun.artifact")
                 ):
                     found.append(
                         Evidence(
@@ -1457,7 +1448,7 @@ class SenseChooser:
                             f"{x.synset.name} is done by hand or body to {y.synset.name}, a part of the body",
                         )
                     )
-                device = y.synset.lexfile == "noun.person" and self._names_a_device(y.lemma)
+                device = y.synset.lexfile == "noun.person" and self._has_sense_in(y.lemma, "noun", "noun.artifact")
                 if device:
                     found.append(
                         Evidence(
