@@ -537,3 +537,18 @@ def test_a_gloss_that_restates_the_name_takes_no_part_in_the_similarity(
     assert any(e.kind == "restates" for e in verb.evidence)
     assert not any(e.kind == "similarity" for e in verb.evidence)
     assert not any(e.kind == "similarity" and e.points < 0 for e in choice.chosen.evidence)
+
+
+def test_a_closed_word_of_another_kind_than_the_head_is_no_spelling_of_the_name(real_wordnet: WordNet) -> None:
+    """WordNet has "side kick" only as "sidekick", a friend (noun.person), while every noun "kick" is
+    an act, a feeling, an event ...: a side kick is a kind of kick, so the name is "side" + "kick",
+    the kick an act of kicking. A closed form filed where its head is stays the name's entry
+    ("skateboarding" is an act as "boarding" is), as does one whose head has no sense of its part of
+    speech ("push up": "up" is no noun) and one WordNet also writes apart ("bow tie")."""
+    assert [c.text for c in analyse("side kick", real_wordnet).chunks] == ["side", "kick"]
+    kick = choose(real_wordnet, "side kick")["kick"]
+    assert kick.chosen is not None and kick.chosen.name in {"kick.n.01", "kick.v.01", "kick.v.03"}
+    for name in ("skate boarding", "breast stroke", "sky diving", "bee keeping", "push up"):
+        phrase = analyse(name, real_wordnet)
+        assert phrase.whole_is_entry and [c.text for c in phrase.chunks] == [name]
+    assert [c.text for c in analyse("tying bow tie", real_wordnet).chunks] == ["tying", "bow tie"]

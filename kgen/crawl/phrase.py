@@ -388,7 +388,35 @@ def _swallows_action(wordnet: WordNet, words: tuple[str, ...], i: int, span: int
 
 
 def _is_entry(wordnet: WordNet, text: str) -> bool:
-    return any(wordnet.lemmas_for(text, pos) for pos in ("noun", "verb"))
+    return any(wordnet.lemmas_for(text, pos) for pos in ("noun", "verb")) and not _closed_word_of_another_kind(
+        wordnet, text
+    )
+
+
+def _closed_word_of_another_kind(wordnet: WordNet, text: str) -> bool:
+    """Whether WordNet has the words of ``text`` only written closed, as a word of another kind than
+    its last word: "side kick" is no "sidekick" (a friend, noun.person; every noun "kick" is an
+    act, a feeling, an event ...). An English compound names a kind of its last word, its head, so
+    its closed form is the same compound only where some sense of it is filed where a sense of the
+    head is ("skate boarding" = "skateboarding", noun.act, as "boarding" is; "breast stroke" =
+    "breaststroke"). A head with no sense of that part of speech ("push up": "up" is no noun) says
+    nothing, nor does a form with the spaces or hyphens ("bow tie", "push-up")."""
+    words = text.split()
+    if len(words) < 2:
+        return False
+    kinds: list[bool] = []
+    for pos in ("noun", "verb"):
+        lemmas = wordnet.lemmas_for(text, pos)
+        if not lemmas:
+            continue
+        if any(" " in lemma or "-" in lemma for lemma in lemmas):
+            return False
+        head = {s.lexfile for lemma in wordnet.lemmas_for(words[-1], pos) for s in wordnet.synsets(lemma, pos)}
+        if not head:
+            return False
+        closed = {s.lexfile for lemma in lemmas for s in wordnet.synsets(lemma, pos)}
+        kinds.append(bool(closed & head))
+    return bool(kinds) and not any(kinds)
 
 
 def wikipedia_titles(phrase: Phrase, original: str, wordnet: WordNet | None = None) -> list[str]:
