@@ -552,3 +552,23 @@ def test_a_closed_word_of_another_kind_than_the_head_is_no_spelling_of_the_name(
         phrase = analyse(name, real_wordnet)
         assert phrase.whole_is_entry and [c.text for c in phrase.chunks] == [name]
     assert [c.text for c in analyse("tying bow tie", real_wordnet).chunks] == ["tying", "bow tie"]
+
+
+def test_a_gerund_collocation_naming_a_thing_that_is_not_for_its_action_is_left_out(
+    real_wordnet: WordNet,
+) -> None:
+    """WordNet's only "jumping jack" is a toy figure made to dance by pulling strings: a thing that
+    does the action, whose gloss never names jumping, so the name's action has no sense and is left
+    out with the reason. A thing whose gloss names its action is what the action is done with:
+    "punching bag" ("punched"), "playing cards" ("used to play card games"), "skipping rope" (also
+    "jump rope": "someone jumps over it"), "sleeping bag" ("to be slept in")."""
+    (jack,) = choose(real_wordnet, "jumping jack").values()
+    assert jack.chosen is None and jack.left_out is not None and "'jumping'" in jack.left_out
+    for name, sense in (
+        ("punching bag", "punching_bag.n.02"),
+        ("playing cards", "playing_card.n.01"),
+        ("skipping rope", "jump_rope.n.01"),
+        ("sleeping bag", "sleeping_bag.n.01"),
+    ):
+        (kept,) = choose(real_wordnet, name).values()
+        assert kept.left_out is None and kept.chosen is not None and kept.chosen.name == sense
