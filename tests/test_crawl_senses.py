@@ -572,3 +572,24 @@ def test_a_gerund_collocation_naming_a_thing_that_is_not_for_its_action_is_left_
     ):
         (kept,) = choose(real_wordnet, name).values()
         assert kept.left_out is None and kept.chosen is not None and kept.chosen.name == sense
+
+
+def test_a_gerund_after_an_activity_with_no_noun_of_act_and_no_tie_to_it_is_left_out(
+    real_wordnet: WordNet,
+) -> None:
+    """After a sport, "spiking" names a move of it; WordNet's spike secures with spikes or stands
+    in the way, has no noun of act "spiking" and no sense tied to volleyball: left out, volleyball
+    kept. A gerund with a noun of act
+    ("soccer juggling") or a sense tied to the sport ("golf chipping": chip in the domain golf)
+    keeps its sense."""
+    chosen = choose(real_wordnet, "volleyball spiking")
+    spiking = chosen["spiking"]
+    assert spiking.chosen is None and spiking.left_out is not None and "'volleyball'" in spiking.left_out
+    assert chosen["volleyball"].chosen is not None and chosen["volleyball"].chosen.name == "volleyball.n.01"
+    for name, gerund, sense in (
+        ("soccer juggling", "juggling", "juggle.v.04"),
+        ("golf chipping", "chipping", "chip.v.03"),
+        ("handstand walking", "walking", "walk.v.01"),
+    ):
+        kept = choose(real_wordnet, name)[gerund]
+        assert kept.left_out is None and kept.chosen is not None and kept.chosen.name == sense
