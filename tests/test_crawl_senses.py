@@ -593,3 +593,19 @@ def test_a_gerund_after_an_activity_with_no_noun_of_act_and_no_tie_to_it_is_left
     ):
         kept = choose(real_wordnet, name)[gerund]
         assert kept.left_out is None and kept.chosen is not None and kept.chosen.name == sense
+
+
+def test_the_parts_of_a_verb_object_compound_another_action_acts_on_are_left_out(
+    real_wordnet: WordNet,
+) -> None:
+    """"kickball" alone is the verb kick and its object, the ball; in "playing kickball" it is the
+    game played, a noun: its parts still tell "playing" its sense (a game with a ball:
+    participate in games or sport) but define nothing themselves, with the reason."""
+    chosen = choose(real_wordnet, "playing kickball")
+    for part in ("kick", "ball"):
+        assert chosen[part].chosen is None and chosen[part].left_out is not None
+        assert "'kickball'" in chosen[part].left_out
+    playing = chosen["playing"].chosen
+    assert playing is not None and playing.name == "play.v.01"
+    alone = choose(real_wordnet, "kickball")
+    assert alone["kick"].chosen is not None and alone["ball"].chosen is not None

@@ -53,6 +53,7 @@ class Chunk:
     gerund: bool = False  # its first word is the -ing form of a verb ("brushing", not "swing")
     lookup: str = ""  # the form WordNet lists, when not the text ("hula hoop" for "hula hooping")
     derivation: str = ""  # how ``lookup`` was derived when WordNet lacks the word ("trapezing")
+    compound: str = ""  # the closed compound WordNet lacks this chunk was cut from ("dodgeball")
 
     @property
     def entry(self) -> str:
@@ -231,6 +232,7 @@ def analyse(name: str, wordnet: WordNet | None = None) -> Phrase:
                 gerund=chunk.gerund,
                 lookup=chunk.lookup,
                 derivation=chunk.derivation,
+                compound=chunk.compound,
             )
         )
     # A name whose content is one chunk is a single entry too ("golf", "the golf").
@@ -328,8 +330,8 @@ def split_compound(wordnet: WordNet, word: str) -> list[Chunk]:
         return []
     note = f"WordNet lacks {word!r}: the verb {verb!r} and its object {thing!r}"
     return [
-        Chunk(verb, 0, action=False, gerund=False, derivation=note),
-        Chunk(thing, 0, action=False, gerund=False, derivation=note),
+        Chunk(verb, 0, action=False, gerund=False, derivation=note, compound=word),
+        Chunk(thing, 0, action=False, gerund=False, derivation=note, compound=word),
     ]
 
 

@@ -1739,6 +1739,9 @@ class SenseChooser:
         * A gerund whose every sense is done with the body to tangible things ("anchoring": fix
           firmly, secure a vessel), after a modifier that is only ever an intangible thing ("news"),
           and no context evidence between them."""
+        part = self._part_of_a_named_thing(phrase, i, roles)
+        if part is not None:
+            return part
         if any(e.kind in CONTEXT_KINDS and e.points > 0 for e in context):
             return None
         chunk = phrase.chunks[i]
@@ -1799,6 +1802,21 @@ class SenseChooser:
             if verbs & named or {stem(v) for v in verbs} & gloss.stem_set:
                 return None  # "designed to be slept in": irregular forms too
         return f"every sense of {chunk.text!r} is a thing whose gloss does not name {words[0]!r}: WordNet has no sense of the action"
+
+    @staticmethod
+    def _part_of_a_named_thing(phrase: Phrase, i: int, roles: list[str]) -> str | None:
+        """Why chunk ``i``, cut from a verb-object compound WordNet lacks ("kickball" -> "kick" +
+        "ball"), is left out, else None: the compound is a noun, the name of a thing ("a pickpocket",
+        "the kickball"); only as the name's action ("dodgeball") does it read as its verb and its
+        object. Where another chunk is the action ("playing kickball": the game played), its parts
+        still tell the other chunks' senses (a game with a ball) but define nothing themselves."""
+        chunk = phrase.chunks[i]
+        if not chunk.compound:
+            return None
+        parts = [j for j, other in enumerate(phrase.chunks) if other.compound == chunk.compound]
+        if roles[parts[0]] == "action":
+            return None
+        return f"{chunk.text!r} is part of {chunk.compound!r}, which names what the action acts on, not an action of its own"
 
     def _move_of_no_sense(
         self, phrase: Phrase, i: int, roles: list[str], chosen: Mapping[int, Candidate]
