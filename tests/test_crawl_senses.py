@@ -609,3 +609,13 @@ def test_the_parts_of_a_verb_object_compound_another_action_acts_on_are_left_out
     assert playing is not None and playing.name == "play.v.01"
     alone = choose(real_wordnet, "kickball")
     assert alone["kick"].chosen is not None and alone["ball"].chosen is not None
+
+
+def test_a_name_ending_in_an_activity_collocation_is_a_noun_compound(real_wordnet: WordNet) -> None:
+    """"weight lifting" (a WordNet collocation ending in an -ing form) names an activity: before it,
+    "snatch" and "press" are kinds of the lift (noun senses: "a weightlift in which the barbell is
+    lifted overhead ..."), not snatching or pressing a weightlift."""
+    for name, word, sense in (("snatch weight lifting", "snatch", "snatch.n.04"), ("press weight lifting", "press", "press.n.08")):
+        chosen = choose(real_wordnet, name)
+        assert chosen[word].role == "modifier" and chosen["weight lifting"].role == "head"
+        assert chosen[word].chosen is not None and chosen[word].chosen.name == sense

@@ -3,7 +3,7 @@ modifiers, or a name alone (``senses.py`` weighs senses by role)."""
 
 from __future__ import annotations
 
-from kgen.crawl.phrase import Chunk, Phrase
+from kgen.crawl.phrase import Chunk, Phrase, is_gerund
 from kgen.crawl.wordnet import Pos, WordNet
 
 
@@ -62,8 +62,20 @@ def chunk_roles(wordnet: WordNet, phrase: Phrase) -> list[str]:
             "action" if i in gerunds else ("modifier" if i < first else "object")
             for i in range(len(chunks))
         ]
+    if names_an_activity(wordnet, chunks[-1]):
+        # "snatch weight lifting": the snatch of weightlifting, not snatching a weightlift
+        return ["modifier"] * (len(chunks) - 1) + ["head"]
     if mostly_verb(wordnet, chunks[0].entry):
         return ["action"] + ["object"] * (len(chunks) - 1)
     return ["modifier"] * (len(chunks) - 1) + ["head"]
+
+
+def names_an_activity(wordnet: WordNet, chunk: Chunk) -> bool:
+    """Whether ``chunk`` is a noun collocation that ends with an -ing form ("weight lifting", "rock
+    climbing", "ski jumping"): the name of an activity, so a name that ends with it is a noun
+    compound with it as head, the words before it modifiers (a kind of the activity), not a verb
+    and its object."""
+    words = chunk.entry.split()
+    return len(words) > 1 and is_gerund(words[-1], wordnet) and bool(wordnet.lemmas_for(chunk.entry, "noun"))
 
 
