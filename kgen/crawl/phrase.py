@@ -5,7 +5,9 @@
 
 * the whole name, as a Wikipedia title and as a dictionary headword;
 * each *chunk* (the longest WordNet collocation at each position, else one word; function words
-  such as "in" or "the" are never a chunk of their own and never start or end one), for the
+  such as "in" or "the" are never a chunk of their own and never start or end one; a collocation
+  WordNet has only written closed, as a word of another kind than its last word, is none: "side
+  kick" is no "sidekick", a friend), for the
   word-by-word description ER-ZSAR falls back to ("brushing teeth" -> the definition of "brush"
   followed by that of "teeth").
 
@@ -301,7 +303,11 @@ def derived_noun(wordnet: WordNet, word: str) -> tuple[str, str]:
 # verb and its object, the verb first and the object a tangible thing: "dodgeball" (dodge a ball),
 # as WordNet's own "pickpocket" or "breakwater". Tried and dropped: the object first before a gerund
 # ("faceplanting" -> face + planting) gained 1 tuned Kinetics-400 class and lost 1 held-out
-# Kinetics-400 and 1 blind Kinetics-600 one.
+# Kinetics-400 and 1 blind Kinetics-600 one. Not tried (round 7): a thing and the gerund of a sport
+# ("kitesurfing" -> kite + surfing, "snowkiting"), since WordNet gives "jetskiing" (jet + skiing,
+# an airplane and the sport) and "beatboxing" (beat + boxing) the same shape and neither is that.
+# Where another action acts on the compound ("playing kickball"), its parts are left out by the
+# sense choice (``senses.py``): the compound then names a thing, the game.
 TANGIBLE_NOUN_FILES = frozenset(
     {"noun.artifact", "noun.body", "noun.object", "noun.food", "noun.plant", "noun.animal", "noun.substance"}
 )

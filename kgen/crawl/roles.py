@@ -49,7 +49,8 @@ def chunk_roles(wordnet: WordNet, phrase: Phrase) -> list[str]:
     """The role of each chunk: ``alone`` / ``gerund-alone`` (the whole name), ``action`` (gerunds, or
     the first chunk of a name that starts with a verb), ``object`` (after the action),
     ``modifier`` (before it, or before the head of a noun compound), ``head`` (the last chunk of a
-    noun compound such as "golf swing")."""
+    noun compound such as "golf swing", or of a name that ends with an activity's collocation:
+    "snatch *weight lifting*")."""
     chunks = phrase.chunks
     if not chunks:
         return []

@@ -91,7 +91,17 @@ says why, ``kgen crawl --explain`` shows it), rather than a wrong one: a modifie
 food beside an action done to no food ("*salsa* dancing": WordNet's salsa is the sauce; not before
 a gerund whose verb handles things in its examples: "sushi rolling" is rolling sushi); a gerund
 that is only ever a bodily action on tangible things after a modifier that is only ever intangible
-("news *anchoring*": fix firmly, secure a vessel). Only where no context evidence ties it to the rest.
+("news *anchoring*": fix firmly, secure a vessel); a gerund after an activity (a sport, game,
+dance: noun.act) that has no noun of act of its own and no sense tied to the activity ("volleyball
+*spiking*": secure with spikes); a collocation that starts with an -ing word and names only a
+thing whose gloss never names that action ("*jumping jack*": a toy figure made to dance; not
+"punching bag": "punched for training"). Only where no context evidence ties it to the rest. And
+the parts of a verb-object compound WordNet lacks that another action acts on ("playing
+*kickball*": the game played) are left out whatever the context: they tell the other chunks'
+senses (a game with a ball) but define nothing themselves.
+
+The similarity (``similarity.py``, between close calls) leaves out a gloss that restates the
+chunk's own words ("push upward" for "push up"): it is like the name only because it repeats it.
 """
 
 from __future__ import annotations
