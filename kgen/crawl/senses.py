@@ -252,6 +252,10 @@ W_DERIVED = 1.5  # the verb is the act a noun sense of the same word names ("jug
 W_NAMES_RELATED = 1.0  # a noun derived from the verb names the object ("dye": "... fabrics or hair"); 1 and 2 gain 2-3 tuned Kinetics-400 classes, none held out
 W_NAMES_ABLE = 1.0  # the object's definition calls it "-able" by the action ("inflatable": inflating balloons)
 W_NAMES_WEAK = 1.0  # the action named as a participle in an object's gloss ("folded sheets")
+# A sense's lemma that is the chunk's word in another spelling ("make-up" for "makeup") is named
+# wherever that spelling is ("Put on *make-up*!" names the cosmetics, which the chunk "makeup"
+# reached under the lemma "makeup"): round 7.
+SPELLING_NAMES = True
 W_HYPERNYM = 3.0  # times how specific the kind named is: min(1, (depth - 2) / 5)
 # ... or, named in brackets as what the verb acts on, a kind a whole the object is a part of is
 # (WordNet's part holonyms: "perform music on (a *musical instrument*)" and the keyboard, a part of
@@ -1208,7 +1212,9 @@ class SenseChooser:
         for x, y in ((a, b), (b, a)):
             y_chunk = chunks[y.index]
             own = {stem_phrase(chunks[x.index].text), stem_phrase(x.lemma)}
-            names = {stem_phrase(y_chunk.text), stem_phrase(y.lemma)} - own - {()}
+            names = {stem_phrase(y_chunk.text), stem_phrase(y.lemma)}
+            names |= self._spelling_names(y.synset, y_chunk.text, y.lemma)
+            names -= own | {()}
             named = next(
                 (
                     n
@@ -1468,6 +1474,16 @@ class SenseChooser:
                         Evidence("frames", W_ANIMATE_OBJECT, f"{x.synset.name} acts on somebody, as on {y_chunk.text!r}")
                     )
         return found
+
+    def _spelling_names(self, synset: Synset, text: str, lemma: str) -> set[tuple[str, ...]]:
+        """The lemmas of ``synset`` that are the chunk's word in another spelling ("make-up" for
+        "makeup", "ping-pong" for "ping pong"), as stem tuples: a gloss or example that names the
+        word in one spelling names every sense listing that spelling, whichever lemma the chunk
+        reached the sense by."""
+        if not SPELLING_NAMES:
+            return set()
+        keys = {compact_key(text), compact_key(lemma)}
+        return {stem_phrase(other) for other in synset.lemmas if compact_key(other) in keys}
 
     def compound_evidence(self, candidate: Candidate, phrase: Phrase) -> list[Evidence]:
         """A noun sense that a WordNet compound of the chunk's word and a neighbour's, in either
