@@ -256,6 +256,12 @@ W_NAMES_WEAK = 1.0  # the action named as a participle in an object's gloss ("fo
 # wherever that spelling is ("Put on *make-up*!" names the cosmetics, which the chunk "makeup"
 # reached under the lemma "makeup"): round 7.
 SPELLING_NAMES = True
+# A noun of act before (or after) the action whose sense WordNet derives from a verb of the action
+# sense's own lexicographer file ("contact juggling": contact.n.02, the act of touching physically,
+# from touch.v.05, verb.contact like juggle.v.04; not contact.n.01, close interaction, from
+# verb.communication): the name's words speak of one kind of act. Round 7.
+W_SAME_KIND_OF_ACT = 1.0
+SAME_KIND_ROLES = frozenset({"modifier"})
 W_HYPERNYM = 3.0  # times how specific the kind named is: min(1, (depth - 2) / 5)
 # ... or, named in brackets as what the verb acts on, a kind a whole the object is a part of is
 # (WordNet's part holonyms: "perform music on (a *musical instrument*)" and the keyboard, a part of
@@ -1383,6 +1389,23 @@ class SenseChooser:
                             f"{x.synset.name} acts on {' '.join(restriction)!r}, which {y.synset.name} is not",
                         )
                     )
+            if (
+                W_SAME_KIND_OF_ACT
+                and x.synset.pos == "verb"
+                and roles[x.index] == "action"
+                and y.synset.pos == "noun"
+                and roles[y.index] in SAME_KIND_ROLES
+                and y.synset.lexfile in ("noun.act", "noun.event")
+            ):
+                verb = self._derived_verb_in(y.synset, x.synset.lexfile)
+                if verb is not None:
+                    found.append(
+                        Evidence(
+                            "names",
+                            W_SAME_KIND_OF_ACT,
+                            f"{y.synset.name} is the act of {verb} ({x.synset.lexfile}), the kind of act {x.synset.name} is",
+                        )
+                    )
             x_domains = self.domains(x.synset)
             # between two chunks of which neither is the action or the head, a field says nothing
             # ("person's" and "head": +1 tuned Kinetics-400 class with similarity, none lost)
@@ -1474,6 +1497,17 @@ class SenseChooser:
                         Evidence("frames", W_ANIMATE_OBJECT, f"{x.synset.name} acts on somebody, as on {y_chunk.text!r}")
                     )
         return found
+
+    def _derived_verb_in(self, noun: Synset, lexfile: str) -> str | None:
+        """The name of a verb sense WordNet derives ``noun`` from (or to) that is filed under
+        ``lexfile``, else None ("contact.n.02", the act of touching physically: touch.v.05,
+        verb.contact)."""
+        for pointer in noun.related("+"):
+            if pointer.pos == "verb":
+                verb = self.wordnet.synset_at("verb", pointer.offset)
+                if verb.lexfile == lexfile:
+                    return verb.name
+        return None
 
     def _spelling_names(self, synset: Synset, text: str, lemma: str) -> set[tuple[str, ...]]:
         """The lemmas of ``synset`` that are the chunk's word in another spelling ("make-up" for
