@@ -262,6 +262,10 @@ SPELLING_NAMES = True
 # verb.communication): the name's words speak of one kind of act. Round 7.
 W_SAME_KIND_OF_ACT = 1.0
 SAME_KIND_ROLES = frozenset({"modifier"})
+# A verb that is a term of a topic (WordNet's ``;c``: beat.v.10, "stir vigorously", of cooking) is
+# done to what the topic's definition names ("preparing something (as *food*)"): an object of that
+# kind takes this share of the hypernym evidence ("scrambling eggs": the food, not the ovum). Round 7.
+W_DOMAIN_NAMES = 0.5
 W_HYPERNYM = 3.0  # times how specific the kind named is: min(1, (depth - 2) / 5)
 # ... or, named in brackets as what the verb acts on, a kind a whole the object is a part of is
 # (WordNet's part holonyms: "perform music on (a *musical instrument*)" and the keyboard, a part of
@@ -1406,6 +1410,25 @@ class SenseChooser:
                             f"{y.synset.name} is the act of {verb} ({x.synset.lexfile}), the kind of act {x.synset.name} is",
                         )
                     )
+            if (
+                W_DOMAIN_NAMES
+                and main
+                and best is None
+                and x.synset.pos == "verb"
+                and roles[x.index] == "action"
+                and y.synset.pos == "noun"
+                and roles[y.index] == "object"
+            ):
+                topic = self._domain_names_kind(x.synset, y.synset)
+                if topic is not None:
+                    factor, phrase, domain = topic
+                    found.append(
+                        Evidence(
+                            "domain",
+                            round(W_HYPERNYM * W_DOMAIN_NAMES * factor, 3),
+                            f"{x.synset.name} is a term of {domain}, which is about {' '.join(phrase)!r}, a kind {y.synset.name} is",
+                        )
+                    )
             x_domains = self.domains(x.synset)
             # between two chunks of which neither is the action or the head, a field says nothing
             # ("person's" and "head": +1 tuned Kinetics-400 class with similarity, none lost)
@@ -1508,6 +1531,29 @@ class SenseChooser:
                 if verb.lexfile == lexfile:
                     return verb.name
         return None
+
+    def _domain_names_kind(self, verb: Synset, noun: Synset) -> tuple[float, tuple[str, ...], str] | None:
+        """A kind ``noun`` is that the definition of a topic domain of ``verb`` (WordNet's ``;c``, its
+        own or a near hypernym's) names: beat.v.10 ("stir vigorously") is a term of cooking, "the
+        act of preparing something (as *food*) ...", and egg.n.02 is a food. How specific the kind
+        is (as for the hypernym evidence), its words and the domain's name, else None."""
+        best: tuple[float, tuple[str, ...], str] | None = None
+        index = self.ancestor_index(noun)
+        for domain_id in self.domains(verb):
+            if domain_id in self.lineage(noun):
+                continue  # the object is the topic or a kind of it: the domain evidence counts that
+            domain = self.wordnet.sense(domain_id)
+            gloss = self.gloss(domain)
+            skip = self.genus(domain) | {word_phrase(lemma.lower()) for lemma in domain.lemmas}
+            for phrase, _distance, depth in (
+                entry for first in gloss.word_set & index.keys() for entry in index[first]
+            ):
+                if phrase in skip or not gloss.has_words(phrase, definition_only=True):
+                    continue
+                factor = min(1.0, (depth - 2) / 5)
+                if factor > 0 and (best is None or (factor, len(phrase)) > (best[0], len(best[1]))):
+                    best = (factor, phrase, domain.name)
+        return best
 
     def _spelling_names(self, synset: Synset, text: str, lemma: str) -> set[tuple[str, ...]]:
         """The lemmas of ``synset`` that are the chunk's word in another spelling ("make-up" for
