@@ -266,6 +266,11 @@ SAME_KIND_ROLES = frozenset({"modifier"})
 # done to what the topic's definition names ("preparing something (as *food*)"): an object of that
 # kind takes this share of the hypernym evidence ("scrambling eggs": the food, not the ovum). Round 7.
 W_DOMAIN_NAMES = 0.5
+# An object's definition that names the action's verb in an irregular form WordNet's exception list
+# gives ("plaything consisting of a light frame ...; *flown* in the wind" for "flying kite"): as a
+# regular participle ("folded sheets", W_NAMES_WEAK) would. Round 7.
+W_NAMES_IRREGULAR = 0.75
+IRREGULAR_FORM_ROLES = frozenset({"object"})
 W_HYPERNYM = 3.0  # times how specific the kind named is: min(1, (depth - 2) / 5)
 # ... or, named in brackets as what the verb acts on, a kind a whole the object is a part of is
 # (WordNet's part holonyms: "perform music on (a *musical instrument*)" and the keyboard, a part of
@@ -1266,6 +1271,24 @@ class SenseChooser:
                     )
                 )
             if (
+                W_NAMES_IRREGULAR
+                and named is None
+                and main
+                and x.synset.pos == "noun"
+                and roles[x.index] in IRREGULAR_FORM_ROLES
+                and roles[y.index] == "action"
+                and y.synset.pos == "verb"
+            ):
+                form = self._irregular_form_of(x.gloss, y.lemma)
+                if form is not None:
+                    found.append(
+                        Evidence(
+                            "names",
+                            W_NAMES_IRREGULAR,
+                            f"{x.synset.name} names {y.lemma!r} ({y_chunk.text}) as {form!r} in its definition",
+                        )
+                    )
+            if (
                 named is None
                 and main
                 and x.synset.pos == "noun"
@@ -1554,6 +1577,14 @@ class SenseChooser:
                 if factor > 0 and (best is None or (factor, len(phrase)) > (best[0], len(best[1]))):
                     best = (factor, phrase, domain.name)
         return best
+
+    def _irregular_form_of(self, gloss: Gloss, verb: str) -> str | None:
+        """A word of ``gloss``'s definition that is an irregular form of the verb ``verb`` by WordNet's
+        exception list ("plaything ... *flown* in the wind" for "fly"), else None: stems miss it."""
+        for word in gloss.definition_words:
+            if word != verb and verb in self.wordnet.irregular_bases(word, "verb"):
+                return word
+        return None
 
     def _spelling_names(self, synset: Synset, text: str, lemma: str) -> set[tuple[str, ...]]:
         """The lemmas of ``synset`` that are the chunk's word in another spelling ("make-up" for
