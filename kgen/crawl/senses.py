@@ -1422,7 +1422,7 @@ class SenseChooser:
                 and roles[x.index] == "action"
                 and y.synset.pos == "noun"
                 and roles[y.index] in SAME_KIND_ROLES
-                and y.synset.lexfile in ("noun.act", "noun.event")
+                and y.synset.lexfile == "noun.act"
             ):
                 verb = self._derived_verb_in(y.synset, x.synset.lexfile)
                 if verb is not None:
