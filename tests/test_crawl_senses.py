@@ -619,3 +619,69 @@ def test_a_name_ending_in_an_activity_collocation_is_a_noun_compound(real_wordne
         chosen = choose(real_wordnet, name)
         assert chosen[word].role == "modifier" and chosen["weight lifting"].role == "head"
         assert chosen[word].chosen is not None and chosen[word].chosen.name == sense
+
+
+# -- round 7: nouns and modifiers
+
+
+def test_a_lemma_in_another_spelling_is_named_where_that_spelling_is(real_wordnet: WordNet) -> None:
+    """"makeup" reaches the cosmetics under the lemma "makeup" and a make-up game under "make-up";
+    "apply to a surface" acts on *make-up* in its example ("Put on make-up!"): the cosmetics list
+    "make-up" as a lemma too, so they are named as much as the game, and their frequency decides."""
+    makeup = choose(real_wordnet, "apply eye makeup")["makeup"]
+    assert makeup.chosen is not None and makeup.chosen.name == "makeup.n.01"
+    assert any(e.kind == "names" and "make-up" in e.why for e in makeup.chosen.evidence)
+    chooser = SenseChooser(real_wordnet)
+    cosmetics = real_wordnet.sense("makeup.n.01")
+    assert ("make-up",) in chooser._spelling_names(cosmetics, "makeup", "makeup")
+    assert chooser._spelling_names(real_wordnet.sense("war_paint.n.01"), "makeup", "makeup") == set()
+
+
+def test_a_modifier_noun_of_act_of_the_actions_own_kind(real_wordnet: WordNet) -> None:
+    """"contact" is first "close interaction" (from reach.v.04, verb.communication), then "the act of
+    touching physically" (from touch.v.05, verb.contact): before juggling, a verb of contact, the
+    touching wins; a modifier that is no noun of act takes nothing from it."""
+    contact = choose(real_wordnet, "contact juggling")["contact"]
+    assert contact.chosen is not None and contact.chosen.name == "contact.n.02"
+    assert any(e.kind == "names" and "verb.contact" in e.why for e in contact.chosen.evidence)
+    chooser = SenseChooser(real_wordnet)
+    assert chooser._derived_verb_in(real_wordnet.sense("contact.n.02"), "verb.contact") == "touch.v.05"
+    assert chooser._derived_verb_in(real_wordnet.sense("contact.n.01"), "verb.contact") is None
+    brush = choose(real_wordnet, "brush painting")["brush"]
+    for sense in (brush.chosen, *brush.runners_up):
+        assert sense is not None
+        if sense.lexfile != "noun.act":
+            assert not any("the kind of act" in e.why for e in sense.evidence)
+
+
+def test_a_verb_of_a_topic_is_done_to_what_the_topic_is_about(real_wordnet: WordNet) -> None:
+    """"scramble" is "stir vigorously" (beat.v.10), a term of cooking, "the act of preparing
+    something (as *food*) ...": the eggs it stirs are the food (egg.n.02), not the ovum. Not where
+    the object is the topic itself (the domain evidence counts that: "baseball")."""
+    eggs = choose(real_wordnet, "scrambling eggs")["eggs"]
+    assert eggs.chosen is not None and eggs.chosen.name == "egg.n.02"
+    assert any(e.kind == "domain" and "cooking" in e.why for e in eggs.chosen.evidence)
+    chooser = SenseChooser(real_wordnet)
+    beat = real_wordnet.sense("beat.v.10")
+    found = chooser._domain_names_kind(beat, real_wordnet.sense("egg.n.02"))
+    assert found is not None and found[1] == ("food",)
+    assert chooser._domain_names_kind(beat, real_wordnet.sense("egg.n.01")) is None
+    catch = real_wordnet.sense("catch.v.27")  # "be the catcher", a term of baseball
+    assert chooser._domain_names_kind(catch, real_wordnet.sense("baseball.n.01")) is None
+
+
+def test_an_object_naming_the_action_in_an_irregular_form(real_wordnet: WordNet) -> None:
+    """A kite is "plaything ... *flown* in the wind", a cake "baked goods *made* from ... flour":
+    forms only WordNet's exception list ties to "fly" and "make" name the action as a participle
+    does; so "flying kite" is the toy, not a fraudulent bank check, and "making a cake" the baked
+    goods, not a block of soap."""
+    kite = choose(real_wordnet, "flying kite")["kite"]
+    assert kite.chosen is not None and kite.chosen.name == "kite.n.03"
+    assert any(e.kind == "names" and "'flown'" in e.why for e in kite.chosen.evidence)
+    cake = choose(real_wordnet, "making a cake")["cake"]
+    assert cake.chosen is not None and cake.chosen.name == "cake.n.03"
+    chooser = SenseChooser(real_wordnet)
+    assert chooser._irregular_form_of(chooser.gloss(real_wordnet.sense("kite.n.03")), "fly") == "flown"
+    assert chooser._irregular_form_of(chooser.gloss(real_wordnet.sense("kite.n.01")), "fly") is None
+    assert real_wordnet.irregular_bases("flown", "verb") == ("fly",)
+    assert real_wordnet.irregular_bases("kite", "verb") == ()

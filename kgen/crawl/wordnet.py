@@ -295,6 +295,10 @@ class WordNet:
             if key in bases
         ]
 
+    def irregular_bases(self, form: str, pos: Pos) -> tuple[str, ...]:
+        """The base forms ``<pos>.exc`` lists for an irregular inflected ``form`` ('flown' -> 'fly'), else ()."""
+        return tuple(b.replace("_", " ") for b in self._exceptions_of(pos).get(_key(form), ()))
+
     # -- lookups -------------------------------------------------------------------------------
 
     def tagged_count(self, lemma: str, pos: Pos) -> int:
