@@ -510,3 +510,33 @@ def test_a_modifier_that_also_describes_is_not_only_relational(real_wordnet: Wor
     phrase = analyse("dental flossing", real_wordnet)
     for candidate in chooser.candidates(phrase, 0, "modifier", has_object=False):
         assert not any("only relates" in e.why for e in candidate.unary)
+
+
+def test_a_transitive_verb_whose_definition_names_what_it_acts_on_loses_next_to_another_kind(
+    real_wordnet: WordNet,
+) -> None:
+    """"cut a female screw *thread* with a tap" (tap.v.01, tagged 6 times) acts on a thread, and a pen
+    is none: "tapping pen" is striking it lightly (tap.v.03); "work natural *fibers* into a thread"
+    is no spinning of poi. Not read: a light verb's noun, which is the act ("make a sharp sound"), a
+    definition that ends in a preposition ("use explosives *on*"), and the definition of an
+    intransitive verb, which has no slot for the name's object ("ride the *waves* of the sea")."""
+    tapping = choose(real_wordnet, "tapping pen")["tapping"]
+    assert tapping.chosen is not None and tapping.chosen.name == "tap.v.03"
+    spinning = choose(real_wordnet, "spinning poi")["spinning"]
+    assert spinning.chosen is not None and spinning.chosen.name == "spin.v.01"
+    chooser = SenseChooser(real_wordnet)
+    acted_on = {name: chooser._definition_object(real_wordnet.sense(name)) for name in (
+        "tap.v.01", "spin.v.06", "snap.v.06", "blast.v.03", "smash.v.01", "juggle.v.04", "surfboard.v.01"
+    )}
+    assert acted_on == {
+        "tap.v.01": "thread",
+        "spin.v.06": "fibers",
+        "snap.v.06": None,  # make a sharp sound
+        "blast.v.03": None,  # use explosives on
+        "smash.v.01": None,  # hit hard
+        "juggle.v.04": None,  # throw, catch, and keep in the air several things
+        "surfboard.v.01": "waves",  # read, but intransitive: no evidence
+    }
+    surfing = choose(real_wordnet, "surfing water")["surfing"]
+    for sense in (surfing.chosen, *surfing.runners_up):
+        assert sense is not None and not any("definition acts on" in e.why for e in sense.evidence)

@@ -224,6 +224,13 @@ W_NAMES_EXAMPLE_OBJECT = 5.0  # named as the object of the verb in an example ("
 # the object is not ("putting on shoes"): +5 Kinetics-600 classes, -1 tuned Kinetics-400 ("keyboard"
 # is no kind of musical instrument in WordNet).
 W_RESTRICTION_MISFIT = -1.0
+# ... and a transitive verb whose definition names, unbracketed, what it acts on ("cut a female screw
+# *thread* with a tap", "work natural *fibers* into a thread") loses as much next to an object of no
+# such kind ("tapping pen", "spinning poi"). Round 7: -1 gains 2 tuned and 1 held-out Kinetics-400
+# classes with and without the similarity, none lost anywhere; -0.5 gains one tuned class less. An
+# intransitive verb's definition names no slot for the name's object ("ride the *waves* of the
+# sea": "surfing water" is no wave) and is not read.
+W_DEFINITION_OBJECT_MISFIT = -1.0
 W_ANIMATE_OBJECT = 0.75  # the verb takes a person as object (frame 9 ...) and the object is animate
 # The action's object is a word that names a person and a device ("controller": the accountant and
 # the mechanism): the person loses (and the verb's taking a person as object does not count for it).
@@ -353,6 +360,8 @@ _PREPOSITIONS = frozenset(
     through across along against between behind before after as past like near toward towards upon
     via per than within beyond beneath below above inside outside""".split()
 )
+# verbs whose noun in a definition is the act itself, not what it acts on ("make a sharp sound")
+_LIGHT_VERBS = frozenset("make do give take have get be become".split())
 _DETERMINERS = frozenset(
     "a an the my your his her its our their this that these those some any me him us them you "
     "one two three several many more".split()
@@ -518,6 +527,7 @@ class SenseChooser:
         self._organism_id: str | None = None
         self._derived_objects: dict[tuple[str, str], tuple[str, frozenset[str]] | None] = {}
         self._compounds: dict[str, dict[str, str]] = {}
+        self._definition_objects: dict[str, str | None] = {}
 
     # -- candidates and unary evidence -------------------------------------------------------
 
@@ -965,6 +975,48 @@ class SenseChooser:
         words = tuple(w for w in words_of(match.group(1)) if w not in STOPWORDS)
         return words or None
 
+    def _definition_object(self, verb: Synset) -> str | None:
+        """The head noun of the noun phrase right after the first verb of ``verb``'s definition, the
+        object it acts on ("cut a female screw *thread* with a tap", "work natural *fibers* into a
+        thread"), else None: nothing right after the verb ("strike lightly", "move in a curve"), a
+        light verb whose noun is the act itself ("make a sharp sound"), a preposition that ends the
+        definition, which leaves the object open ("use explosives *on*", "apply a heavy coat *to*"),
+        or a bracketed restriction (``_object_restriction``). Only the definition's first clause
+        (before a comma or semicolon) is read: "throw, catch, and keep ..." lists verbs."""
+        if verb.id in self._definition_objects:
+            return self._definition_objects[verb.id]
+        found: str | None = None
+        clause = verb.definition.split(";")[0].split(",")[0]
+        words = words_of(clause)
+        if words[:1] == ["to"]:
+            words = words[1:]
+        if "(" not in clause and len(words) > 1 and words[0] not in _LIGHT_VERBS:
+            run: list[str] = []
+            end = len(words)
+            for k, word in enumerate(words[1:], start=1):
+                if word in _DETERMINERS and not run:
+                    continue
+                if word in ("or", "and") and run:
+                    run.append(word)  # "a grating or grinding sound"
+                    continue
+                if (
+                    word in STOPWORDS
+                    or word in _PREPOSITIONS
+                    or not (self.wordnet.lemmas_for(word, "noun") or self.wordnet.lemmas_for(word, "adj"))
+                ):
+                    end = k
+                    break
+                run.append(word)
+            stranded = end == len(words) - 1 and words[end] in _PREPOSITIONS
+            while run and (run[-1] in ("or", "and") or not self.wordnet.lemmas_for(run[-1], "noun")):
+                run.pop()
+            if run and not stranded:
+                counts = pos_counts(self.wordnet, run[-1])
+                if counts.get("adv", 0) <= counts.get("noun", 0):  # not "swing *back*"
+                    found = run[-1]
+        self._definition_objects[verb.id] = found
+        return found
+
     def _is_kind_of_word(self, synset: Synset, word: str) -> bool:
         """Whether ``synset`` or one of its hypernyms has a lemma ending in ``word`` (its head)."""
         head = stem(word)
@@ -1377,6 +1429,16 @@ class SenseChooser:
                             f"{x.synset.name} acts on {' '.join(restriction)!r}, which {y.synset.name} is not",
                         )
                     )
+                elif restriction is None and set(x.synset.frames) & TRANSITIVE_FRAMES:
+                    acted_on = self._definition_object(x.synset)
+                    if acted_on is not None and not self._is_kind_of_word(y.synset, acted_on):
+                        found.append(
+                            Evidence(
+                                "objects",
+                                W_DEFINITION_OBJECT_MISFIT,
+                                f"{x.synset.name}'s definition acts on {acted_on!r}, which {y.synset.name} is not",
+                            )
+                        )
             x_domains = self.domains(x.synset)
             # between two chunks of which neither is the action or the head, a field says nothing
             # ("person's" and "head": +1 tuned Kinetics-400 class with similarity, none lost)
