@@ -540,3 +540,23 @@ def test_a_transitive_verb_whose_definition_names_what_it_acts_on_loses_next_to_
     surfing = choose(real_wordnet, "surfing water")["surfing"]
     for sense in (surfing.chosen, *surfing.runners_up):
         assert sense is not None and not any("definition acts on" in e.why for e in sense.evidence)
+
+
+def test_a_verb_that_never_takes_an_object_sets_no_frequency_before_one(real_wordnet: WordNet) -> None:
+    """"dying" is "die" (WordNet's exception list) and "dye" (the regular -ing rule); before a direct
+    object only "dye" can be meant, for no sense of "die" takes one: "dye" is measured against its
+    own most frequent sense, not against "die" (tagged 141 times). With no object, or where both
+    verbs take one ("riding": "ride" and "rid"), nothing changes."""
+    chooser = SenseChooser(real_wordnet)
+
+    def frequency(name: str, sense: str, has_object: bool) -> float:
+        found = chooser.candidates(analyse(name, real_wordnet), 0, "action", has_object=has_object)
+        candidate = next(c for c in found if c.synset.name == sense)
+        return next(e.points for e in candidate.unary if e.kind == "frequency")
+
+    assert frequency("dying hair", "dye.v.01", has_object=True) == 0.0
+    assert frequency("dying hair", "die.v.01", has_object=True) == 0.0
+    assert frequency("dying", "dye.v.01", has_object=False) < -1.0
+    assert frequency("riding bike", "rid.v.01", has_object=True) == frequency("riding", "rid.v.01", has_object=False)
+    dying = SenseChooser(real_wordnet).choose(analyse("dying hair", real_wordnet), class_name="dying hair")[0]
+    assert dying.chosen is not None and dying.chosen.name == "dye.v.01"

@@ -486,6 +486,17 @@ def _same_word_in_another_form(head: str, forms: set[str]) -> bool:
     return False
 
 
+def _verbs_taking_an_object(group: list[Candidate]) -> frozenset[str]:
+    """Of two or more verbs one form stands for ("dying": "die" by WordNet's exception list, "dye" by
+    the regular -ing rule), those with a sense that takes an object, where another verb has none:
+    before a direct object ("dying hair") the form can only be one of them, so a verb that never
+    takes one ("die", tagged 141 times) does not set the frequency they are measured against. Empty
+    where every verb, or none, takes an object."""
+    verbs = {c.lemma for c in group}
+    taking = frozenset(c.lemma for c in group if set(c.synset.frames) & TRANSITIVE_FRAMES)
+    return taking if taking and taking != verbs else frozenset()
+
+
 def _by_index(
     combo: tuple[Candidate, ...], key: int, other: Candidate
 ) -> tuple[Candidate, Candidate]:
@@ -635,8 +646,11 @@ class SenseChooser:
         top_pos = max(pos_total.values(), default=0)
         for pos, group in per_pos.items():
             top = max(c.count for c in group)
+            fitting = _verbs_taking_an_object(group) if pos == "verb" and has_object else frozenset()
+            fitting_top = max((c.count for c in group if c.lemma in fitting), default=top)
             for candidate in group:
-                self._unary(candidate, chunk, role, has_object, top, pos_total[pos], top_pos)
+                own_top = fitting_top if candidate.lemma in fitting else top
+                self._unary(candidate, chunk, role, has_object, own_top, pos_total[pos], top_pos)
         self._inherit_frequency(found)
         for candidate in found.values():
             points = W_SYNONYM.get(candidate.synset.pos, 0.0)
