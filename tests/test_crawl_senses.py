@@ -560,3 +560,19 @@ def test_a_verb_that_never_takes_an_object_sets_no_frequency_before_one(real_wor
     assert frequency("riding bike", "rid.v.01", has_object=True) == frequency("riding", "rid.v.01", has_object=False)
     dying = SenseChooser(real_wordnet).choose(analyse("dying hair", real_wordnet), class_name="dying hair")[0]
     assert dying.chosen is not None and dying.chosen.name == "dye.v.01"
+
+
+def test_a_gerund_after_a_modifier_that_may_be_its_object_leaves_no_object_out(real_wordnet: WordNet) -> None:
+    """In a noun + gerund compound the noun is mostly what is acted on: "pizza tossing" is tossing
+    pizza, so "lightly throw to see which side comes up" (flip.v.01) gains from needing no object
+    only as much as in a name of the verb alone, and "throw or toss with a light motion" (sense 1
+    of "toss") wins. A person before the gerund does the action ("baby waking up")."""
+    from kgen.crawl.senses import W_INTRANSITIVE, W_INTRANSITIVE_ALONE
+
+    tossing = choose(real_wordnet, "pizza tossing")["tossing"]
+    assert tossing.chosen is not None and tossing.chosen.name == "flip.v.06"
+    coin = next(r for r in tossing.runners_up if r.name == "flip.v.01")
+    assert [e.points for e in coin.evidence if "needs no object" in e.why] == [W_INTRANSITIVE_ALONE]
+    waking = choose(real_wordnet, "baby waking up")["waking up"]
+    assert waking.chosen is not None and waking.chosen.name == "wake_up.v.02"
+    assert [e.points for e in waking.chosen.evidence if "needs no object" in e.why] == [W_INTRANSITIVE]
