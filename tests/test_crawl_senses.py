@@ -519,14 +519,14 @@ def test_a_transitive_verb_whose_definition_names_what_it_acts_on_loses_next_to_
     is none: "tapping pen" is striking it lightly (tap.v.03); "work natural *fibers* into a thread"
     is no spinning of poi. Not read: a light verb's noun, which is the act ("make a sharp sound"), a
     definition that ends in a preposition ("use explosives *on*"), and the definition of an
-    intransitive verb, which has no slot for the name's object ("ride the *waves* of the sea")."""
+    intransitive verb, which has no slot for the name's object ("suffer a nervous *breakdown*")."""
     tapping = choose(real_wordnet, "tapping pen")["tapping"]
     assert tapping.chosen is not None and tapping.chosen.name == "tap.v.03"
     spinning = choose(real_wordnet, "spinning poi")["spinning"]
     assert spinning.chosen is not None and spinning.chosen.name == "spin.v.01"
     chooser = SenseChooser(real_wordnet)
     acted_on = {name: chooser._definition_object(real_wordnet.sense(name)) for name in (
-        "tap.v.01", "spin.v.06", "snap.v.06", "blast.v.03", "smash.v.01", "juggle.v.04", "surfboard.v.01"
+        "tap.v.01", "spin.v.06", "snap.v.06", "blast.v.03", "smash.v.01", "juggle.v.04", "crack_up.v.01"
     )}
     assert acted_on == {
         "tap.v.01": "thread",
@@ -535,11 +535,22 @@ def test_a_transitive_verb_whose_definition_names_what_it_acts_on_loses_next_to_
         "blast.v.03": None,  # use explosives on
         "smash.v.01": None,  # hit hard
         "juggle.v.04": None,  # throw, catch, and keep in the air several things
-        "surfboard.v.01": "waves",  # read, but intransitive: no evidence
+        "crack_up.v.01": "breakdown",  # suffer a nervous breakdown: read, but intransitive
     }
-    surfing = choose(real_wordnet, "surfing water")["surfing"]
-    for sense in (surfing.chosen, *surfing.runners_up):
-        assert sense is not None and not any("definition acts on" in e.why for e in sense.evidence)
+    phrase = analyse("cracking neck", real_wordnet)
+    breakdown = next(
+        c for c in chooser.candidates(phrase, 0, "action", has_object=True) if c.synset.name == "crack_up.v.01"
+    )
+    neck = next(c for c in chooser.candidates(phrase, 1, "object", has_object=False) if c.synset.name == "neck.n.01")
+    evidence = chooser.pair_evidence(breakdown, neck, phrase.chunks, ["action", "object"], [True, True])
+    assert not any("definition acts on" in e.why for e in evidence)
+    assert chooser._definition_object(real_wordnet.sense("weave.v.02")) is None  # a piece of cloth
+    assert chooser._definition_object(real_wordnet.sense("present.v.02")) is None  # bring forward
+    # an intransitive verb, an object after a preposition, a body part for the body's hair
+    for name, action in (("surfing water", "surfing"), ("writing on board", "writing"), ("shaving legs", "shaving")):
+        choice = choose(real_wordnet, name)[action]
+        for sense in (choice.chosen, *choice.runners_up):
+            assert sense is not None and not any("definition acts on" in e.why for e in sense.evidence)
 
 
 def test_a_verb_that_never_takes_an_object_sets_no_frequency_before_one(real_wordnet: WordNet) -> None:

@@ -231,7 +231,9 @@ W_RESTRICTION_MISFIT = -1.0
 # such kind ("tapping pen", "spinning poi"). Round 7: -1 gains 2 tuned and 1 held-out Kinetics-400
 # classes with and without the similarity, none lost anywhere; -0.5 gains one tuned class less. An
 # intransitive verb's definition names no slot for the name's object ("ride the *waves* of the
-# sea": "surfing water" is no wave) and is not read.
+# sea": "surfing water" is no wave) and is not read; nor is an object after a preposition
+# ("writing *on* board"), and a part of the body stands for the body part the definition names
+# ("remove body *hair*": "shaving legs").
 W_DEFINITION_OBJECT_MISFIT = -1.0
 W_ANIMATE_OBJECT = 0.75  # the verb takes a person as object (frame 9 ...) and the object is animate
 # The action's object is a word that names a person and a device ("controller": the accountant and
@@ -1015,8 +1017,10 @@ class SenseChooser:
         thread"), else None: nothing right after the verb ("strike lightly", "move in a curve"), a
         light verb whose noun is the act itself ("make a sharp sound"), a preposition that ends the
         definition, which leaves the object open ("use explosives *on*", "apply a heavy coat *to*"),
-        or a bracketed restriction (``_object_restriction``). Only the definition's first clause
-        (before a comma or semicolon) is read: "throw, catch, and keep ..." lists verbs."""
+        a noun phrase that goes on with "of" ("create a piece *of* cloth"), an adverb ("bring
+        *forward*"), or a bracketed restriction (``_object_restriction``). Only the definition's
+        first clause (before a comma or semicolon) is read: "throw, catch, and keep ..." lists
+        verbs."""
         if verb.id in self._definition_objects:
             return self._definition_objects[verb.id]
         found: str | None = None
@@ -1033,21 +1037,22 @@ class SenseChooser:
                 if word in ("or", "and") and run:
                     run.append(word)  # "a grating or grinding sound"
                     continue
+                counts = pos_counts(self.wordnet, word)
                 if (
                     word in STOPWORDS
                     or word in _PREPOSITIONS
                     or not (self.wordnet.lemmas_for(word, "noun") or self.wordnet.lemmas_for(word, "adj"))
+                    or counts.get("adv", 0) > max(counts.get("noun", 0), counts.get("adj", 0))  # "bring *forward*"
                 ):
                     end = k
                     break
                 run.append(word)
             stranded = end == len(words) - 1 and words[end] in _PREPOSITIONS
+            stranded = stranded or (end < len(words) and words[end] == "of")  # "a piece *of* cloth"
             while run and (run[-1] in ("or", "and") or not self.wordnet.lemmas_for(run[-1], "noun")):
                 run.pop()
             if run and not stranded:
-                counts = pos_counts(self.wordnet, run[-1])
-                if counts.get("adv", 0) <= counts.get("noun", 0):  # not "swing *back*"
-                    found = run[-1]
+                found = run[-1]
         self._definition_objects[verb.id] = found
         return found
 
@@ -1463,9 +1468,13 @@ class SenseChooser:
                             f"{x.synset.name} acts on {' '.join(restriction)!r}, which {y.synset.name} is not",
                         )
                     )
-                elif restriction is None and set(x.synset.frames) & TRANSITIVE_FRAMES:
+                elif restriction is None and direct[y.index] and set(x.synset.frames) & TRANSITIVE_FRAMES:
                     acted_on = self._definition_object(x.synset)
-                    if acted_on is not None and not self._is_kind_of_word(y.synset, acted_on):
+                    if (
+                        acted_on is not None
+                        and not self._is_kind_of_word(y.synset, acted_on)
+                        and not (y.synset.lexfile == "noun.body" and self._names_body_part(acted_on))
+                    ):
                         found.append(
                             Evidence(
                                 "objects",
