@@ -22,7 +22,8 @@ Unary evidence:
   log of the counts of its part of speech ("still" is an adjective far more often than a noun). A
   sense that is a kind of a more frequent sense of the same word ("prepare for eating by applying
   heat" under "make or cause to be or to become") takes that sense's points less INHERIT_GAP:
-  taggers chose the general sense.
+  taggers chose the general sense. Before a direct object, of two verbs one form stands for
+  ("dying": "die" and "dye"), one that never takes an object sets no frequency for the other.
 * ``role``: the part of speech and lexicographer file the chunk's role wants. The action wants a
   verb (a bodily one: verb.body, contact, motion ...; one whose gloss names a body part), else a
   noun of act; a lone -ing word the verb first; a name alone a verb or a noun of act, event or
@@ -31,7 +32,8 @@ Unary evidence:
   a noun, and not an abstract one ("opening *present*" is a gift, not the present time).
 * ``frames``: for the action verb, WordNet's verb frames: a person as subject ("Somebody ----s");
   a transitive frame when an object follows, an intransitive one when none does (less in a name
-  of the verb alone, which leaves its object out as names do: "vault" is leaping over something).
+  of the verb alone, which leaves its object out as names do: "vault" is leaping over something,
+  and after a modifier that may be its object: "*pizza* tossing").
 * ``agent``: who acts in the sense's examples: a person or nobody (an imperative) is a human
   action; only things ("the stock market plunged", "the rock caught her") is not.
 * ``derived``: a gerund's own noun of act derived from this verb sense ("juggling": "throwing and
@@ -77,7 +79,9 @@ Context evidence (between candidates ``a`` and ``b`` of two chunks, both directi
   dinner" and pizza; fully when the object is a kind of any sense of the example's object: "Put on
   *make-up*!" and lipstick; a pronoun is no object: "Play *it* again"), and a bodily action on an intangible thing loses ("set the table" is no
   table of data); a verb whose definition restricts its object in brackets ("strike *(a golf
-  ball)* lightly") loses next to an object of another kind ("putting on shoes"), and only a living
+  ball)* lightly") loses next to an object of another kind ("putting on shoes"), and so does a
+  transitive verb whose definition names its object unbracketed ("cut a female screw *thread*":
+  "tapping pen"), and only a living
   thing, not whatever is filed under noun.animal (an egg), is an animate object; a verb of
   creation whose examples make only intangible things ("make a mess", "create a furor") loses next
   to an artifact or a food ("making jewelry", "making cheese"); an object word that names a person
