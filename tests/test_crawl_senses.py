@@ -571,6 +571,7 @@ def test_a_verb_that_never_takes_an_object_sets_no_frequency_before_one(real_wor
     assert frequency("riding bike", "rid.v.01", has_object=True) == frequency("riding", "rid.v.01", has_object=False)
     dying = SenseChooser(real_wordnet).choose(analyse("dying hair", real_wordnet), class_name="dying hair")[0]
     assert dying.chosen is not None and dying.chosen.name == "dye.v.01"
+    assert any(e.kind == "frequency" and "that take an object" in e.why for e in dying.chosen.evidence)
 
 
 def test_a_gerund_after_a_modifier_that_may_be_its_object_leaves_no_object_out(real_wordnet: WordNet) -> None:

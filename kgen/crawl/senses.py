@@ -676,6 +676,9 @@ class SenseChooser:
             for candidate in group:
                 own_top = fitting_top if candidate.lemma in fitting else top
                 self._unary(candidate, chunk, role, has_object, own_top, pos_total[pos], top_pos, object_before)
+                if candidate.lemma in fitting:
+                    note = f"; against the verbs {chunk.text!r} stands for that take an object"
+                    candidate.unary = [replace(e, why=e.why + note) if e.kind == "frequency" else e for e in candidate.unary]
         self._inherit_frequency(found)
         for candidate in found.values():
             points = W_SYNONYM.get(candidate.synset.pos, 0.0)
