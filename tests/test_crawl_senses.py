@@ -510,3 +510,35 @@ def test_a_modifier_that_also_describes_is_not_only_relational(real_wordnet: Wor
     phrase = analyse("dental flossing", real_wordnet)
     for candidate in chooser.candidates(phrase, 0, "modifier", has_object=False):
         assert not any("only relates" in e.why for e in candidate.unary)
+
+
+def test_a_verb_gloss_naming_the_thing_it_makes_restates_nothing(real_wordnet: WordNet) -> None:
+    """"paint": "make *a painting*" names the word only as the picture WordNet derives from this very
+    sense (painting.n.01): it says what the act makes, and "brush painting" is making a painting, not
+    coating with paint. "shape by *blowing*" (the gerund, no article) and "play golf" (the lemma
+    itself) still restate their word."""
+    painting = choose(real_wordnet, "brush painting")["painting"]
+    assert painting.chosen is not None and painting.chosen.name in ("paint.v.01", "paint.v.03")
+    assert not any(e.kind == "restates" for e in painting.chosen.evidence)
+    chooser = SenseChooser(real_wordnet)
+    blowing = chooser.candidates(analyse("blowing glass", real_wordnet), 0, "action", has_object=True)
+    shape = next(c for c in blowing if c.synset.name == "blow.v.06")
+    assert any(e.kind == "restates" for e in shape.unary)
+    golfing = chooser.candidates(analyse("golfing", real_wordnet), 0, "gerund-alone", has_object=False)
+    assert any(e.kind == "restates" for c in golfing if c.synset.name == "golf.v.01" for e in c.unary)
+
+
+def test_a_noun_right_before_the_kind_it_is_names_that_kind(real_wordnet: WordNet) -> None:
+    """"snatch weight lifting": the snatch is "a weightlift in which the barbell is lifted overhead"
+    (snatch.n.04, a kind of weightlift.n.01), named before the kind it is as English names kinds; it
+    beats the verb "to grasp hastily" the name's first word otherwise reads as. Only right before:
+    the same pair the other way round earns only the plain hypernym evidence."""
+    from kgen.crawl.senses import W_KIND_BEFORE_KIND
+
+    snatch = choose(real_wordnet, "snatch weight lifting")["snatch"]
+    assert snatch.chosen is not None and snatch.chosen.name == "snatch.n.04"
+    kind = [e.points for e in snatch.chosen.evidence if "before the kind it is" in e.why]
+    assert kind == [W_KIND_BEFORE_KIND]
+    after = choose(real_wordnet, "weight lifting snatch")["snatch"]
+    for sense in all_senses(after):
+        assert not any("before the kind it is" in e.why for e in sense.evidence)
