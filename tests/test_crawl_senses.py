@@ -542,3 +542,24 @@ def test_a_noun_right_before_the_kind_it_is_names_that_kind(real_wordnet: WordNe
     after = choose(real_wordnet, "weight lifting snatch")["snatch"]
     for sense in all_senses(after):
         assert not any("before the kind it is" in e.why for e in sense.evidence)
+
+
+def test_an_object_of_the_kind_the_act_makes_is_its_cognate_object(real_wordnet: WordNet) -> None:
+    """"shoot.v.16: score" ("shoot a goal") is a kind of score.v.01 and "goal.n.04: a successful
+    attempt at scoring" a kind of score.n.10, the noun WordNet derives from that verb: the goal is
+    what the shooting makes, and wins over the finishing line. "kick.v.07: make a goal" (a term of
+    football) and "field goal" (of American football, a kind of football) share a field. Not for a
+    person ("baking cookies": the ranch cook is a kind of cook, the noun of "cook" the verb)."""
+    from kgen.crawl.senses import W_COGNATE_OBJECT
+
+    shooting = choose(real_wordnet, "shooting goal (soccer)")
+    assert shooting["goal"].chosen is not None and shooting["goal"].chosen.name == "goal.n.04"
+    assert shooting["shooting"].chosen is not None and shooting["shooting"].chosen.name == "shoot.v.16"
+    cognate = [e.points for e in shooting["shooting"].chosen.evidence if e.kind == "cognate"]
+    assert cognate == [W_COGNATE_OBJECT]
+    kicking = choose(real_wordnet, "kicking field goal")["kicking"]
+    goal = next(s for s in all_senses(kicking) if s.name == "kick.v.07")
+    assert any(e.kind == "cognate" for e in goal.evidence)
+    assert any(e.kind == "domain" and "a kind of it" in e.why for e in goal.evidence)
+    for sense in all_senses(choose(real_wordnet, "baking cookies")["cookies"]):
+        assert not any(e.kind == "cognate" for e in sense.evidence)
