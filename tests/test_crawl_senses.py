@@ -563,3 +563,17 @@ def test_an_object_of_the_kind_the_act_makes_is_its_cognate_object(real_wordnet:
     assert any(e.kind == "domain" and "a kind of it" in e.why for e in goal.evidence)
     for sense in all_senses(choose(real_wordnet, "baking cookies")["cookies"]):
         assert not any(e.kind == "cognate" for e in sense.evidence)
+
+
+def test_an_example_object_that_is_a_term_in_the_objects_field(real_wordnet: WordNet) -> None:
+    """"shoot.v.16: score" acts on a *basket* in its example, and a basket is "a score *in
+    basketball*": "shooting basketball" is scoring, not firing a shot. Only a term *in* the field:
+    the basket's definition also names the ball ("throwing the ball"), which is no field."""
+    from kgen.crawl.senses import EXAMPLE_OBJECT_DEFINED_BY
+
+    shooting = choose(real_wordnet, "shooting basketball")["shooting"]
+    assert shooting.chosen is not None and shooting.chosen.name == "shoot.v.16"
+    assert [e.points for e in shooting.chosen.evidence if e.kind == "objects"] == [EXAMPLE_OBJECT_DEFINED_BY]
+    chooser = SenseChooser(real_wordnet)
+    assert chooser._example_object_defined_by(real_wordnet.sense("basketball.n.01"), ("basket",))
+    assert not chooser._example_object_defined_by(real_wordnet.sense("ball.n.01"), ("basket",))
