@@ -577,3 +577,17 @@ def test_an_example_object_that_is_a_term_in_the_objects_field(real_wordnet: Wor
     chooser = SenseChooser(real_wordnet)
     assert chooser._example_object_defined_by(real_wordnet.sense("basketball.n.01"), ("basket",))
     assert not chooser._example_object_defined_by(real_wordnet.sense("ball.n.01"), ("basket",))
+
+
+def test_a_gerunds_noun_of_act_says_less_where_its_object_is_an_act(real_wordnet: WordNet) -> None:
+    """"juggling": "throwing and catching several objects simultaneously" names the whole activity;
+    next to "fire" the firing of weapons (fire.n.02, an act) it counts only LIGHT_VERB_DERIVED of its
+    points, and the fire that burns (fire.n.01) is juggled."""
+    from kgen.crawl.senses import LIGHT_VERB_DERIVED, W_DERIVED
+
+    chosen = choose(real_wordnet, "juggling fire")
+    assert chosen["fire"].chosen is not None and chosen["fire"].chosen.name == "fire.n.01"
+    firing = next(s for s in all_senses(chosen["fire"]) if s.name == "fire.n.02")
+    given_back = [e.points for e in firing.evidence if e.kind == "derived" and "itself an act" in e.why]
+    assert len(given_back) == 1 and given_back[0] < 0 and -given_back[0] <= W_DERIVED * (1 - LIGHT_VERB_DERIVED)
+    assert not any(e.kind == "derived" and "itself an act" in e.why for e in chosen["fire"].chosen.evidence)

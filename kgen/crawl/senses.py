@@ -256,6 +256,12 @@ W_INTANGIBLE_EXAMPLES = -0.75
 W_DERIVED = 1.5  # the verb is the act a noun sense of the same word names ("juggling": juggle)
 # ... and is taken back where that noun is done to a kind of thing the object is not ("the act of
 # playing a musical instrument" and a Rubik's cube): +1 blind Kinetics-600 (rules alone +2), none lost.
+# ... and counts only this share where the object is itself an act (noun.act): the gerund's noun of
+# act names the whole activity, which an act as object makes a light verb's ("taking a shower",
+# "getting a haircut") or another act altogether ("juggling fire": no juggling of a firing of
+# weapons, the fire burns). Round 7, 0.5: rules alone +1 tuned Kinetics-400 class, none lost (with
+# the similarity no class changes); 0 gains and loses the same.
+LIGHT_VERB_DERIVED = 0.5
 W_NAMES_RELATED = 1.0  # a noun derived from the verb names the object ("dye": "... fabrics or hair"); 1 and 2 gain 2-3 tuned Kinetics-400 classes, none held out
 W_NAMES_ABLE = 1.0  # the object's definition calls it "-able" by the action ("inflatable": inflating balloons)
 W_NAMES_WEAK = 1.0  # the action named as a participle in an object's gloss ("folded sheets")
@@ -1434,6 +1440,14 @@ class SenseChooser:
                                 "derived",
                                 round(-W_DERIVED * share, 3),
                                 f"{noun.name} is done to {kind[0]!r}, which {y.synset.name} is not",
+                            )
+                        )
+                    elif y.synset.lexfile == "noun.act" and LIGHT_VERB_DERIVED < 1:
+                        found.append(
+                            Evidence(
+                                "derived",
+                                round(-W_DERIVED * share * (1 - LIGHT_VERB_DERIVED), 3),
+                                f"its object {y.synset.name} is itself an act: {noun.name} names another activity",
                             )
                         )
             if main and x.synset.pos == "verb" and y.synset.pos == "noun":
