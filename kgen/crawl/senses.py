@@ -534,7 +534,7 @@ def _by_index(
     return (mine, other) if mine.index < other.index else (other, mine)
 
 
-CONTEXT_KINDS = frozenset({"names", "hypernym", "domain", "objects", "qualifier"})
+CONTEXT_KINDS = frozenset({"names", "hypernym", "domain", "objects", "qualifier", "cognate"})
 
 
 class SenseChooser:
