@@ -568,7 +568,11 @@ class SenseChooser:
         self._derived_objects: dict[tuple[str, str], tuple[str, frozenset[str]] | None] = {}
         self._compounds: dict[str, dict[str, str]] = {}
         self._field_parent_ids: dict[str, frozenset[str]] = {}
-        self._cognates: dict[tuple[str, str], tuple[str, str] | None] = {}
+        self._cognates: dict[str, dict[int, str]] = {}
+        self._parent_synsets: dict[str, tuple[Synset, ...]] = {}
+        self._fields_of: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {}
+        self._defined_in_field: dict[tuple[str, tuple[str, ...]], bool] = {}
+        self._lemma_word_tuples: dict[str, frozenset[tuple[str, ...]]] = {}
 
     # -- candidates and unary evidence -------------------------------------------------------
 
@@ -818,29 +822,43 @@ class SenseChooser:
         derives one from the other ("kick.v.07: make a goal", a kind of score.v.01; "field goal", a
         kind of score.n.10): the noun names what the verb's act makes, its cognate object. None
         otherwise."""
-        key = (verb.id, noun.id)
-        if key in self._cognates:
-            return self._cognates[key]
-        found: tuple[str, str] | None = None
         if noun.lexfile == "noun.person":  # the doer ("baking cookies": no cook), not what is made
-            self._cognates[key] = None
             return None
-        verbs = self._parents(verb)
-        nouns = {n.offset: n for n in self._parents(noun)}
-        for v in verbs:
-            words = {lemma.lower() for lemma in v.lemmas}
-            for p in v.related("+"):
-                if p.pos == "noun" and p.offset in nouns and words & {lemma.lower() for lemma in nouns[p.offset].lemmas}:
-                    found = (v.name, nouns[p.offset].name)
-                    break
-            if found is not None:
-                break
-        self._cognates[key] = found
-        return found
+        made = self._made_nouns(verb)
+        if not made:
+            return None
+        for parent in self._parents(noun):
+            kind = made.get(parent.offset)
+            if kind is not None:
+                return kind, parent.name
+        return None
 
-    def _parents(self, synset: Synset) -> list[Synset]:
-        """The hypernyms one step above ``synset``."""
-        return [self.wordnet.synset_at(pos, offset) for (pos, offset), d in self.wordnet.ancestors(synset).items() if d == 1]
+    def _made_nouns(self, verb: Synset) -> dict[int, str]:
+        """Noun offset -> the name of ``verb``'s hypernym one step up that WordNet derives it from
+        and that shares a word with it (score.v.01 and score.n.10) (cached)."""
+        cached = self._cognates.get(verb.id)
+        if cached is None:
+            cached = {}
+            for v in self._parents(verb):
+                words = {lemma.lower() for lemma in v.lemmas}
+                for p in v.related("+"):
+                    if p.pos != "noun" or p.offset in cached:
+                        continue
+                    noun = self.wordnet.synset_at("noun", p.offset)
+                    if words & {lemma.lower() for lemma in noun.lemmas}:
+                        cached[p.offset] = v.name
+            self._cognates[verb.id] = cached
+        return cached
+
+    def _parents(self, synset: Synset) -> tuple[Synset, ...]:
+        """The hypernyms one step above ``synset`` (cached)."""
+        cached = self._parent_synsets.get(synset.id)
+        if cached is None:
+            cached = tuple(
+                self.wordnet.synset_at(pos, offset) for (pos, offset), d in self.wordnet.ancestors(synset).items() if d == 1
+            )
+            self._parent_synsets[synset.id] = cached
+        return cached
 
     def _defined_by_product(self, verb: Synset, text: str, lemma: str) -> bool:
         """Whether a verb's gloss names its word only as the noun WordNet derives from this very
@@ -1286,16 +1304,38 @@ class SenseChooser:
     def _example_object_defined_by(self, noun: Synset, lemmas: tuple[str, ...]) -> bool:
         """Whether a sense (of any rank) of an example's object is defined as a term *in* ``noun``'s
         field ("shoot a *basket*": "a score *in basketball* made by throwing the ball through the hoop")."""
-        names = {tuple(words_of(lemma.lower().replace("_", " "))) for lemma in noun.lemmas} - {()}
-        for lemma in lemmas:
+        key = (noun.id, lemmas)
+        cached = self._defined_in_field.get(key)
+        if cached is None:
+            names = self._lemma_words(noun)
+            cached = any(
+                sense_id != noun.id and following[: len(n)] == n
+                for lemma in lemmas
+                for sense_id, following in self._fields_named(lemma)
+                for n in names
+            )
+            self._defined_in_field[key] = cached
+        return cached
+
+    def _lemma_words(self, synset: Synset) -> frozenset[tuple[str, ...]]:
+        """``synset``'s lemmas as word tuples ("sign_language": ("sign", "language")) (cached)."""
+        cached = self._lemma_word_tuples.get(synset.id)
+        if cached is None:
+            cached = frozenset(tuple(words_of(lemma.lower().replace("_", " "))) for lemma in synset.lemmas) - {()}
+            self._lemma_word_tuples[synset.id] = cached
+        return cached
+
+    def _fields_named(self, lemma: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Per noun sense of ``lemma``: its id and the words after each "in" of its definition (cached)."""
+        fields = self._fields_of.get(lemma)
+        if fields is None:
+            found: list[tuple[str, tuple[str, ...]]] = []
             for other in self.wordnet.synsets(lemma, "noun"):
-                if other.id == noun.id:
-                    continue
                 words = words_of(other.definition.lower())
-                for i, word in enumerate(words):
-                    if word == "in" and any(tuple(words[i + 1 : i + 1 + len(n)]) == n for n in names):
-                        return True
-        return False
+                found.extend((other.id, tuple(words[i + 1 : i + 5])) for i, w in enumerate(words) if w == "in")
+            fields = tuple(found)
+            self._fields_of[lemma] = fields
+        return fields
 
     def _kind_of_example_object(
         self, noun: Synset, ancestors: Mapping[tuple[Pos, int], int], lemmas: tuple[str, ...]
