@@ -162,7 +162,7 @@ def test_descriptions_record_each_sense_choice_and_the_report_sums_them_up(
     assert summary["refined_rules"]["dictionary-phrase"] >= 2
     assert set(summary["senses_decided_by"]) <= {
         "frequency", "role", "frames", "agent", "restates", "register", "instance", "names",
-        "hypernym", "domain", "objects", "qualifier", "derived", "discourse", "dataset", "only sense", "pinned",
+        "hypernym", "domain", "cognate", "objects", "qualifier", "derived", "discourse", "dataset", "only sense", "pinned",
     }
     assert sum(summary["senses_decided_by"].values()) >= len(CLASSES)
     catch = load()["catch"]

@@ -763,3 +763,84 @@ def test_a_gerund_after_a_modifier_that_may_be_its_object_leaves_no_object_out(r
     waking = choose(real_wordnet, "baby waking up")["waking up"]
     assert waking.chosen is not None and waking.chosen.name == "wake_up.v.02"
     assert [e.points for e in waking.chosen.evidence if "needs no object" in e.why] == [W_INTRANSITIVE]
+
+
+def test_a_verb_gloss_naming_the_thing_it_makes_restates_nothing(real_wordnet: WordNet) -> None:
+    """"paint": "make *a painting*" names the word only as the picture WordNet derives from this very
+    sense (painting.n.01): it says what the act makes, and "brush painting" is making a painting, not
+    coating with paint. "shape by *blowing*" (the gerund, no article) and "play golf" (the lemma
+    itself) still restate their word."""
+    painting = choose(real_wordnet, "brush painting")["painting"]
+    assert painting.chosen is not None and painting.chosen.name in ("paint.v.01", "paint.v.03")
+    assert not any(e.kind == "restates" for e in painting.chosen.evidence)
+    chooser = SenseChooser(real_wordnet)
+    blowing = chooser.candidates(analyse("blowing glass", real_wordnet), 0, "action", has_object=True)
+    shape = next(c for c in blowing if c.synset.name == "blow.v.06")
+    assert any(e.kind == "restates" for e in shape.unary)
+    golfing = chooser.candidates(analyse("golfing", real_wordnet), 0, "gerund-alone", has_object=False)
+    assert any(e.kind == "restates" for c in golfing if c.synset.name == "golf.v.01" for e in c.unary)
+
+
+def test_a_noun_right_before_the_kind_it_is_names_that_kind(real_wordnet: WordNet) -> None:
+    """"snatch weight lifting": the snatch is "a weightlift in which the barbell is lifted overhead"
+    (snatch.n.04, a kind of weightlift.n.01), named before the kind it is as English names kinds; it
+    beats the verb "to grasp hastily" the name's first word otherwise reads as. Only right before:
+    the same pair the other way round earns only the plain hypernym evidence."""
+    from kgen.crawl.senses import W_KIND_BEFORE_KIND
+
+    snatch = choose(real_wordnet, "snatch weight lifting")["snatch"]
+    assert snatch.chosen is not None and snatch.chosen.name == "snatch.n.04"
+    kind = [e.points for e in snatch.chosen.evidence if "before the kind it is" in e.why]
+    assert kind == [W_KIND_BEFORE_KIND]
+    after = choose(real_wordnet, "weight lifting snatch")["snatch"]
+    for sense in all_senses(after):
+        assert not any("before the kind it is" in e.why for e in sense.evidence)
+
+
+def test_an_object_of_the_kind_the_act_makes_is_its_cognate_object(real_wordnet: WordNet) -> None:
+    """"shoot.v.16: score" ("shoot a goal") is a kind of score.v.01 and "goal.n.04: a successful
+    attempt at scoring" a kind of score.n.10, the noun WordNet derives from that verb: the goal is
+    what the shooting makes, and wins over the finishing line. "kick.v.07: make a goal" (a term of
+    football) and "field goal" (of American football, a kind of football) share a field. Not for a
+    person ("baking cookies": the ranch cook is a kind of cook, the noun of "cook" the verb)."""
+    from kgen.crawl.senses import W_COGNATE_OBJECT
+
+    shooting = choose(real_wordnet, "shooting goal (soccer)")
+    assert shooting["goal"].chosen is not None and shooting["goal"].chosen.name == "goal.n.04"
+    assert shooting["shooting"].chosen is not None and shooting["shooting"].chosen.name == "shoot.v.16"
+    cognate = [e.points for e in shooting["shooting"].chosen.evidence if e.kind == "cognate"]
+    assert cognate == [W_COGNATE_OBJECT]
+    kicking = choose(real_wordnet, "kicking field goal")["kicking"]
+    goal = next(s for s in all_senses(kicking) if s.name == "kick.v.07")
+    assert any(e.kind == "cognate" for e in goal.evidence)
+    assert any(e.kind == "domain" and "a kind of it" in e.why for e in goal.evidence)
+    for sense in all_senses(choose(real_wordnet, "baking cookies")["cookies"]):
+        assert not any(e.kind == "cognate" for e in sense.evidence)
+
+
+def test_an_example_object_that_is_a_term_in_the_objects_field(real_wordnet: WordNet) -> None:
+    """"shoot.v.16: score" acts on a *basket* in its example, and a basket is "a score *in
+    basketball*": "shooting basketball" is scoring, not firing a shot. Only a term *in* the field:
+    the basket's definition also names the ball ("throwing the ball"), which is no field."""
+    from kgen.crawl.senses import EXAMPLE_OBJECT_DEFINED_BY
+
+    shooting = choose(real_wordnet, "shooting basketball")["shooting"]
+    assert shooting.chosen is not None and shooting.chosen.name == "shoot.v.16"
+    assert [e.points for e in shooting.chosen.evidence if e.kind == "objects"] == [EXAMPLE_OBJECT_DEFINED_BY]
+    chooser = SenseChooser(real_wordnet)
+    assert chooser._example_object_defined_by(real_wordnet.sense("basketball.n.01"), ("basket",))
+    assert not chooser._example_object_defined_by(real_wordnet.sense("ball.n.01"), ("basket",))
+
+
+def test_a_gerunds_noun_of_act_says_less_where_its_object_is_an_act(real_wordnet: WordNet) -> None:
+    """"juggling": "throwing and catching several objects simultaneously" names the whole activity;
+    next to "fire" the firing of weapons (fire.n.02, an act) it counts only LIGHT_VERB_DERIVED of its
+    points, and the fire that burns (fire.n.01) is juggled."""
+    from kgen.crawl.senses import LIGHT_VERB_DERIVED, W_DERIVED
+
+    chosen = choose(real_wordnet, "juggling fire")
+    assert chosen["fire"].chosen is not None and chosen["fire"].chosen.name == "fire.n.01"
+    firing = next(s for s in all_senses(chosen["fire"]) if s.name == "fire.n.02")
+    given_back = [e.points for e in firing.evidence if e.kind == "derived" and "itself an act" in e.why]
+    assert len(given_back) == 1 and given_back[0] < 0 and -given_back[0] <= W_DERIVED * (1 - LIGHT_VERB_DERIVED)
+    assert not any(e.kind == "derived" and "itself an act" in e.why for e in chosen["fire"].chosen.evidence)
