@@ -844,3 +844,28 @@ def test_a_gerunds_noun_of_act_says_less_where_its_object_is_an_act(real_wordnet
     given_back = [e.points for e in firing.evidence if e.kind == "derived" and "itself an act" in e.why]
     assert len(given_back) == 1 and given_back[0] < 0 and -given_back[0] <= W_DERIVED * (1 - LIGHT_VERB_DERIVED)
     assert not any(e.kind == "derived" and "itself an act" in e.why for e in chosen["fire"].chosen.evidence)
+
+
+def test_an_example_acting_on_one_thing_says_less_of_a_plural_object(real_wordnet: WordNet) -> None:
+    """"juggle.v.05: hold with difficulty and balance insecurely" acts on *the ball* in its example
+    ("the player juggled the ball"): one ball, held. "juggling balls" names juggling many, so that
+    example counts only W_EXAMPLE_OBJECT_OF_ONE, and the juggling of "keep in the air several things"
+    wins; an example acting on the plural as it is ("shuffle *the cards*") keeps its full weight, and
+    so does a singular name ("juggling ball")."""
+    from kgen.crawl.senses import W_EXAMPLE_OBJECT_OF_ONE, W_NAMES_EXAMPLE_OBJECT
+
+    def example_object(sense) -> list[float]:
+        return [e.points for e in sense.evidence if e.kind == "names" and "object of its example" in e.why]
+
+    chosen = choose(real_wordnet, "juggling balls")
+    assert chosen["juggling"].chosen is not None and chosen["juggling"].chosen.name == "juggle.v.04"
+    assert chosen["balls"].chosen is not None and chosen["balls"].chosen.name == "ball.n.01"
+    held = next(s for s in all_senses(chosen["juggling"]) if s.name == "juggle.v.05")
+    assert example_object(held) == [W_EXAMPLE_OBJECT_OF_ONE]
+    one = choose(real_wordnet, "juggling ball")["juggling"]
+    assert example_object(next(s for s in all_senses(one) if s.name == "juggle.v.05")) == [W_NAMES_EXAMPLE_OBJECT]
+    chooser = SenseChooser(real_wordnet)
+    shuffle = real_wordnet.sense("shuffle.v.03")  # "shuffle the cards"
+    assert not chooser._example_acts_on_one(shuffle, analyse("shuffling cards", real_wordnet).chunks[-1])
+    balls = analyse("juggling balls", real_wordnet).chunks[-1]
+    assert chooser._example_acts_on_one(real_wordnet.sense("juggle.v.05"), balls)
