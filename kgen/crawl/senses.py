@@ -66,7 +66,9 @@ Context evidence (between candidates ``a`` and ``b`` of two chunks, both directi
 
 * ``names``: ``a``'s gloss names ``b``'s word ("the act of swinging a *golf* club" for "golf
   swing"); strongest when it is the object of the verb in ``a``'s example ("make *the bed*", "toss
-  *the salad*"), or when the example's object is a synonym only ``b`` has ("tie a *necktie*"); an
+  *the salad*"), or when the example's object is a synonym only ``b`` has ("tie a *necktie*"); much
+  less where the name's object is a plural and the example acts on one such thing ("the player
+  juggled *the ball*": "juggling balls" is no holding of one ball insecurely); an
   object whose definition is "-able" by the action's word ("small thin *inflatable* rubber bag"
   for "inflating balloons");
 * ``hypernym``: ``a``'s definition names a kind ``b`` is, the more specific the stronger ("perform
