@@ -117,3 +117,78 @@ def test_similarity_decides_between_close_senses_only() -> None:
     # only close calls are compared: "getting" has far more senses than it is asked about
     getting = len(wordnet.synsets("get", "verb"))
     assert sum(1 for text in table.asked if text) < getting + 4
+
+
+@needs_model
+def test_the_worker_process_embeds_as_this_process_does(tmp_path: Path) -> None:
+    """``prepare_in_background``: the worker (started early, before it has texts) gives the very
+    vectors the in-process pass gives, keeps them in the disk cache, and a cached text starts no
+    worker at all."""
+    in_process = Similarity.available(tmp_path / "a")
+    assert in_process is not None
+    in_process.prepare(TEXTS)
+    background = Similarity.available(tmp_path / "b")
+    assert background is not None and background.is_cold()
+    background.start_worker()
+    job = background.prepare_in_background(TEXTS)
+    job.wait()
+    for text in TEXTS:
+        assert background.vector(text) == pytest.approx(in_process.vector(text), abs=1e-7)
+    assert not background.is_cold()
+    background.close()
+    again = Similarity.available(tmp_path / "b")
+    assert again is not None
+    job = again.prepare_in_background(TEXTS)
+    assert job.texts == [] and job._process is None  # all cached: no worker
+    job.wait()
+    assert again.vector(TEXTS[0]) == pytest.approx(in_process.vector(TEXTS[0]), abs=1e-6)
+    again.close()
+    in_process.close()
+
+
+@needs_model
+def test_a_failed_worker_falls_back_to_this_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker that dies (here: one that exits at once) costs a warning, never a text: the
+    texts are embedded in this process instead."""
+    import subprocess
+    import sys
+
+    def dying_worker(_folder: Path) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [sys.executable, "-c", "import sys; sys.stderr.write('boom\\n'); sys.exit(3)"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+
+    monkeypatch.setattr(similarity_module, "_spawn_worker", dying_worker)
+    similarity = Similarity.available(tmp_path)
+    assert similarity is not None
+    job = similarity.prepare_in_background(TEXTS[:2])
+    with pytest.warns(UserWarning, match="embedding worker failed \\(boom\\)"):
+        job.wait()
+    reference = MiniLM(similarity.files).encode(TEXTS[:2])
+    assert similarity.vector(TEXTS[0]) == pytest.approx(reference[0], abs=1e-7)
+    similarity.close()
+
+
+@needs_model
+def test_a_worker_never_given_texts_is_stopped(tmp_path: Path) -> None:
+    """A crawl that fails between starting the worker and handing it texts leaves no process."""
+    similarity = Similarity.available(tmp_path)
+    assert similarity is not None
+    similarity.start_worker()
+    worker = similarity._worker
+    assert worker is not None and worker.poll() is None
+    similarity.close()
+    assert worker.poll() is not None
+    started = Similarity.available(tmp_path)
+    assert started is not None
+    started.start_worker()
+    worker = started._worker
+    assert worker is not None
+    del started  # dropped without close (an exception unwound the crawl)
+    import gc
+
+    gc.collect()
+    assert worker.wait(timeout=10) is not None

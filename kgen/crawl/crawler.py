@@ -266,6 +266,9 @@ async def _crawl(dataset: Dataset, settings: CrawlSettings, cache: ResponseCache
     sources = effective_sources(settings)
     overrides = dataset_overrides(dataset, settings)
     wordnet = open_wordnet(settings, sources)
+    similarity = sense_similarity(settings) if wordnet is not None else None
+    if similarity is not None and similarity.is_cold():
+        similarity.start_worker()  # a first crawl: the model loads beside the work below
     web = [s for s in sources if s in WEB_SOURCES]
     work = []
     for entry in dataset.classes:
@@ -346,7 +349,6 @@ async def _crawl(dataset: Dataset, settings: CrawlSettings, cache: ResponseCache
                 f"the network is closed ({closed_reason}): using cached answers and offline sources "
                 "(WordNet) only; pass --offline to skip the network",
             )
-        similarity = sense_similarity(settings) if wordnet is not None else None
         try:
             classes, choices = _assemble(work, wordnet, entries, advance, similarity)
         finally:

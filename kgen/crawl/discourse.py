@@ -104,11 +104,20 @@ def choose_dataset_senses(
     chose across the dataset (one sense per discourse; what the other classes act on) and is run
     only for the classes it can change."""
     if chooser.similarity is not None:
-        # one batched pass over every gloss the dataset's names may need (a cached one costs nothing)
+        # one batched pass over every gloss the dataset's names may need (a cached one costs nothing),
+        # in a worker process beside the first pass's context evidence, which needs no similarity
+        # (a first Kinetics-400 crawl: docs/crawl.md, "Speed")
         texts: set[str] = set()
         for item in names:
             texts |= chooser.similarity_texts(item.phrase)
-        chooser.similarity.prepare(texts)
+        embedding = chooser.similarity.prepare_in_background(texts)
+        try:
+            for item in names:
+                chooser.prepare_pairs(item.phrase, item.pins)
+        except BaseException:
+            embedding.cancel()
+            raise
+        embedding.wait()
     discourse = Discourse()
     first: dict[str, list[ChunkChoice]] = {}
     roles: dict[str, list[str]] = {}

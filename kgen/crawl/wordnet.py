@@ -219,6 +219,7 @@ class WordNet:
         self._synsets: dict[tuple[Pos, int], Synset] = {}
         self._sense_counts: dict[str, int] | None = None
         self._lemmas_cache: dict[tuple[str, Pos], list[str]] = {}
+        self._synsets_of: dict[tuple[str, Pos], tuple[Synset, ...]] = {}
         self._morphy_cache: dict[tuple[str, Pos], list[str]] = {}
         self._ancestors: dict[tuple[Pos, int], dict[tuple[Pos, int], int]] = {}
 
@@ -509,8 +510,13 @@ class WordNet:
 
     def synsets(self, lemma: str, pos: Pos) -> list[Synset]:
         """The senses of exactly ``lemma`` under ``pos``, most frequent first."""
-        offsets = self._index_of(pos).get(_key(lemma), ())
-        return [self._synset(pos, offset) for offset in offsets]
+        memo = (lemma, pos)
+        cached = self._synsets_of.get(memo)
+        if cached is None:
+            offsets = self._index_of(pos).get(_key(lemma), ())
+            cached = tuple(self._synset(pos, offset) for offset in offsets)
+            self._synsets_of[memo] = cached
+        return list(cached)
 
     def lookup(self, text: str, pos: Pos) -> list[tuple[str, list[Synset]]]:
         """``(lemma, senses)`` for every lemma ``text`` may stand for under ``pos``."""
