@@ -138,8 +138,12 @@ def test_the_worker_process_embeds_as_this_process_does(tmp_path: Path) -> None:
     background.close()
     again = Similarity.available(tmp_path / "b")
     assert again is not None
+    again.start_worker()  # started early, as a crawl does, but everything is cached
+    early = again._worker
+    assert early is not None
     job = again.prepare_in_background(TEXTS)
-    assert job.texts == [] and job._process is None  # all cached: no worker
+    assert job.texts == [] and job._process is None  # all cached: no worker kept
+    assert early.poll() is not None
     job.wait()
     assert again.vector(TEXTS[0]) == pytest.approx(in_process.vector(TEXTS[0]), abs=1e-6)
     again.close()

@@ -278,6 +278,9 @@ class Similarity:
         if self._worker_finalizer is not None:
             self._worker_finalizer.detach()
             self._worker_finalizer = None
+        if not missing and worker is not None:
+            _stop(worker)  # started early, nothing to embed after all
+            worker = None
         if not _worker_allowed():
             return EmbeddingJob(self, sorted(missing, key=len), None, in_process=True)
         if missing and worker is None:
