@@ -99,6 +99,28 @@ def test_default_threads_is_at_least_one() -> None:
     assert 1 <= default_threads() <= (os.cpu_count() or 1)
 
 
+def test_default_threads_counts_the_cores_busy_now_not_the_load_average(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cores busy are sampled from /proc/stat over a short window: an idle machine whose
+    1-minute load average still counts the set-up and crawl just finished gets every core."""
+    import kgen.llm.embedded as embedded
+
+    cores = os.cpu_count() or 1
+    samples = iter([(1000, 500), (1000 + 100 * cores, 500 + 100 * cores)])  # all idle in the window
+    monkeypatch.setattr(embedded, "_cpu_times", lambda: next(samples))
+    monkeypatch.setattr(embedded.os, "getloadavg", lambda: (float(cores), 0.0, 0.0))
+    monkeypatch.setattr(embedded.time, "sleep", lambda _s: None)
+    assert embedded._busy_cores(cores) == 0
+    busy = iter([(0, 0), (100 * cores, 100 * (cores - 1))])  # one core busy in the window
+    monkeypatch.setattr(embedded, "_cpu_times", lambda: next(busy))
+    assert embedded._busy_cores(cores) == 1
+
+    def unreadable() -> tuple[int, int]:
+        raise OSError("no /proc/stat")
+
+    monkeypatch.setattr(embedded, "_cpu_times", unreadable)
+    assert embedded._busy_cores(cores) == cores  # the load average, as the fallback
+
+
 # --- against the real llama.cpp server ---------------------------------------------------------
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import time
 from typing import Any
 
 from kgen.cache import ResponseCache
@@ -50,16 +51,44 @@ REPETITION_GUARD = {"dry_multiplier": 1.5, "dry_allowed_length": 1, "dry_sequenc
 
 
 def default_threads() -> int:
-    """The cores that are free now: those this process may use minus the 1-minute load, at least 1."""
+    """The cores that are free now: those this process may use minus those busy, at least 1.
+
+    Busy is measured over the next quarter of a second (``/proc/stat``), not read from the 1-minute
+    load average: that lags, and right after ``scripts/main.sh``'s set-up and crawl it still counted
+    their work, so the build took one thread on an idle 2-core machine and ran at half speed. Where
+    ``/proc/stat`` is missing (not Linux) the load average is the fallback."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cores = os.cpu_count() or 1
-    try:
-        busy = round(os.getloadavg()[0])
-    except OSError:
-        busy = 0
+    busy = _busy_cores(cores)
     return max(1, cores - busy)
+
+
+def _busy_cores(cores: int, window: float = 0.25) -> int:
+    """How many of the machine's cores other work keeps busy now (rounded)."""
+    try:
+        first = _cpu_times()
+        time.sleep(window)
+        second = _cpu_times()
+        total = second[0] - first[0]
+        idle = second[1] - first[1]
+        if total > 0:
+            online = os.cpu_count() or cores
+            return min(cores, round(online * (1 - idle / total)))
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return round(os.getloadavg()[0])
+    except OSError:
+        return 0
+
+
+def _cpu_times() -> tuple[int, int]:
+    """(all, idle) jiffies of the machine since boot, from the first line of /proc/stat."""
+    with open("/proc/stat", encoding="ascii") as handle:
+        fields = [int(x) for x in handle.readline().split()[1:]]
+    return sum(fields[:8]), fields[3] + fields[4]  # user..steal; idle + iowait
 
 
 class LlamaServer:
