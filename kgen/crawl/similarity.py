@@ -236,19 +236,22 @@ class Similarity:
 
     def prepare(self, texts: Iterable[str]) -> None:
         """Embed every text not yet known (one batched pass), and keep them all in memory."""
-        missing = {t for t in texts if t not in self._vectors}
-        self.requested += len(missing)
-        if not missing:
-            return
-        if self.cache is not None:
-            self._vectors.update(self.cache.get_many(missing))
-            missing -= self._vectors.keys()
+        missing = self._not_known(texts)
         if not missing:
             return
         if self._model is None:
             self._model = MiniLM(self.files)
         ordered = sorted(missing, key=len)  # batches of like length pad little
         self._keep(dict(zip(ordered, self._model.encode(ordered), strict=True)))
+
+    def _not_known(self, texts: Iterable[str]) -> set[str]:
+        """The texts neither in memory nor in the disk cache (those in the cache are loaded)."""
+        missing = {t for t in texts if t not in self._vectors}
+        self.requested += len(missing)
+        if missing and self.cache is not None:
+            self._vectors.update(self.cache.get_many(missing))
+            missing -= self._vectors.keys()
+        return missing
 
     def start_worker(self) -> None:
         """Start the embedding worker process now, so that it imports torch and loads the model
@@ -269,11 +272,7 @@ class Similarity:
         (``kgen.crawl.embed_worker``, started now unless ``start_worker`` did) while the caller
         goes on; ``EmbeddingJob.wait`` collects them. The vectors are ``prepare``'s (the same
         forward pass, float32)."""
-        missing = {t for t in texts if t not in self._vectors}
-        self.requested += len(missing)
-        if missing and self.cache is not None:
-            self._vectors.update(self.cache.get_many(missing))
-            missing -= self._vectors.keys()
+        missing = self._not_known(texts)
         worker, self._worker = self._worker, None
         if self._worker_finalizer is not None:
             self._worker_finalizer.detach()
