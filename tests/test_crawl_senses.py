@@ -869,3 +869,69 @@ def test_an_example_acting_on_one_thing_says_less_of_a_plural_object(real_wordne
     assert not chooser._example_acts_on_one(shuffle, analyse("shuffling cards", real_wordnet).chunks[-1])
     balls = analyse("juggling balls", real_wordnet).chunks[-1]
     assert chooser._example_acts_on_one(real_wordnet.sense("juggle.v.05"), balls)
+
+
+def test_a_verb_of_sound_done_to_a_part_of_the_body_is_the_sound_it_makes(real_wordnet: WordNet) -> None:
+    """"crack one's neck", "drum one's fingers": English makes the body part that sounds the object
+    of the sound verb, and the person who moves it does the action. WordNet's sound senses have only
+    "Something ----s" frames and examples whose subject is what sounds ("His gun cracked", "Rain
+    drummed"); next to a part of the body those count against them no more (W_BODY_SOUND), so the
+    sound wins over "hit forcefully" and "play a percussion instrument". A body verb whose example
+    acts on the body part ("blow *one's* nose": a possessive determines the object) keeps its
+    place."""
+    from kgen.crawl.senses import W_BODY_SOUND
+
+    def body_sound(sense) -> list[float]:
+        return [e.points for e in sense.evidence if e.kind == "objects" and "makes a sound" in e.why]
+
+    neck = choose(real_wordnet, "cracking neck")
+    assert neck["cracking"].chosen is not None and neck["cracking"].chosen.name in ("crack.v.02", "snap.v.06")
+    assert neck["neck"].chosen is not None and neck["neck"].chosen.name == "neck.n.01"
+    (points,) = body_sound(neck["cracking"].chosen)
+    assert points > W_BODY_SOUND  # the frames' and the examples' penalties are given back on top
+    fingers = choose(real_wordnet, "drumming fingers")
+    assert fingers["drumming"].chosen is not None and fingers["drumming"].chosen.name == "drum.v.01"
+    # "hit forcefully; deal a hard blow" is no sound verb: nothing given
+    hit = next(s for s in all_senses(neck["cracking"]) if s.name == "crack.v.04")
+    assert body_sound(hit) == []
+    # only next to a part of the body: a strip of land does not crack under one's hands
+    land = next(s for s in all_senses(neck["neck"]) if s.name == "neck.n.02")
+    assert body_sound(land) == []
+    nose = choose(real_wordnet, "blowing nose")
+    assert nose["blowing"].chosen is not None and nose["blowing"].chosen.name == "blow.v.03"
+    chooser = SenseChooser(real_wordnet)
+    assert chooser._makes_a_sound(real_wordnet.sense("crack.v.02"))  # "make a very sharp explosive sound"
+    assert chooser._makes_a_sound(real_wordnet.sense("drum.v.01"))
+    assert not chooser._makes_a_sound(real_wordnet.sense("crack.v.04"))  # "deal a hard blow, making a cracking noise"
+    assert not chooser._makes_a_sound(real_wordnet.sense("drum.v.02"))
+
+
+def test_a_possessive_determines_an_examples_object(real_wordnet: WordNet) -> None:
+    """"blow *one's* nose", "grate *one's* teeth in anger": the object is the body part after the
+    possessive, as after an article."""
+    chooser = SenseChooser(real_wordnet)
+    assert chooser.example_objects(real_wordnet.sense("blow.v.03")) == ("nose",)
+    assert chooser.example_objects(real_wordnet.sense("grate.v.04")) == ("teeth",)
+
+
+def test_an_examples_compound_object_acts_on_a_thing_of_its_kind(real_wordnet: WordNet) -> None:
+    """"shoot a *golf ball*" acts on a golf ball, a kind of ball.n.01 (the game ball): the name's
+    "ball" is its example's object in that sense only, not as the musket ball nor as "a pitch that
+    is not in the strike zone", and "shoot ball" is throwing or propelling the ball, not firing a
+    weapon. "pump the *gas pedal*" acts on a pedal: the name's "gas" is only a word of the example."""
+    from kgen.crawl.senses import W_NAMES_EXAMPLE, W_NAMES_EXAMPLE_OBJECT
+
+    def example_object(sense) -> list[float]:
+        return [e.points for e in sense.evidence if e.kind == "names" and "object of its example" in e.why]
+
+    chosen = choose(real_wordnet, "shoot ball")
+    assert chosen["shoot"].chosen is not None and chosen["shoot"].chosen.name == "shoot.v.08"
+    assert chosen["ball"].chosen is not None and chosen["ball"].chosen.name == "ball.n.01"
+    assert example_object(chosen["ball"].chosen) == [W_NAMES_EXAMPLE_OBJECT]
+    for other in all_senses(chosen["ball"]):
+        if other.name in ("musket_ball.n.01", "ball.n.12"):
+            assert example_object(other) == []
+    gas = choose(real_wordnet, "pumping gas")["gas"]
+    for sense in all_senses(gas):
+        assert example_object(sense) == []
+        assert [e.points for e in sense.evidence if "pump.v.01 names 'gas'" in e.why] in ([], [W_NAMES_EXAMPLE])

@@ -305,6 +305,25 @@ BODY_CONTACT_VERB_FILES = frozenset({"verb.body", "verb.contact"})
 # ... where the part of the body is one of the word's first senses ("nail", "head"), not a rare one
 # ("balls" the testes beside juggling): no labelled class changes
 BODY_OR_DEVICE_MAX_RANK = 2
+# Round 8 (head verbs): a verb of sound emission (its definition, or a hypernym's, is "make a ...
+# sound" or "... noise": "make a sharp sound", "make a rhythmic sound") done to a part of the body
+# ("cracking neck", "drumming fingers"): English makes the body part that sounds the object of the
+# sound verb ("crack one's knuckles", "drum one's fingers", "snap one's fingers"), and the person
+# who moves it does the action. WordNet lists such senses with "Something ----s" frames and
+# examples whose subject is what sounds ("his fingers snapped", "Rain drummed"): next to a body
+# part, those frames and examples no longer count against the sense (their penalties are given
+# back, and it counts as a bodily action that takes an object and a person as subject), and the
+# pair earns W_BODY_SOUND on top.
+W_BODY_SOUND = 1.5
+# ... and a possessive before an example's object determines it as an article does ("blow *one's*
+# nose", "grate *one's* teeth": the object is the nose, the teeth).
+POSSESSIVE_DETERMINES = True
+# An example's object that is a WordNet noun compound ("shoot a *golf ball*", "pump the *gas
+# pedal*") acts on a thing of the compound's kind, named by its head: the name's "ball" is the
+# object of the example only in the sense a golf ball is a kind of (the game ball, not the musket
+# ball), and the name's "gas" is no object of "pump the gas pedal", only a word of its example.
+EXAMPLE_COMPOUND_OBJECTS = True
+_SOUND_DEFINITION = re.compile(r"^make (?:a|an) (?:[a-z-]+ ){0,3}?(?:sound|noise)\b")
 W_INTANGIBLE_OBJECT = -1.0  # a bodily action done to a group, a message, an idea ("set the table")
 # a verb of creation whose examples make only intangible things ("make a mess", "create a furor"),
 # next to an object that is made by hand: an artifact or a food ("making horseshoes", "making cheese")
@@ -661,9 +680,11 @@ class SenseChooser:
         self._base_candidates: dict[tuple[str, int], list[Candidate]] = {}
         self._pairs: dict[tuple[str, int, str, int, str], list[Evidence]] = {}
         self._body_words: dict[str, bool] = {}
+        self._sound_verbs: dict[str, bool] = {}  # round 8: verb id -> a verb of sound emission
         self._noun_words: dict[str, bool] = {}
         self._derived: dict[str, dict[str, tuple[Synset, float]]] = {}
         self._example_objects: dict[str, tuple[str, ...]] = {}
+        self._example_compounds: dict[str, dict[str, tuple[str, str]]] = {}  # round 8: verb id -> {first word: (compound, head)}
         self._genus: dict[str, frozenset[tuple[str, ...]]] = {}
         self._noun_morphy: dict[str, tuple[str, ...]] = {}
         self._organism_id: str | None = None
@@ -1067,6 +1088,40 @@ class SenseChooser:
                 return True
         return False
 
+    def _makes_a_sound(self, verb: Synset) -> bool:
+        """Whether ``verb`` is a verb of sound emission: its definition, or a hypernym's, is "make a
+        ... sound" or "... noise" ("make a sharp sound"; crack.v.02 is a kind of "make a certain
+        noise or sound") (cached)."""
+        cached = self._sound_verbs.get(verb.id)
+        if cached is None:
+            cached = verb.pos == "verb" and any(
+                _SOUND_DEFINITION.match(s.definition.lower())
+                for s in (verb, *(self.wordnet.synset_at(*key) for key in self.wordnet.ancestors(verb)))
+            )
+            self._sound_verbs[verb.id] = cached
+        return cached
+
+    @staticmethod
+    def _body_sound_evidence(verb: Candidate, body: Candidate) -> Evidence:
+        """A verb of sound emission done to a part of the body ("cracking neck", "drumming fingers"):
+        the person moves the body part that sounds. The verb's frames and examples, which make what
+        sounds the subject ("his fingers snapped"), count against it no more; it scores as a bodily
+        action with a person as subject and an object, and W_BODY_SOUND on top."""
+        s = verb.synset
+        points = W_BODY_SOUND - sum(e.points for e in verb.unary if e.kind in ("frames", "agent") and e.points < 0)
+        frames = set(s.frames)
+        if not frames & HUMAN_FRAMES:
+            points += W_HUMAN_FRAME
+        if not frames & TRANSITIVE_FRAMES:
+            points += W_TRANSITIVITY
+        if s.lexfile not in PHYSICAL_VERB_FILES:
+            points += W_PHYSICAL_VERB
+        return Evidence(
+            "objects",
+            round(points, 3),
+            f"{s.name} makes a sound, {body.synset.name} a part of the body: the person sounds it",
+        )
+
     def _mostly_noun(self, word: str) -> bool:
         cached = self._noun_words.get(word)
         if cached is None:
@@ -1378,9 +1433,15 @@ class SenseChooser:
                     return noun.name
         return None
 
-    def _example_object(self, synset: Synset, phrase: tuple[str, ...]) -> bool:
-        """Whether an example of ``synset`` has ``phrase`` as the object of its verb ("make a cake")."""
-        return any(stem(word) == phrase[-1] for word in self.example_objects(synset))
+    def _example_object(self, synset: Synset, phrase: tuple[str, ...], noun: Synset | None = None) -> bool:
+        """Whether an example of ``synset`` has ``phrase`` as the object of its verb ("make a cake");
+        where the object is a compound ("shoot a *golf ball*"), its head for ``noun`` if the
+        compound is a kind of it, not its first word ("pump the *gas* pedal")."""
+        for word in self.example_objects(synset):
+            compound = self._compound_object_is(synset, word, phrase, noun) if EXAMPLE_COMPOUND_OBJECTS else None
+            if compound if compound is not None else stem(word) == phrase[-1]:
+                return True
+        return False
 
     def _example_acts_on_one(self, verb: Synset, chunk: Chunk) -> bool:
         """Whether the chunk's word is a plural noun ("balls", not WordNet's own entry of the plural)
@@ -1433,6 +1494,8 @@ class SenseChooser:
                         break  # "play it again": the object is a pronoun (not "it", information technology)
                     if following in _DETERMINERS:
                         continue
+                    if POSSESSIVE_DETERMINES and _POSSESSIVE.search(following):
+                        continue  # round 8: "blow *one's* nose", "kissed Mary's hand": a possessive determines the object
                     if k == 0 and following in PARTICLES and any(
                         self.wordnet.lemmas_for(f"{base} {following}", "verb") for base in forms & bases
                     ):
@@ -1441,6 +1504,8 @@ class SenseChooser:
                         break  # "dance *at* home": no direct object
                     if self.wordnet.lemmas_for(following, "noun"):
                         objects.append(following)
+                        if EXAMPLE_COMPOUND_OBJECTS:
+                            self._note_compound_object(synset, words[i + 1 + k : i + 3 + k])
                         break
                     if self.wordnet.lemmas_for(following, "adj"):
                         continue
@@ -1449,6 +1514,33 @@ class SenseChooser:
         result = tuple(objects)
         self._example_objects[synset.id] = result
         return result
+
+    def _note_compound_object(self, synset: Synset, pair: list[str]) -> None:
+        """Where an example's object word and the next make a WordNet noun compound ("shoot a *golf
+        ball*", "pump the *gas pedal*"), record it for ``synset``: the compound is the object, its
+        first word only a modifier."""
+        if len(pair) < 2:
+            return
+        compound = " ".join(pair)
+        lemmas = [lemma for lemma in self.wordnet.lemmas_for(compound, "noun") if " " in lemma]
+        if lemmas:
+            self._example_compounds.setdefault(synset.id, {})[pair[0]] = (lemmas[0], pair[1])
+
+    def _compound_object_is(self, verb: Synset, word: str, phrase: tuple[str, ...], noun: Synset | None) -> bool | None:
+        """For an example object ``word`` of ``verb`` that starts a compound ("golf" in "shoot a golf
+        ball"): whether the compound names ``phrase`` as its object: its head is the phrase's word
+        and one of its senses is ``noun`` or a kind of it ("golf ball", a kind of ball.n.01, not of
+        the musket ball). None where ``word`` starts no compound (then it is the object itself)."""
+        found = self._example_compounds.get(verb.id, {}).get(word)
+        if found is None:
+            return None
+        compound, head = found
+        if noun is None or stem(head) != phrase[-1]:
+            return False
+        return any(
+            synset.id == noun.id or 0 < self.wordnet.ancestors(synset).get((noun.pos, noun.offset), 99) <= KIND_OF_MAX_DISTANCE
+            for synset in self.wordnet.synsets(compound, "noun")
+        )
 
     def object_similarity(self, verb: Synset, noun: Synset) -> tuple[float, str] | None:
         key = (verb.id, noun.id)
@@ -1611,7 +1703,7 @@ class SenseChooser:
                     points, where = W_NAMES, "in its definition"
                     if roles[x.index] in ("object", "modifier") and roles[y.index] == "action":
                         points = W_NAMES_FROM_OBJECT  # "a ball used in playing volleyball": any play
-                elif x.synset.pos == "verb" and self._example_object(x.synset, named):
+                elif x.synset.pos == "verb" and self._example_object(x.synset, named, y.synset):
                     points, where = W_NAMES_EXAMPLE_OBJECT, "as the object of its example"
                     if roles[y.index] == "object" and self._example_acts_on_one(x.synset, y_chunk):
                         points = W_EXAMPLE_OBJECT_OF_ONE
@@ -1919,6 +2011,8 @@ class SenseChooser:
                             f"{x.synset.name} is done by hand or body to {y.synset.name}, a part of the body",
                         )
                     )
+                if W_BODY_SOUND and y.synset.lexfile == "noun.body" and self._makes_a_sound(x.synset):
+                    found.append(self._body_sound_evidence(x, y))
                 device = y.synset.lexfile == "noun.person" and self._has_sense_in(y.lemma, "noun", "noun.artifact")
                 if device:
                     found.append(
