@@ -391,6 +391,13 @@ EXAMPLE_OBJECT_DEFINED_BY = 1.0
 # +1 tuned UCF101 class with and without similarity, none lost.
 W_COMPOUND = 1.5
 COMPOUND_MAX_DISTANCE = 2
+# Round 8: the noun before the gerund of a verb of motion, cut from one closed word WordNet lacks
+# ("*kite*surfing", "*snow*kiting"; ``phrase.split_motion_compound``), names what one moves on, in
+# or with, as in WordNet's closed verbs of motion ("snowboard", "windsurf", "skateboard"): a
+# tangible thing (a kind of object.n.01, "a tangible and visible entity"), not a bank check nor
+# precipitation falling.
+W_MOVED_WITH_THING = 0.5
+MOVED_WITH_ANYWHERE = False
 W_QUALIFIER_ISA = 5.0  # "hurling (sport)": the name says what kind of thing it is
 W_QUALIFIER_DOMAIN = 2.5
 W_QUALIFIER_NAMES = 1.5
@@ -735,6 +742,7 @@ class SenseChooser:
         for candidate in base:
             candidate.unary.extend(self.qualifier_evidence(candidate, phrase.qualifiers))
             candidate.unary.extend(self.compound_evidence(candidate, phrase))
+            candidate.unary.extend(self.moved_with_evidence(candidate, phrase, roles))
         self._base_candidates[base_key] = base
         return base
 
@@ -2018,6 +2026,24 @@ class SenseChooser:
                             Evidence("compound", W_COMPOUND, f"WordNet's {kinds[candidate.synset.id]!r} is a kind of it")
                         ]
         return []
+
+    def moved_with_evidence(self, candidate: Candidate, phrase: Phrase, roles: list[str]) -> list[Evidence]:
+        """A tangible sense of a noun cut, with the gerund of a verb of motion after it, from one
+        closed word ("*kite*surfing": the plaything, not the bank check): what one moves with."""
+        i = candidate.index
+        chunks = phrase.chunks
+        if candidate.synset.pos != "noun" or roles[i] != "modifier" or i + 1 >= len(chunks):
+            return []
+        gerund = chunks[i + 1]
+        if not gerund.gerund or (not MOVED_WITH_ANYWHERE and gerund.position != chunks[i].position):
+            return []
+        verbs = [v for v in self.wordnet.morphy(gerund.entry, "verb") if v != gerund.entry]
+        if not any(s.lexfile == "verb.motion" for v in verbs for s in self.wordnet.synsets(v, "verb")):
+            return []
+        thing = self.wordnet.sense("object.n.01")
+        if (thing.pos, thing.offset) not in self.wordnet.ancestors(candidate.synset):
+            return []
+        return [Evidence("role", W_MOVED_WITH_THING, f"a tangible thing one moves with or on by {gerund.text!r}")]
 
     def _compound_kinds(self, compound: str) -> dict[str, str]:
         """The ids of the hypernyms (up to COMPOUND_MAX_DISTANCE steps) of the senses of the noun
