@@ -900,6 +900,9 @@ def test_a_closed_compound_whose_first_part_names_a_kind_of_its_second_is_that_k
         assert all("names a kind of 'line'" in c.derivation for c in analyse(word, real_wordnet).chunks)
         chosen = choose(real_wordnet, word)
         assert _sense(chosen, "slack") == "slack.n.06" and _sense(chosen, "line") == "line.n.18"
+    # names no label set has: "jazz" is a kind of music, the tango a kind of dancing
+    assert _chunks(real_wordnet, "jazzmusic") == ["jazz", "music"]
+    assert _chunks(real_wordnet, "tangodancing") == ["tango", "dancing"]
     for word in ("kitesurfing", "jetskiing", "beatboxing", "faceplanting", "headbanging", "skijet", "nunchucks"):
         assert split_kind_compound(real_wordnet, word) == []
 

@@ -563,10 +563,9 @@ def _acts_in_example_on(wordnet: WordNet, verb: str, lexfile: str) -> bool:
             at = [i for i, w in enumerate(words) if verb in wordnet.morphy(w, "verb")]
             for i in at[:1]:
                 rest = [w for w in words[i + 1 :] if w not in _EXAMPLE_DETERMINERS]
-                if not rest:
-                    continue
-                objects = wordnet.synsets(wordnet.morphy(rest[0], "noun")[0], "noun")[:1] if wordnet.morphy(rest[0], "noun") else []
-                if objects and objects[0].lexfile == lexfile:
+                nouns = wordnet.morphy(rest[0], "noun") if rest else []
+                first = wordnet.synsets(nouns[0], "noun")[:1] if nouns else []
+                if first and first[0].lexfile == lexfile:
                     return True
     return False
 
