@@ -9,7 +9,11 @@
   WordNet has only written closed, as a word of another kind than its last word, is none: "side
   kick" is no "sidekick", a friend), for the
   word-by-word description ER-ZSAR falls back to ("brushing teeth" -> the definition of "brush"
-  followed by that of "teeth").
+  followed by that of "teeth"). A closed word WordNet lacks in every form is cut in two only
+  where WordNet's data says how: a verb and its object ("dodgeball"), a kind and its head
+  ("slacklining": a slack is a kind of line), a noun and a gerund of motion shaped as WordNet's
+  closed verbs of motion ("kitesurfing" as "windsurf"), a noun the gerund's verb acts on in an
+  example ("faceplanting": "planted a knee").
 
 The first content chunk and every gerund are the *action*; the other chunks are its *objects*
 (what is acted on, where, with what). Dictionaries define the action chunk as a verb when they can

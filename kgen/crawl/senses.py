@@ -29,7 +29,9 @@ Unary evidence:
   noun of act; a lone -ing word the verb first; a name alone a verb or a noun of act, event or
   artifact ("sword", "balance beam"); a noun compound's head ("golf *swing*") a noun of act; a
   modifier ("*cricket* bowling", "*still* rings") a noun or an adjective; an object ("kick *ball*")
-  a noun, and not an abstract one ("opening *present*" is a gift, not the present time).
+  a noun, and not an abstract one ("opening *present*" is a gift, not the present time). A noun
+  right before the gerund of a verb of motion ("*kite*surfing", "*snow*kiting") names what one
+  moves on, in or with: a tangible thing (round 8; the plaything, not the altered bank check).
 * ``frames``: for the action verb, WordNet's verb frames: a person as subject ("Somebody ----s");
   a transitive frame when an object follows, an intransitive one when none does (less in a name
   of the verb alone, which leaves its object out as names do: "vault" is leaping over something,
