@@ -1146,7 +1146,8 @@ class SenseChooser:
         return Evidence(
             "objects",
             round(points, 3),
-            f"{s.name} makes a sound, {body.synset.name} a part of the body: the person sounds it",
+            f"{s.name} makes a sound, {body.synset.name} a part of the body: the person sounds it"
+            f" (its frames and examples count as a bodily action's, and {W_BODY_SOUND} more)",
         )
 
     def _mostly_noun(self, word: str) -> bool:
