@@ -869,3 +869,48 @@ def test_an_example_acting_on_one_thing_says_less_of_a_plural_object(real_wordne
     assert not chooser._example_acts_on_one(shuffle, analyse("shuffling cards", real_wordnet).chunks[-1])
     balls = analyse("juggling balls", real_wordnet).chunks[-1]
     assert chooser._example_acts_on_one(real_wordnet.sense("juggle.v.05"), balls)
+
+
+# -- round 8: verbs of motion, sport and writing -------------------------------------------------
+
+
+def test_a_gerund_wordnet_lacks_as_a_noun_takes_its_verbs_own_noun_of_act(real_wordnet: WordNet) -> None:
+    """WordNet has no noun "sliding"; the noun of the verb's own lemma, "slide", is "the act of moving
+    smoothly along a surface", derived from "move smoothly along a surface" and "move obliquely or
+    sideways": it stands for the gerund's noun of act, at ZERO_DERIVED_ACTS of the weight, so "water
+    sliding" is no passing unobtrusively (slither.v.01). Not a noun that only lists the word as a later
+    synonym ("flip, toss": the coin flip is no noun of act of "tossing")."""
+    from kgen.crawl.senses import W_DERIVED, ZERO_DERIVED_ACTS
+
+    sliding = choose(real_wordnet, "water sliding")["sliding"]
+    assert sliding.chosen is not None and sliding.chosen.name in ("skid.v.04", "slide.v.03")
+    derived = [e for e in sliding.chosen.evidence if e.kind == "derived"]
+    assert [e.points for e in derived] == [W_DERIVED * ZERO_DERIVED_ACTS]
+    assert "WordNet has no noun 'sliding'" in derived[0].why and "slide.n.05" in derived[0].why
+    chooser = SenseChooser(real_wordnet)
+    assert real_wordnet.sense("flip.v.01").id not in chooser._gerund_acts("tossing")  # "flip, toss"
+    # a gerund WordNet has as a noun keeps its own nouns of act only
+    assert chooser._gerund_acts("juggling") == chooser._derived_acts("juggling")
+
+
+def test_a_gerunds_noun_of_act_names_the_senses_wordnet_groups_with_its_own(real_wordnet: WordNet) -> None:
+    """"riding" is "travel by being carried on horseback", derived from ride.v.01 (on the back of an
+    animal) alone; WordNet groups ride.v.01 with "sit on and control a vehicle" (ride.v.10), and that
+    with "be carried or travel on or in a vehicle" (ride.v.02): those senses take VERB_GROUP_ACTS of
+    the noun's weight, and "riding scooter" is riding a vehicle, not a diving duck. "drawing", "the
+    creation of artistic pictures", derived from "engage in drawing", reaches "represent by making a
+    drawing of" through "make a mark or lines on a surface"."""
+    from kgen.crawl.senses import VERB_GROUP_ACTS, W_DERIVED
+
+    chosen = choose(real_wordnet, "riding scooter")
+    assert chosen["riding"].chosen is not None and chosen["riding"].chosen.name in ("ride.v.02", "ride.v.10")
+    assert chosen["scooter"].chosen is not None and chosen["scooter"].chosen.name == "scooter.n.02"
+    grouped = [e for e in chosen["riding"].chosen.evidence if e.kind == "derived"]
+    assert [e.points for e in grouped] == [W_DERIVED * VERB_GROUP_ACTS]
+    assert "groups with this sense" in grouped[0].why
+    chooser = SenseChooser(real_wordnet)
+    ids = {name: real_wordnet.sense(name).id for name in ("ride.v.01", "ride.v.02", "ride.v.10", "draw.v.06", "draw.v.19")}
+    assert {ids["ride.v.02"], ids["ride.v.10"]} <= chooser._verb_group(ids["ride.v.01"])
+    acts = chooser._gerund_acts("drawing")
+    assert acts[ids["draw.v.19"]][0].name == "drawing.n.03"
+    assert acts[ids["draw.v.06"]] == (acts[ids["draw.v.19"]][0], acts[ids["draw.v.19"]][1] * VERB_GROUP_ACTS)

@@ -318,6 +318,29 @@ W_DERIVED = 1.5  # the verb is the act a noun sense of the same word names ("jug
 # weapons, the fire burns). Round 7, 0.5: rules alone +1 tuned Kinetics-400 class, none lost (with
 # the similarity no class changes); 0 gains and loses the same.
 LIGHT_VERB_DERIVED = 0.5
+# Round 8 (verbs of motion, sport and writing): a gerund WordNet has no noun entry for ("sliding")
+# takes, at this share, the noun of act named after its verb's own lemma and derived from the verb
+# ("slide": "the act of moving smoothly along a surface", from "move smoothly along a surface"), as
+# its own noun of act (``_gerund_acts``): English makes the bare verb a noun of act ("a slide")
+# where it has not lexicalised the -ing form; the bare noun often names one act ("a toss") rather
+# than the activity, so it says less than the gerund's own entry. Nouns of act only (not the
+# landslide, an event) and only nouns WordNet heads with the word ("flip, toss" is a coin flip, no
+# noun of act of "tossing"). 0.5: +1 Kinetics-400 tuned both ways ("water sliding"), none lost;
+# 0.25 gains nothing, 0.75 and 1 lose 2 tuned Kinetics-400 classes with the similarity ("answering
+# questions", "gargling": the bare noun's act is of another sense than the label's).
+ZERO_DERIVED_ACTS = 0.5
+# ... and a gerund's noun of act derived from one verb sense names, at this share, the senses WordNet
+# groups with it (``$``, followed from member to member among the word's senses: "riding", "travel
+# by being carried on horseback", from ride.v.01, grouped with "sit on and control a vehicle" and,
+# through it, "be carried or travel on or in a vehicle"; "drawing", the creation of artistic
+# pictures, from "engage in drawing", grouped with "make a mark or lines on a surface" and "represent
+# by making a drawing of"). Verb groups join senses of one verb similar in meaning: the activity
+# the noun names is theirs too, but WordNet derived it from one, which keeps the lead. 0.5: +1
+# Kinetics-400 held out both ways ("riding scooter": the vehicle, no longer the diving duck) and +1
+# tuned with the similarity ("drawing"), none lost; 0.75 also gains "drawing" by the rules alone but
+# loses a blind class, 1 loses "washing hands/feet/hair" (a more frequent grouped sense, "clean with
+# some chemical process", overtakes the senses "washing" is derived from).
+VERB_GROUP_ACTS = 0.5
 W_NAMES_RELATED = 1.0  # a noun derived from the verb names the object ("dye": "... fabrics or hair"); 1 and 2 gain 2-3 tuned Kinetics-400 classes, none held out
 W_NAMES_ABLE = 1.0  # the object's definition calls it "-able" by the action ("inflatable": inflating balloons)
 W_NAMES_WEAK = 1.0  # the action named as a participle in an object's gloss ("folded sheets")
@@ -678,6 +701,8 @@ class SenseChooser:
         self._fields_of: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {}
         self._defined_in_field: dict[tuple[str, tuple[str, ...]], bool] = {}
         self._lemma_word_tuples: dict[str, frozenset[tuple[str, ...]]] = {}
+        self._gerund_derived: dict[str, dict[str, tuple[Synset, float]]] = {}
+        self._verb_groups: dict[str, frozenset[str]] = {}
 
     # -- candidates and unary evidence -------------------------------------------------------
 
@@ -924,14 +949,14 @@ class SenseChooser:
                     add(Evidence("frames", points, "needs no object, as the name has none"))
             if self._names_body_part(s.definition):
                 add(Evidence("role", W_BODY, "its gloss names a body part"))
-            derived = self._derived_acts(chunk.text).get(s.id) if chunk.gerund else None
+            derived = self._gerund_acts(chunk.text).get(s.id) if chunk.gerund else None
             if derived is not None:
                 noun, share = derived
                 add(
                     Evidence(
                         "derived",
                         round(W_DERIVED * share, 3),
-                        f"the noun {chunk.text!r} names this act: {noun.definition!r}",
+                        self._gerund_act_why(chunk.text, s, noun),
                     )
                 )
             agent = self._example_agent(s)
@@ -1043,6 +1068,83 @@ class SenseChooser:
                             cached[verb] = (synset, share)
             self._derived[text] = cached
         return cached
+
+    def _gerund_acts(self, text: str) -> dict[str, tuple[Synset, float]]:
+        """``_derived_acts`` of a gerund, with round 8's two readings of WordNet's nouns of act (cached):
+
+        * a gerund WordNet has no noun entry for at all ("sliding") is named by the noun of its verb's
+          own lemma that WordNet derives from the verb (``ZERO_DERIVED_ACTS``: "slide", "the act of
+          moving smoothly along a surface", from "move smoothly along a surface" and "move
+          obliquely or sideways"): English makes a noun of act of the bare verb ("a slide") where it
+          has not lexicalised the -ing form;
+        * a noun of act derived from one verb sense names the senses WordNet groups with it
+          (``VERB_GROUP_ACTS``; verb groups, ``$``, join the senses of one verb similar in meaning):
+          "drawing", "the creation of artistic pictures", is derived from "engage in drawing",
+          grouped with "make a mark or lines on a surface" and, through it, "represent by making a
+          drawing of"."""
+        cached = self._gerund_derived.get(text)
+        if cached is not None:
+            return cached
+        found = dict(self._derived_acts(text))
+        if ZERO_DERIVED_ACTS and " " not in text and not self.wordnet.synsets(text, "noun"):
+            for base in self.wordnet.morphy(text, "verb"):
+                if base == text or " " in base:
+                    continue
+                # nouns of act only (a landslide, noun.event, is nobody's slide), and only those named
+                # after the verb's word ("flip, toss": the coin flip is no noun of act of "tossing")
+                acts = [s for s in self.wordnet.synsets(base, "noun") if s.lexfile == "noun.act"]
+                counts = {s.id: self.wordnet.sense_count(base, s) for s in acts}
+                top = max(counts.values(), default=0)
+                for noun in acts:
+                    if noun.lemmas[0].lower() != base:
+                        continue
+                    share = ZERO_DERIVED_ACTS * (counts[noun.id] + 1) / (top + 1)
+                    for pointer in noun.related("+"):
+                        if pointer.pos != "verb":
+                            continue
+                        verb = self.wordnet.synset_at("verb", pointer.offset).id
+                        if verb not in found or found[verb][1] < share:
+                            found[verb] = (noun, share)
+        if VERB_GROUP_ACTS:
+            grouped: dict[str, tuple[Synset, float]] = {}
+            for verb, (noun, share) in found.items():
+                for member in self._verb_group(verb):
+                    points = share * VERB_GROUP_ACTS
+                    if member not in found and (member not in grouped or grouped[member][1] < points):
+                        grouped[member] = (noun, points)
+            found.update(grouped)
+        self._gerund_derived[text] = found
+        return found
+
+    def _verb_group(self, verb_id: str) -> frozenset[str]:
+        """The ids of the verb senses WordNet groups (``$``) with ``verb_id``, followed from member to
+        member among the senses of the verbs they share a lemma with (cached)."""
+        cached = self._verb_groups.get(verb_id)
+        if cached is None:
+            start = self.wordnet.synset_at("verb", int(verb_id[:8]))
+            lemmas = {lemma.lower() for lemma in start.lemmas}
+            seen = {start.id}
+            todo = [start]
+            while todo:
+                synset = todo.pop()
+                for pointer in synset.related("$"):
+                    other = self.wordnet.synset_at("verb", pointer.offset)
+                    if other.id not in seen and lemmas & {lemma.lower() for lemma in other.lemmas}:
+                        seen.add(other.id)
+                        todo.append(other)
+            cached = frozenset(seen - {start.id})
+            self._verb_groups[verb_id] = cached
+        return cached
+
+    def _gerund_act_why(self, text: str, verb: Synset, noun: Synset) -> str:
+        """Why a gerund's noun of act counts for ``verb`` (the words of ``_gerund_acts``)."""
+        lemma = next((w for w in noun.lemmas if w.lower() == text), None)
+        word = text if lemma is not None else noun.name
+        own = any(p.pos == "verb" and p.offset == verb.offset for p in noun.related("+"))
+        where = "this act" if own else "an act WordNet groups with this sense"
+        if lemma is None:
+            return f"the noun {word} names {where} (WordNet has no noun {text!r}): {noun.definition!r}"
+        return f"the noun {text!r} names {where}: {noun.definition!r}"
 
     def _names_body_part(self, text: str) -> bool:
         """Whether ``text`` names a body part as a noun: a word that is mostly a noun ("remove body
@@ -1695,7 +1797,7 @@ class SenseChooser:
                 and roles[y.index] == "object"
                 and direct[y.index]
             ):
-                derived = self._derived_acts(chunks[x.index].text).get(x.synset.id)
+                derived = self._gerund_acts(chunks[x.index].text).get(x.synset.id)
                 if derived is not None:
                     noun, share = derived
                     kind = self._derived_object(noun, chunks[x.index].text)
