@@ -914,3 +914,19 @@ def test_a_gerunds_noun_of_act_names_the_senses_wordnet_groups_with_its_own(real
     acts = chooser._gerund_acts("drawing")
     assert acts[ids["draw.v.19"]][0].name == "drawing.n.03"
     assert acts[ids["draw.v.06"]] == (acts[ids["draw.v.19"]][0], acts[ids["draw.v.19"]][1] * VERB_GROUP_ACTS)
+
+
+def test_a_place_modifier_is_no_kind_the_verbs_gloss_acts_on(real_wordnet: WordNet) -> None:
+    """In "front raises" the front (noun.location: "the side that is forward") says where the arms
+    go, not what is raised: "bring (a *surface* ...) into relief" (front.n.01 is a kind of surface)
+    and "raise ... to a higher *position*" (the battlefront is a military position) earn nothing
+    from it, and the front is the most frequent "side that is forward", not the line of armies."""
+    chosen = choose(real_wordnet, "front raises")
+    assert chosen["front"].chosen is not None and chosen["front"].chosen.name == "front.n.01"
+    for sense in all_senses(chosen["front"]) + all_senses(chosen["raises"]):
+        assert not any(e.kind == "hypernym" for e in sense.evidence), sense.name
+    chooser = SenseChooser(real_wordnet)
+    verb = next(c for c in chooser.candidates(analyse("front raises", real_wordnet), 1, "head", False) if c.synset.name == "raise.v.24")
+    front = next(c for c in chooser.candidates(analyse("front raises", real_wordnet), 0, "modifier", False) if c.synset.name == "front.n.01")
+    assert chooser._place_modifier(verb, front, ["modifier", "head"])
+    assert not chooser._place_modifier(verb, front, ["object", "head"])  # an object is what is acted on
