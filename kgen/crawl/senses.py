@@ -711,6 +711,7 @@ class SenseChooser:
         self._lemma_word_tuples: dict[str, frozenset[tuple[str, ...]]] = {}
         self._gerund_derived: dict[str, dict[str, tuple[Synset, float]]] = {}
         self._verb_groups: dict[str, frozenset[str]] = {}
+        self._own_acts_of: dict[str, dict[str, tuple[Synset, float]]] = {}
 
     # -- candidates and unary evidence -------------------------------------------------------
 
@@ -1098,21 +1099,10 @@ class SenseChooser:
             for base in self.wordnet.morphy(text, "verb"):
                 if base == text or " " in base:
                     continue
-                # nouns of act only (a landslide, noun.event, is nobody's slide), and only those named
-                # after the verb's word ("flip, toss": the coin flip is no noun of act of "tossing")
-                acts = [s for s in self.wordnet.synsets(base, "noun") if s.lexfile == "noun.act"]
-                counts = {s.id: self.wordnet.sense_count(base, s) for s in acts}
-                top = max(counts.values(), default=0)
-                for noun in acts:
-                    if noun.lemmas[0].lower() != base:
-                        continue
-                    share = ZERO_DERIVED_ACTS * (counts[noun.id] + 1) / (top + 1)
-                    for pointer in noun.related("+"):
-                        if pointer.pos != "verb":
-                            continue
-                        verb = self.wordnet.synset_at("verb", pointer.offset).id
-                        if verb not in found or found[verb][1] < share:
-                            found[verb] = (noun, share)
+                for verb, (noun, share) in self._own_acts(base).items():
+                    share *= ZERO_DERIVED_ACTS
+                    if verb not in found or found[verb][1] < share:
+                        found[verb] = (noun, share)
         if VERB_GROUP_ACTS:
             grouped: dict[str, tuple[Synset, float]] = {}
             for verb, (noun, share) in found.items():
@@ -1123,6 +1113,31 @@ class SenseChooser:
             found.update(grouped)
         self._gerund_derived[text] = found
         return found
+
+    def _own_acts(self, word: str) -> dict[str, tuple[Synset, float]]:
+        """Verb synset id -> the noun of act named after ``word`` (WordNet's first lemma of the noun
+        sense) that WordNet derives from it, and how frequent that noun sense is among the word's
+        nouns of act ((count + 1) / (top + 1)) (cached). Nouns of act only (a landslide, noun.event,
+        is nobody's slide), and only those named after the word ("flip, toss": the coin flip is no
+        noun of act of "toss")."""
+        cached = self._own_acts_of.get(word)
+        if cached is None:
+            cached = {}
+            acts = [s for s in self.wordnet.synsets(word, "noun") if s.lexfile == "noun.act"]
+            counts = {s.id: self.wordnet.sense_count(word, s) for s in acts}
+            top = max(counts.values(), default=0)
+            for noun in acts:
+                if noun.lemmas[0].lower() != word:
+                    continue
+                share = (counts[noun.id] + 1) / (top + 1)
+                for pointer in noun.related("+"):
+                    if pointer.pos != "verb":
+                        continue
+                    verb = self.wordnet.synset_at("verb", pointer.offset).id
+                    if verb not in cached or cached[verb][1] < share:
+                        cached[verb] = (noun, share)
+            self._own_acts_of[word] = cached
+        return cached
 
     def _verb_group(self, verb_id: str) -> frozenset[str]:
         """The ids of the verb senses WordNet groups (``$``) with ``verb_id``, followed from member to
