@@ -930,3 +930,26 @@ def test_a_place_modifier_is_no_kind_the_verbs_gloss_acts_on(real_wordnet: WordN
     front = next(c for c in chooser.candidates(analyse("front raises", real_wordnet), 0, "modifier", False) if c.synset.name == "front.n.01")
     assert chooser._place_modifier(verb, front, ["modifier", "head"])
     assert not chooser._place_modifier(verb, front, ["object", "head"])  # an object is what is acted on
+
+
+def test_a_gerund_whose_noun_of_act_is_creating_by_thinking_is_no_bodily_action(real_wordnet: WordNet) -> None:
+    """"writing" is first "the act of creating written works", a verbal creation, a kind of
+    "creating something by thinking": the senses it names ("produce a literary work", and "have
+    (one's written work) issued for publication", grouped with it) are no bodily action and take no
+    points from it, so a lone "writing" is putting something in written form. A noun of act filed
+    far below that node ("the act of mixing cards", under the arranging of music) is done with the
+    body: "shuffling cards" keeps its bodily shuffle."""
+    from kgen.crawl.senses import W_MENTAL_VERB
+
+    writing = choose(real_wordnet, "writing")["writing"]
+    assert writing.chosen is not None and writing.chosen.name in ("write.v.02", "write.v.07", "writing.n.05")
+    literary = next(s for s in all_senses(writing) if s.name == "write.v.01")
+    assert any(e.kind == "role" and e.points == W_MENTAL_VERB and "writing.n.01" in e.why for e in literary.evidence)
+    assert not any(e.kind == "derived" for e in literary.evidence)
+    chooser = SenseChooser(real_wordnet)
+    assert chooser._created_by_thinking(real_wordnet.sense("writing.n.01"))
+    assert chooser._created_by_thinking(real_wordnet.sense("composing.n.02"))
+    assert not chooser._created_by_thinking(real_wordnet.sense("shuffle.n.01"))
+    assert not chooser._created_by_thinking(real_wordnet.sense("writing.n.05"))  # "putting something in written form"
+    shuffling = choose(real_wordnet, "shuffling cards")["shuffling"]
+    assert shuffling.chosen is not None and any(e.kind == "derived" and e.points > 0 for e in shuffling.chosen.evidence)
