@@ -42,7 +42,7 @@ FLOORS = {
     ("ucf101", "tuned"): 0.97,  # 0.955 before round 7's second part, 0.94 before the seventh round, 0.91 before the sixth, 0.88 before the fourth
     ("ucf101", "held_out"): 0.885,  # 0.77 before the seventh round
     ("k400", "tuned"): 0.92,  # 0.91 before the seventh round, 0.865 before the sixth, 0.855 before the fifth
-    ("k400", "held_out"): 0.87,  # 0.865 before round 7's second part, 0.795 before the seventh round, 0.785 before the sixth, 0.78
+    ("k400", "held_out"): 0.895,  # 0.87 before round 8 (verbs of motion, sport and writing), 0.865 before round 7's second part, 0.795 before the seventh round, 0.785 before the sixth, 0.78
     ("k600_new", "held_out"): 0.785,  # 0.775 before the fifth round, 0.745 before the fourth
 }
 FLOORS_WITH_SIMILARITY = {
@@ -51,7 +51,7 @@ FLOORS_WITH_SIMILARITY = {
     ("ucf101", "tuned"): 0.98,  # 0.97 before round 7's second part, 0.955 before the seventh round, 0.91 before the sixth, 0.88 before the fourth
     ("ucf101", "held_out"): 0.885,  # 0.81 before the seventh round
     ("k400", "tuned"): 0.93,  # 0.915 before the seventh round, 0.875 before the sixth, 0.87
-    ("k400", "held_out"): 0.88,  # 0.87 before round 7's second part, 0.80 before the seventh round
+    ("k400", "held_out"): 0.91,  # 0.88 before round 8 (verbs of motion, sport and writing), 0.87 before round 7's second part, 0.80 before the seventh round
     ("k600_new", "held_out"): 0.795,  # 0.79 before the seventh round, 0.785 before the fifth, 0.765 before the fourth
 }
 

@@ -40,7 +40,13 @@ Unary evidence:
   catching several objects simultaneously"), weighted by that noun sense's frequency; given back
   (context evidence) next to an object of another kind than the noun of act names ("the act of
   playing *a musical instrument*" and a Rubik's cube), and half of it next to an object that is
-  itself an act ("juggling fire": no firing of weapons; "taking a shower").
+  itself an act ("juggling fire": no firing of weapons; "taking a shower"). Round 8: a gerund
+  WordNet has no noun for ("sliding") takes, at half weight, the noun of act named after its verb's
+  own word ("slide": "the act of moving smoothly along a surface"); a noun of act names, at half
+  weight, the verb senses WordNet groups (``$``) with the one it is derived from ("riding", "travel
+  on horseback", and "sit on and control a vehicle"); a noun of act that is a kind of creating by
+  thinking ("writing": "the act of creating written works") pays nothing, and the senses it names
+  are no bodily action (``role``).
 * ``headword``: a noun or verb that is only a later synonym of a sense never tagged under it ("harp"
   in "harmonica, mouth organ, harp") loses points: WordNet names that sense after another word; not
   when that word is the chunk's own in another spelling or form ("disk" for "disc", "control" for
@@ -112,6 +118,9 @@ Context evidence (between candidates ``a`` and ``b`` of two chunks, both directi
   verb.contact, not interaction; ``names``); a verb that is a term of a topic is done to what the
   topic's definition names (beat.v.10 is a term of cooking, "preparing something (as *food*)":
   "scrambling eggs" the food, not the ovum; ``domain``).
+* round 8: a modifier that names a place (noun.location: "*front* raises") says where or which way
+  the act goes, not what it is done to: a kind the action's gloss names is not read as it
+  (``hypernym``: "bring (a *surface*) into relief" says nothing of the front).
 
 Left out: a chunk none of whose senses can fit the name is given no sense (``ChunkChoice.left_out``
 says why, ``kgen crawl --explain`` shows it), rather than a wrong one: a modifier that is only ever a
