@@ -259,6 +259,18 @@ W_SYNONYM: dict[str, float] = {"noun": -2.0, "verb": -0.5}
 # +1 tuned and +1 held-out Kinetics-400 class without similarity, none lost (none gained with it).
 SAME_WORD_MIN_STEM = 4
 W_INSTANCE = -3.0
+# Round 8 (nouns): a sense defined by likeness to another sense of the same word ("field hockey: a
+# game *resembling ice hockey*"; "water scooter: a motorboat *resembling a motor scooter*") is the
+# derived one: the word alone names what it is likened to, which a definition of the derived sense
+# presupposes. Only where the likeness names a lemma of that other sense that the resembling sense
+# lacks (never the chunk's own word, which every sense shares). WordNet 3.0 has 42 such pairs of
+# noun senses.
+W_RESEMBLES = -0.5
+_RESEMBLING = re.compile(r"(?:^|\s)(?:resembling|similar to|like)\s+(?:(?:a|an|the)\s+)?([a-z][a-z' -]*)")
+# ... and a noun its definition likens to a kind of thing ("table tennis: a game *resembling tennis*")
+# is in that thing's field as well, for a term of the field ("stroke: (sports) the act of swinging or
+# striking at a ball with a club or racket"), at this share of the domain evidence.
+W_LIKENED_FIELD = 1.0
 W_DISCOURSE = 2.0  # times the share of the dataset's other confident choices of the same word
 W_DATASET = 0.5  # a one-chunk name's sense names a thing the dataset's other classes act on
 # context
@@ -678,6 +690,7 @@ class SenseChooser:
         self._fields_of: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {}
         self._defined_in_field: dict[tuple[str, tuple[str, ...]], bool] = {}
         self._lemma_word_tuples: dict[str, frozenset[tuple[str, ...]]] = {}
+        self._likened: dict[str, Synset | None] = {}
 
     # -- candidates and unary evidence -------------------------------------------------------
 
@@ -829,7 +842,34 @@ class SenseChooser:
                 candidate.unary.append(
                     Evidence("headword", points, f"{chunk.text!r} is only a synonym here; WordNet heads the sense {head!r}")
                 )
+        if W_RESEMBLES:
+            self._resemblance_evidence(found)
         return list(found.values())
+
+    def _resemblance_evidence(self, found: dict[str, Candidate]) -> None:
+        """A candidate whose definition likens it to another candidate of the same chunk, by a lemma
+        only that other sense has ("a game resembling *ice hockey*"), is the derived sense:
+        ``W_RESEMBLES``."""
+        lemma_words = {sid: self._lemma_words(c.synset) for sid, c in found.items()}
+        for sid, candidate in found.items():
+            match = _RESEMBLING.search(candidate.synset.definition.lower())
+            if match is None:
+                continue
+            likened = tuple(words_of(match.group(1)))
+            for other_id, words in lemma_words.items():
+                if other_id == sid:
+                    continue
+                named = [w for w in words - lemma_words[sid] if likened[: len(w)] == w]
+                if named:
+                    other = found[other_id].synset
+                    candidate.unary.append(
+                        Evidence(
+                            "resembles",
+                            W_RESEMBLES,
+                            f"defined by its likeness to {' '.join(named[0])!r} ({other.name}), the sense the word names first",
+                        )
+                    )
+                    break
 
     def has_senses(self, phrase: Phrase, index: int) -> bool:
         """Whether WordNet knows chunk ``index`` of ``phrase`` at all."""
@@ -1214,6 +1254,35 @@ class SenseChooser:
             if self.wordnet.synset_at(pos, offset).id in domains and (best is None or distance < best):
                 best = distance
         return best
+
+    def _likened_field(self, domains: frozenset[str], synset: Synset) -> tuple[float, Synset] | None:
+        """Where ``synset``'s definition likens it to a thing ("a game *resembling tennis*": the first
+        noun sense of the longest WordNet noun at the start of what follows "resembling", "similar to"
+        or "like") of which one of ``domains`` is a kind: the domain factor and that thing."""
+        like = self._likened_to(synset)
+        if like is None:
+            return None
+        distance = self._domain_distance(domains, like)
+        if distance is None:
+            return None
+        return (1.0 if distance <= 1 else (0.6 if distance <= 3 else 0.3)), like
+
+    def _likened_to(self, synset: Synset) -> Synset | None:
+        key = synset.id
+        if key in self._likened:
+            return self._likened[key]
+        found: Synset | None = None
+        if synset.pos == "noun":
+            match = _RESEMBLING.search(synset.definition.lower())
+            words = words_of(match.group(1)) if match else []
+            for n in range(min(4, len(words)), 0, -1):
+                lemmas = self.wordnet.lemmas_for(" ".join(words[:n]), "noun")
+                senses = self.wordnet.synsets(lemmas[0], "noun") if lemmas else []
+                if senses:
+                    found = senses[0] if senses[0].id != synset.id else None
+                    break
+        self._likened[key] = found
+        return found
 
     def lineage(self, synset: Synset) -> frozenset[str]:
         """Ids of ``synset`` and of all its hypernyms."""
@@ -1845,6 +1914,15 @@ class SenseChooser:
                             "domain",
                             round(W_DOMAIN * factor, 3),
                             f"{x.synset.name} is a term of {y.synset.name}'s field",
+                        )
+                    )
+                elif W_LIKENED_FIELD and (likened := self._likened_field(x_domains, y.synset)) is not None:
+                    factor, like = likened
+                    found.append(
+                        Evidence(
+                            "domain",
+                            round(W_DOMAIN * W_LIKENED_FIELD * factor, 3),
+                            f"{x.synset.name} is a term of the field of {like.name}, which {y.synset.name} is defined as resembling",
                         )
                     )
                 elif x_domains & self.domains(y.synset) and x is a:
