@@ -332,6 +332,11 @@ W_DERIVED = 1.5  # the verb is the act a noun sense of the same word names ("jug
 LIGHT_VERB_DERIVED = 0.5
 W_NAMES_RELATED = 1.0  # a noun derived from the verb names the object ("dye": "... fabrics or hair"); 1 and 2 gain 2-3 tuned Kinetics-400 classes, none held out
 W_NAMES_ABLE = 1.0  # the object's definition calls it "-able" by the action ("inflatable": inflating balloons)
+# Round 8 (nouns): ... also where the "-able" adjective is one WordNet derives from a verb sense that
+# has the action's verb among its lemmas, alone or with a particle ("inflatable" from inflate.v.02,
+# "inflate, blow up": a balloon, "small thin *inflatable* rubber bag", is blown up; names drop the
+# particle), for an object or a modifier before the action that may be its object ("*balloon* blowing").
+ABLE_BY_SYNONYM = True
 W_NAMES_WEAK = 1.0  # the action named as a participle in an object's gloss ("folded sheets")
 # A sense's lemma that is the chunk's word in another spelling ("make-up" for "makeup") is named
 # wherever that spelling is ("Put on *make-up*!" names the cosmetics, which the chunk "makeup"
@@ -691,6 +696,7 @@ class SenseChooser:
         self._defined_in_field: dict[tuple[str, tuple[str, ...]], bool] = {}
         self._lemma_word_tuples: dict[str, frozenset[tuple[str, ...]]] = {}
         self._likened: dict[str, Synset | None] = {}
+        self._able_verbs: dict[str, dict[str, tuple[str, str]]] = {}
 
     # -- candidates and unary evidence -------------------------------------------------------
 
@@ -1284,6 +1290,35 @@ class SenseChooser:
         self._likened[key] = found
         return found
 
+    def _may_be_acted_on(self, chunk: Chunk) -> bool:
+        """Whether a modifier before the action may be its object: its word's first noun sense is no
+        person, who would do the action (as ``_modifier_may_be_object``)."""
+        lemmas = self.wordnet.lemmas_for(chunk.entry, "noun")
+        first = self.wordnet.synsets(lemmas[0], "noun")[:1] if lemmas else []
+        return bool(first) and first[0].lexfile != "noun.person"
+
+    def _able_by(self, noun: Synset) -> dict[str, tuple[str, str]]:
+        """The verbs a noun's definition calls it "-able" by ("small thin *inflatable* rubber bag"):
+        for each "-able"/"-ible" adjective of the definition, the verb senses WordNet derives it from
+        (``+``), by the first word of each of their lemmas ("inflate", "blow" of "blow up") -> the
+        adjective and the verb sense's name (cached)."""
+        cached = self._able_verbs.get(noun.id)
+        if cached is None:
+            cached = {}
+            for word in self.gloss(noun).definition_words:
+                if not word.endswith(("able", "ible")):
+                    continue
+                for lemma in self.wordnet.lemmas_for(word, "adj"):
+                    for adjective in self.wordnet.synsets(lemma, "adj"):
+                        for pointer in adjective.related("+"):
+                            if pointer.pos != "verb":
+                                continue
+                            verb = self.wordnet.synset_at("verb", pointer.offset)
+                            for verb_lemma in verb.lemmas:
+                                cached.setdefault(verb_lemma.lower().replace("_", " ").split()[0], (word, verb.name))
+            self._able_verbs[noun.id] = cached
+        return cached
+
     def lineage(self, synset: Synset) -> frozenset[str]:
         """Ids of ``synset`` and of all its hypernyms."""
         cached = self._lineage.get(synset.id)
@@ -1737,6 +1772,29 @@ class SenseChooser:
                             "names",
                             W_NAMES_ABLE,
                             f"{x.synset.name} is made for {y_chunk.text!r}: its definition says {able!r}",
+                        )
+                    )
+            if (
+                ABLE_BY_SYNONYM
+                and named is None
+                and main
+                and x.synset.pos == "noun"
+                and y.synset.pos == "verb"
+                and roles[y.index] == "action"
+                and (
+                    roles[x.index] == "object"
+                    or (roles[x.index] == "modifier" and x.index < y.index and self._may_be_acted_on(chunks[x.index]))
+                )
+                and not any(e.kind == "names" and "is made for" in e.why for e in found)
+            ):
+                able_verb = self._able_by(x.synset).get(y.lemma.lower())
+                if able_verb is not None:
+                    adjective, verb_name = able_verb
+                    found.append(
+                        Evidence(
+                            "names",
+                            W_NAMES_ABLE,
+                            f"{x.synset.name} is made for {y_chunk.text!r}: its definition says {adjective!r}, from {verb_name} ({y.lemma} ...)",
                         )
                     )
             if (
