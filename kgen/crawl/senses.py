@@ -403,6 +403,14 @@ KIND_OF_MAX_DISTANCE = 3
 # object anywhere (not after "in") gained the same and lost 2 tuned Kinetics-400 classes ("cooking
 # egg", "dying hair"; at 2 also a blind class without similarity).
 EXAMPLE_OBJECT_DEFINED_BY = 1.0
+# Round 8 (nouns): an example's object is the head of its noun phrase: a noun that makes a WordNet
+# compound with the noun after it only modifies it ("pump the *gas* pedal" acts on a pedal, "shoot a
+# *golf* ball" on a ball).
+EXAMPLE_OBJECT_HEAD = True
+# ... and where that compound ends in the name's object word, it says which sense of the word the
+# example means: the senses it is no kind of (within KIND_OF_MAX_DISTANCE steps) are only named in
+# an example (W_NAMES_EXAMPLE), not acted on in it ("shoot a *golf ball*": the round object, not the
+# pitch outside the strike zone).
 # The words of two neighbouring chunks, in either order, make a WordNet compound that is a kind of
 # this sense ("band marching": "marching band", a band of musicians, not a set of people): 1.5 gains
 # +1 tuned UCF101 class with and without similarity, none lost.
@@ -697,6 +705,7 @@ class SenseChooser:
         self._lemma_word_tuples: dict[str, frozenset[tuple[str, ...]]] = {}
         self._likened: dict[str, Synset | None] = {}
         self._able_verbs: dict[str, dict[str, tuple[str, str]]] = {}
+        self._example_compounds: dict[str, tuple[str, ...]] = {}  # per example object: its compound or ""
 
     # -- candidates and unary evidence -------------------------------------------------------
 
@@ -1526,6 +1535,7 @@ class SenseChooser:
             return cached
         bases = {lemma.split()[0].lower() for lemma in synset.lemmas}
         objects: list[str] = []
+        compounds: list[str] = []
         for example in synset.examples:
             words = words_of(example)
             for i, word in enumerate(words):
@@ -1544,7 +1554,12 @@ class SenseChooser:
                     if following in _PREPOSITIONS:
                         break  # "dance *at* home": no direct object
                     if self.wordnet.lemmas_for(following, "noun"):
-                        objects.append(following)
+                        if EXAMPLE_OBJECT_HEAD:
+                            head, compound = self._compound_head(words, i + 1 + k)
+                            objects.append(head)
+                            compounds.append(compound or "")
+                        else:
+                            objects.append(following)
                         break
                     if self.wordnet.lemmas_for(following, "adj"):
                         continue
@@ -1552,7 +1567,39 @@ class SenseChooser:
                 break
         result = tuple(objects)
         self._example_objects[synset.id] = result
+        self._example_compounds[synset.id] = tuple(compounds)
         return result
+
+    def _compound_head(self, words: list[str], at: int) -> tuple[str, str | None]:
+        """The head of the noun phrase that starts with noun ``words[at]``: the last noun of the
+        longest WordNet noun compound it starts ("gas pedal" -> "pedal"), and that compound; else the
+        word itself and None."""
+        for end in range(min(len(words), at + 3), at + 1, -1):
+            compound = " ".join(words[at:end])
+            if self.wordnet.lemmas_for(compound, "noun"):
+                return words[end - 1], compound
+        return words[at], None
+
+    def _example_compound_of_another_kind(self, verb: Synset, noun: Synset, word: str) -> str | None:
+        """An example's object of ``verb`` that is a WordNet compound ending in ``word`` and no kind
+        of ``noun`` ("shoot a *golf ball*": a kind of ball.n.01, the round object, not of ball.n.12,
+        the pitch outside the strike zone): the compound says which sense of its head the example
+        means, and it is not ``noun``. None where an example acts on the word alone, or on a
+        compound of that kind."""
+        objects = self.example_objects(verb)
+        other: str | None = None
+        for head, compound in zip(objects, self._example_compounds.get(verb.id, ()), strict=True):
+            if stem(head) != word:
+                continue
+            if not compound:
+                return None  # an example acts on the word alone
+            for lemma in self.wordnet.lemmas_for(compound, "noun"):
+                for sense in self.wordnet.synsets(lemma, "noun"):
+                    distance = self.wordnet.ancestors(sense).get((noun.pos, noun.offset))
+                    if distance is not None and distance <= KIND_OF_MAX_DISTANCE:
+                        return None
+            other = compound
+        return other
 
     def object_similarity(self, verb: Synset, noun: Synset) -> tuple[float, str] | None:
         key = (verb.id, noun.id)
@@ -1720,6 +1767,11 @@ class SenseChooser:
                     if roles[y.index] == "object" and self._example_acts_on_one(x.synset, y_chunk):
                         points = W_EXAMPLE_OBJECT_OF_ONE
                         where = f"as the object of its example, one thing where the name has {y_chunk.text!r}"
+                    if EXAMPLE_OBJECT_HEAD and y.synset.pos == "noun":
+                        other_kind = self._example_compound_of_another_kind(x.synset, y.synset, named[-1])
+                        if other_kind is not None:
+                            points = min(points, W_NAMES_EXAMPLE)
+                            where = f"in an example, as the head of {other_kind!r}, no kind of {y.synset.name}"
                 else:
                     points, where = W_NAMES_EXAMPLE, "in an example"
                     if roles[x.index] in ("object", "modifier") and roles[y.index] == "action":
