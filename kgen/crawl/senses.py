@@ -416,6 +416,11 @@ EXAMPLE_OBJECT_HEAD = True
 # +1 tuned UCF101 class with and without similarity, none lost.
 W_COMPOUND = 1.5
 COMPOUND_MAX_DISTANCE = 2
+# Round 8 (nouns): ... and so does a WordNet compound, closed or spaced, of a neighbouring action's
+# verb before the chunk's word ("brush painting": "paintbrush", a kind of brush.n.02, the implement,
+# not of a dense growth of bushes): English names a thing made for an act by the verb and the thing,
+# the head last.
+W_VERB_COMPOUND = 1.5
 W_QUALIFIER_ISA = 5.0  # "hurling (sport)": the name says what kind of thing it is
 W_QUALIFIER_DOMAIN = 2.5
 W_QUALIFIER_NAMES = 1.5
@@ -763,6 +768,7 @@ class SenseChooser:
         for candidate in base:
             candidate.unary.extend(self.qualifier_evidence(candidate, phrase.qualifiers))
             candidate.unary.extend(self.compound_evidence(candidate, phrase))
+            candidate.unary.extend(self.verb_compound_evidence(candidate, phrase, roles))
         self._base_candidates[base_key] = base
         return base
 
@@ -2205,6 +2211,36 @@ class SenseChooser:
                         return [
                             Evidence("compound", W_COMPOUND, f"WordNet's {kinds[candidate.synset.id]!r} is a kind of it")
                         ]
+        return []
+
+    def verb_compound_evidence(self, candidate: Candidate, phrase: Phrase, roles: list[str]) -> list[Evidence]:
+        """A noun sense that a WordNet compound of a neighbouring action's verb and the chunk's word
+        ("paint" + "brush": "paintbrush", closed or spaced, the word last) is a kind of."""
+        if candidate.synset.pos != "noun" or not W_VERB_COMPOUND:
+            return []
+        chunks = phrase.chunks
+        i = candidate.index
+        mine = {chunks[i].entry, candidate.lemma}
+        for j in (i - 1, i + 1):
+            if not 0 <= j < len(chunks) or roles[j] != "action":
+                continue
+            verbs = set(self.wordnet.lemmas_for(chunks[j].entry, "verb"))
+            for verb, word in product(sorted(verbs), sorted(mine)):
+                if " " in verb or " " in word:
+                    continue
+                for lemma in self.wordnet.lemmas_for(f"{verb} {word}", "noun"):
+                    if compact_key(lemma) != compact_key(f"{verb}{word}"):
+                        continue
+                    for synset in self.wordnet.synsets(lemma, "noun"):
+                        distance = self.wordnet.ancestors(synset).get((candidate.synset.pos, candidate.synset.offset))
+                        if distance is not None and 0 < distance <= COMPOUND_MAX_DISTANCE:
+                            return [
+                                Evidence(
+                                    "compound",
+                                    W_VERB_COMPOUND,
+                                    f"WordNet's {synset.name!r} ({verb!r} + {word!r}) is a kind of it",
+                                )
+                            ]
         return []
 
     def _compound_kinds(self, compound: str) -> dict[str, str]:
