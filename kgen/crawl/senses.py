@@ -266,6 +266,10 @@ W_INSTANCE = -3.0
 # lacks (never the chunk's own word, which every sense shares). WordNet 3.0 has 42 such pairs of
 # noun senses.
 W_RESEMBLES = -0.5
+# Round 8 (nouns): WordNet files an act done by a group under noun.group where its hypernyms make
+# it an act too ("parade: a ceremonial procession including people marching", a procession, a
+# *group action*, an act): for the role it wants, such a sense counts as a noun of act.
+GROUP_ACTS_ARE_ACTS = True
 _RESEMBLING = re.compile(r"(?:^|\s)(?:resembling|similar to|like)\s+(?:(?:a|an|the)\s+)?([a-z][a-z' -]*)")
 # ... and a noun its definition likens to a kind of thing ("table tennis: a game *resembling tennis*")
 # is in that thing's field as well, for a term of the field ("stroke: (sports) the act of swinging or
@@ -709,6 +713,7 @@ class SenseChooser:
         self._defined_in_field: dict[tuple[str, tuple[str, ...]], bool] = {}
         self._lemma_word_tuples: dict[str, frozenset[tuple[str, ...]]] = {}
         self._likened: dict[str, Synset | None] = {}
+        self._act_synset_id: str | None = None
         self._able_verbs: dict[str, dict[str, tuple[str, str]]] = {}
         self._example_compounds: dict[str, tuple[str, ...]] = {}  # per example object: its compound or ""
 
@@ -954,6 +959,10 @@ class SenseChooser:
         points = table.get(group, table.get(s.pos, 0.0))
         if points:
             add(Evidence("role", points, f"{role}: a {s.lexfile}"))
+        if GROUP_ACTS_ARE_ACTS and s.pos == "noun" and s.lexfile == "noun.group" and "noun.act" in table:
+            extra = table["noun.act"] - points
+            if extra > 0 and self._is_group_action(s):
+                add(Evidence("role", round(extra, 3), f"{role}: an act done by a group (a kind of act), as a noun.act"))
         if role in ("object", "modifier") and s.pos == "noun" and s.lexfile in ABSTRACT_NOUN_FILES:
             add(Evidence("role", W_ABSTRACT_OBJECT, f"{role}: {s.lexfile} is abstract"))
         if role in ("alone", "gerund-alone") and s.lexfile == "noun.person" and self._has_sense_in(c.lemma, "noun", "noun.artifact"):
@@ -1275,6 +1284,13 @@ class SenseChooser:
             if self.wordnet.synset_at(pos, offset).id in domains and (best is None or distance < best):
                 best = distance
         return best
+
+    def _is_group_action(self, synset: Synset) -> bool:
+        """Whether a noun.group sense is, by its hypernyms, an act as well (act.n.02 above it)."""
+        act = self._act_synset_id
+        if act is None:
+            act = self._act_synset_id = self.wordnet.sense("act.n.02").id
+        return act in self.lineage(synset)
 
     def _likened_field(self, domains: frozenset[str], synset: Synset) -> tuple[float, Synset] | None:
         """Where ``synset``'s definition likens it to a thing ("a game *resembling tennis*": the first
