@@ -945,6 +945,106 @@ def test_an_examples_compound_object_acts_on_a_thing_of_its_kind(real_wordnet: W
         assert [e.points for e in sense.evidence if "pump.v.01 names 'gas'" in e.why] in ([], [W_NAMES_EXAMPLE])
 
 
+# -- round 8, nouns -------------------------------------------------------------------------------
+
+
+def test_a_sense_defined_by_likeness_to_another_sense_of_its_word_is_the_derived_one(
+    real_wordnet: WordNet,
+) -> None:
+    """"hockey": field hockey is "a game *resembling ice hockey* ..." (sense 1, both untagged): the
+    word alone names what the derived sense is likened to, ice hockey; "a motorboat resembling a
+    motor scooter" is no scooter of the word's own. A sense likened to the chunk's own word (every
+    sense has it) says nothing of which other sense it derives from."""
+    from kgen.crawl.senses import W_RESEMBLES
+
+    hockey = choose(real_wordnet, "hockey stop")["hockey"]
+    assert hockey.chosen is not None and hockey.chosen.name == "ice_hockey.n.01"
+    field = next(s for s in all_senses(hockey) if s.name == "field_hockey.n.01")
+    assert [e.points for e in field.evidence if e.kind == "resembles"] == [W_RESEMBLES]
+    assert not any(e.kind == "resembles" for e in hockey.chosen.evidence)
+    chooser = SenseChooser(real_wordnet)
+    scooter = chooser.candidates(analyse("riding scooter", real_wordnet), 1, "object", has_object=False)
+    resembling = {c.synset.name for c in scooter if any(e.kind == "resembles" for e in c.unary)}
+    assert resembling == {"water_scooter.n.01"}
+    pool = chooser.candidates(analyse("pool", real_wordnet), 0, "alone", has_object=False)
+    assert not any(e.kind == "resembles" for c in pool for e in c.unary)  # "resembling a pool of liquid"
+
+
+def test_a_noun_likened_to_a_thing_is_in_that_things_field(real_wordnet: WordNet) -> None:
+    """WordNet files table tennis as a table game, no sport, but defines it as "a game ... *resembling
+    tennis*", and tennis is a sport: the sports stroke (stroke.n.01, topic sport) is its shot, not "an
+    attempt to score in a game"."""
+    shot = choose(real_wordnet, "table tennis shot")["shot"]
+    assert shot.chosen is not None and shot.chosen.name == "stroke.n.01"
+    assert any(e.kind == "domain" and "defined as resembling" in e.why for e in shot.chosen.evidence)
+    chooser = SenseChooser(real_wordnet)
+    like = chooser._likened_to(real_wordnet.sense("table_tennis.n.01"))
+    assert like is not None and like.name == "tennis.n.01"
+    assert chooser._likened_to(real_wordnet.sense("tennis.n.01")) is None
+
+
+def test_a_thing_able_to_be_blown_up_is_made_for_blowing(real_wordnet: WordNet) -> None:
+    """The toy balloon is "small thin *inflatable* rubber bag", and WordNet derives "inflatable" from
+    inflate.v.02, whose lemmas are "inflate, blow up": it is made for blowing (names drop the
+    particle), also as the modifier before the gerund ("balloon blowing"); the aircraft ("large tough
+    nonrigid bag filled with gas") is not."""
+    from kgen.crawl.senses import W_NAMES_ABLE
+
+    balloon = choose(real_wordnet, "balloon blowing")["balloon"]
+    assert balloon.chosen is not None and balloon.chosen.name == "balloon.n.02"
+    able = [e.points for e in balloon.chosen.evidence if e.kind == "names" and "inflatable" in e.why]
+    assert able == [W_NAMES_ABLE]
+    chooser = SenseChooser(real_wordnet)
+    assert chooser._able_by(real_wordnet.sense("balloon.n.02"))["blow"] == ("inflatable", "inflate.v.02")
+    assert chooser._able_by(real_wordnet.sense("balloon.n.01")) == {}
+
+
+def test_an_example_acts_on_the_head_of_its_noun_phrase(real_wordnet: WordNet) -> None:
+    """"pump the gas pedal" acts on a pedal, "shoot a golf ball" on a ball: a noun making a WordNet
+    compound with the next one only modifies it. And the compound says which ball: a golf ball is a
+    kind of ball.n.01 (the round object), not of ball.n.12 (a pitch outside the strike zone), for
+    which the example only names the word: "shoot ball" is propelling a ball, not firing a shot."""
+    from kgen.crawl.senses import W_NAMES_EXAMPLE, W_NAMES_EXAMPLE_OBJECT
+
+    chooser = SenseChooser(real_wordnet)
+    assert chooser.example_objects(real_wordnet.sense("pump.v.01")) == ("pedal",)
+    assert "ball" in chooser.example_objects(real_wordnet.sense("shoot.v.08"))
+    chosen = choose(real_wordnet, "shoot ball")
+    assert chosen["shoot"].chosen is not None and chosen["shoot"].chosen.name == "shoot.v.08"
+    assert chosen["ball"].chosen is not None and chosen["ball"].chosen.name == "ball.n.01"
+
+    def example_names(sense) -> list[float]:
+        return [e.points for e in sense.evidence if e.kind == "names" and "shoot.v.08" in e.why]
+
+    assert example_names(chosen["ball"].chosen) == [W_NAMES_EXAMPLE_OBJECT]
+    pitch = next(s for s in all_senses(chosen["ball"]) if s.name == "ball.n.12")
+    assert example_names(pitch) == [W_NAMES_EXAMPLE]
+
+
+def test_a_compound_of_the_actions_verb_and_the_word_names_its_kind(real_wordnet: WordNet) -> None:
+    """"brush painting": WordNet's "paintbrush" (paint + brush, written closed) is a kind of
+    brush.n.02, the implement with bristles, not of "a dense growth of bushes"."""
+    from kgen.crawl.senses import W_VERB_COMPOUND
+
+    brush = choose(real_wordnet, "brush painting")["brush"]
+    assert brush.chosen is not None and brush.chosen.name == "brush.n.02"
+    assert [e.points for e in brush.chosen.evidence if e.kind == "compound"] == [W_VERB_COMPOUND]
+    bushes = next(s for s in all_senses(brush) if s.name == "brush.n.01")
+    assert not any(e.kind == "compound" for e in bushes.evidence)
+
+
+def test_an_act_done_by_a_group_is_a_noun_of_act(real_wordnet: WordNet) -> None:
+    """parade.n.01, "a ceremonial procession including people marching", is filed under noun.group
+    but is by its hypernyms a group action, an act: as the head of "military parade" it counts as a
+    noun of act and beats "a visible display" (noun.act, untagged); "an extended succession of persons
+    or things" (no act) stays a group."""
+    parade = choose(real_wordnet, "military parade")["parade"]
+    assert parade.chosen is not None and parade.chosen.name == "parade.n.01"
+    assert any("an act done by a group" in e.why for e in parade.chosen.evidence)
+    succession = next(s for s in all_senses(parade) if s.name == "parade.n.02")
+    assert not any("an act done by a group" in e.why for e in succession.evidence)
+
+
 def _chunks(wordnet: WordNet, name: str) -> list[str]:
     return [c.text for c in analyse(name, wordnet).chunks]
 
