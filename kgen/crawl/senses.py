@@ -346,6 +346,15 @@ W_DOMAIN_NAMES = 0.5
 # blind Kinetics-600 with similarity; modifiers too: no more gained).
 W_NAMES_IRREGULAR = 0.75
 IRREGULAR_FORM_ROLES = frozenset({"object"})
+# Round 8 (light verbs): a noun sense whose own example uses the name's verb, in any form (WordNet's
+# exception list included), with the noun itself as that verb's object ("he *took a shower* after
+# the game" under shower.n.02, the washing, not the fixture): WordNet records the collocation the name
+# is under the sense it means. Counted instead of the weaker "names" evidence of an example.
+W_EXAMPLE_COLLOCATION = 2.0
+# ... and where the noun is an act ("took a shower"), the verb is a light verb, the act the noun's: of
+# its senses, one whose own examples act on acts ("take.v.01: carry out", "take *action*", "take
+# *steps*") is the collocation's, not a bodily one ("get into one's hands": "take a *cookie*").
+W_LIGHT_VERB = 1.0
 W_HYPERNYM = 3.0  # times how specific the kind named is: min(1, (depth - 2) / 5)
 # ... or, named in brackets as what the verb acts on, a kind a whole the object is a part of is
 # (WordNet's part holonyms: "perform music on (a *musical instrument*)" and the keyboard, a part of
@@ -391,6 +400,20 @@ EXAMPLE_OBJECT_DEFINED_BY = 1.0
 # +1 tuned UCF101 class with and without similarity, none lost.
 W_COMPOUND = 1.5
 COMPOUND_MAX_DISTANCE = 2
+# Round 8 (light verbs): the action's verb and its object make a WordNet noun of act, the object first
+# as English compounds put it ("changing oil": "oil change", "replacing dirty oil with clean"), whose
+# definition says the act with another verb: the action's sense is a sense of that verb or a kind of
+# one (change.v.06, "exchange or replace with another", is a kind of replace.v.01), not "make
+# different".
+W_ACT_COMPOUND = 1.5
+# Round 8: a verb's definition that ends with a preposition leaves the object to it ("remove or replace
+# the coverings *of*": one changes the baby, not a covering; "apply a heavy coat *to*"): a kind it
+# names is not what the name's direct object is, and earns no hypernym evidence with it.
+STRANDED_OBJECT_NAMES_NO_KIND = True
+# Round 8: a kind a gloss names that is the head of the other chunk's own words, a compound that names
+# it ("restate (words) from one *language* into another" and "sign *language*"), counts in full
+# however general: the name itself says the thing is of that kind, as depth says for other kinds.
+NAMED_HEAD_KIND = True
 W_QUALIFIER_ISA = 5.0  # "hurling (sport)": the name says what kind of thing it is
 W_QUALIFIER_DOMAIN = 2.5
 W_QUALIFIER_NAMES = 1.5
@@ -678,6 +701,11 @@ class SenseChooser:
         self._fields_of: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {}
         self._defined_in_field: dict[tuple[str, tuple[str, ...]], bool] = {}
         self._lemma_word_tuples: dict[str, frozenset[tuple[str, ...]]] = {}
+        # round 8, light verbs
+        self._collocations: dict[tuple[str, str, str], str | None] = {}
+        self._example_acts: dict[str, str | None] = {}
+        self._act_compound_verbs: dict[str, dict[str, str]] = {}
+        self._stranded: dict[str, bool] = {}
 
     # -- candidates and unary evidence -------------------------------------------------------
 
@@ -735,6 +763,7 @@ class SenseChooser:
         for candidate in base:
             candidate.unary.extend(self.qualifier_evidence(candidate, phrase.qualifiers))
             candidate.unary.extend(self.compound_evidence(candidate, phrase))
+            candidate.unary.extend(self.act_compound_evidence(candidate, phrase))
         self._base_candidates[base_key] = base
         return base
 
@@ -1280,6 +1309,14 @@ class SenseChooser:
         self._definition_objects[verb.id] = found
         return found
 
+    def _object_after_last_preposition(self, verb: Synset) -> bool:
+        """Whether ``verb``'s definition (its first clause) ends with a preposition, whose object the
+        verb's object is ("remove or replace the coverings *of*"); STRANDED_OBJECT_NAMES_NO_KIND."""
+        if verb.id not in self._stranded:
+            words = words_of(verb.definition.split(";")[0])
+            self._stranded[verb.id] = bool(words) and words[-1] in _PREPOSITIONS
+        return self._stranded[verb.id]
+
     def _is_kind_of_word(self, synset: Synset, word: str) -> bool:
         """Whether ``synset`` or one of its hypernyms has a lemma ending in ``word`` (its head)."""
         head = stem(word)
@@ -1584,6 +1621,33 @@ class SenseChooser:
                 ),
                 None,
             )
+            collocation = (
+                self._example_collocation(x.synset, y.lemma, chunks[x.index].text)
+                if W_EXAMPLE_COLLOCATION
+                and main
+                and x.synset.pos == "noun"
+                and roles[x.index] == "object"
+                and roles[y.index] == "action"
+                and y.synset.pos == "verb"
+                else None
+            )
+            if collocation is not None:
+                found.append(
+                    Evidence(
+                        "names",
+                        W_EXAMPLE_COLLOCATION,
+                        f"{x.synset.name}'s example {collocation!r} says {y.lemma!r} {chunks[x.index].text!r}",
+                    )
+                )
+                acted_on = self._example_act(y.synset) if W_LIGHT_VERB and x.synset.lexfile == "noun.act" else None
+                if acted_on is not None:
+                    found.append(
+                        Evidence(
+                            "names",
+                            W_LIGHT_VERB,
+                            f"{y.synset.name}'s example acts on {acted_on!r}, an act as {x.synset.name} is: a light verb",
+                        )
+                    )
             if main and y.synset.id in self.lineage(x.synset) and x.synset.id != y.synset.id:
                 found.append(
                     Evidence("hypernym", W_HYPERNYM, f"{x.synset.name} is a kind of {y.synset.name}")
@@ -1596,7 +1660,7 @@ class SenseChooser:
                             f"{chunks[x.index].text!r} {y_chunk.text!r}: a noun of the kind before the kind it is",
                         )
                     )
-            elif named is not None:
+            elif named is not None and collocation is None:
                 participle = (
                     roles[y.index] == "action"
                     and roles[x.index] == "object"
@@ -1726,9 +1790,20 @@ class SenseChooser:
                         )
                     )
             best: tuple[float, tuple[str, ...]] | None = None
-            if main:
+            # round 8: a definition that ends with a preposition ("remove or replace the coverings *of*")
+            # leaves the object to that preposition: the kinds it names are other things
+            object_elsewhere = (
+                STRANDED_OBJECT_NAMES_NO_KIND
+                and x.synset.pos == "verb"
+                and roles[x.index] == "action"
+                and roles[y.index] == "object"
+                and direct[y.index]
+                and self._object_after_last_preposition(x.synset)
+            )
+            if main and not object_elsewhere:
                 genus = self.genus(x.synset)
                 own_words = {word_phrase(chunks[x.index].text), word_phrase(x.lemma.lower())}
+                y_words = word_phrase(y_chunk.text)
                 index = self.ancestor_index(y.synset)
                 for phrase, _distance, depth in (
                     entry for first in x.gloss.word_set & index.keys() for entry in index[first]
@@ -1740,6 +1815,8 @@ class SenseChooser:
                     factor = 1.0
                     # the more specific the kind named, the stronger ("musical instrument", not "food")
                     factor *= min(1.0, (depth - 2) / 5)
+                    if NAMED_HEAD_KIND and len(y_words) > 1 and y_words[-len(phrase) :] == phrase:
+                        factor = 1.0  # the name says it: a sign *language* is a language
                     if best is None or (factor, len(phrase)) > (best[0], len(best[1])):
                         best = (factor, phrase)
                 if best is not None:
@@ -1974,6 +2051,54 @@ class SenseChooser:
                     best = (factor, phrase, domain.name)
         return best
 
+    def _example_collocation(self, noun: Synset, verb: str, text: str) -> str | None:
+        """The example of ``noun`` whose verb is ``verb`` in any form (the exception list's too:
+        "took") with ``noun``'s word (the chunk's ``text`` or one of its lemmas) as its direct
+        object ("he took a shower after the game"), else None; ``W_EXAMPLE_COLLOCATION``."""
+        key = (noun.id, verb, text)
+        if key not in self._collocations:
+            self._collocations[key] = self._find_example_collocation(noun, verb, text)
+        return self._collocations[key]
+
+    def _find_example_collocation(self, noun: Synset, verb: str, text: str) -> str | None:
+        if " " in verb:
+            return None  # a phrasal verb's particle would have to be matched too
+        # the noun's own word: one-word lemmas ("shower"), and the chunk's last word; not the head of
+        # another lemma ("tie *beam*"), nor the verb read in the noun itself ("a railroad *tie*")
+        heads = {
+            parts[-1]
+            for lemma in (*noun.lemmas, text)
+            if (parts := words_of(lemma)) and (len(parts) == 1 or lemma == text)
+        }
+        for example in noun.examples:
+            words = words_of(example)
+            for i, word in enumerate(words[:-1]):
+                if verb not in {word, *self.wordnet.morphy(word, "verb")} or word in heads:
+                    continue
+                for following in words[i + 1 : i + 5]:
+                    if following in _DETERMINERS:
+                        continue
+                    if following in heads or set(self._morphy_noun(following)) & heads:
+                        return example
+                    if following in _PREPOSITIONS or following in _PRONOUN_OBJECTS:
+                        break
+                    if self.wordnet.lemmas_for(following, "noun") and not self.wordnet.lemmas_for(following, "adj"):
+                        break
+        return None
+
+    def _example_act(self, verb: Synset) -> str | None:
+        """An object of ``verb``'s examples whose most frequent noun sense is an act ("take
+        *action*"), else None; ``W_LIGHT_VERB``."""
+        if verb.id not in self._example_acts:
+            found = None
+            for word in self.example_objects(verb):
+                senses = [s for lemma in self._morphy_noun(word)[:1] for s in self.wordnet.synsets(lemma, "noun")[:1]]
+                if senses and senses[0].lexfile == "noun.act":
+                    found = word
+                    break
+            self._example_acts[verb.id] = found
+        return self._example_acts[verb.id]
+
     def _irregular_form_of(self, gloss: Gloss, verb: str) -> str | None:
         """A word of ``gloss``'s definition that is an irregular form of the verb ``verb`` by WordNet's
         exception list ("plaything ... *flown* in the wind" for "fly"), else None: stems miss it."""
@@ -2018,6 +2143,61 @@ class SenseChooser:
                             Evidence("compound", W_COMPOUND, f"WordNet's {kinds[candidate.synset.id]!r} is a kind of it")
                         ]
         return []
+
+    def act_compound_evidence(self, candidate: Candidate, phrase: Phrase) -> list[Evidence]:
+        """A verb sense that a WordNet noun of act made of a neighbouring chunk's word and the verb
+        ("oil change": "*replacing* dirty oil with clean") defines with another verb: a sense of
+        that verb, or a kind of one up to COMPOUND_MAX_DISTANCE steps (``W_ACT_COMPOUND``)."""
+        if candidate.synset.pos != "verb" or not W_ACT_COMPOUND:
+            return []
+        chunks = phrase.chunks
+        i = candidate.index
+        verbs = {chunks[i].text, candidate.lemma}
+        # the sense and its hypernyms, nearest first
+        near = [
+            self.wordnet.synset_at(pos, offset)
+            for (pos, offset), distance in sorted(self.wordnet.ancestors(candidate.synset).items(), key=lambda kv: kv[1])
+            if distance <= COMPOUND_MAX_DISTANCE
+        ]
+        for j in (i + 1, i - 1):
+            if not 0 <= j < len(chunks):
+                continue
+            things = {chunks[j].text, chunks[j].entry, *self._morphy_noun(chunks[j].entry)}
+            for thing, verb in product(sorted(things), sorted(verbs)):
+                for compound, defining in self._act_compounds(f"{thing} {verb}").items():
+                    if defining == candidate.lemma:
+                        continue  # "dishwashing: the act of washing dishes" says nothing of which washing
+                    senses = {s.id for s in self.wordnet.synsets(defining, "verb")}
+                    hit = next((s.name for s in near if s.id in senses), None)
+                    if hit is not None:
+                        return [
+                            Evidence(
+                                "compound",
+                                W_ACT_COMPOUND,
+                                f"WordNet's {compound!r} is the act of {defining!r}; {candidate.synset.name} is {hit}"
+                                if hit == candidate.synset.name
+                                else f"WordNet's {compound!r} is the act of {defining!r}; {candidate.synset.name} is a kind of {hit}",
+                            )
+                        ]
+        return []
+
+    def _act_compounds(self, compound: str) -> dict[str, str]:
+        """The noun-of-act senses of the WordNet compound ``compound`` (spaced, hyphenated or closed),
+        each with the verb its definition's first -ing word is a form of ("oil change": "replacing"
+        -> "replace")."""
+        cached = self._act_compound_verbs.get(compound)
+        if cached is None:
+            cached = {}
+            for lemma in self.wordnet.lemmas_for(compound, "noun"):
+                for synset in self.wordnet.synsets(lemma, "noun"):
+                    if synset.lexfile != "noun.act":
+                        continue
+                    gerund = next((w for w in gloss_words(synset.definition) if w.endswith("ing")), None)
+                    bases = self.wordnet.morphy(gerund, "verb") if gerund else []
+                    if bases:
+                        cached.setdefault(synset.name, bases[0])
+            self._act_compound_verbs[compound] = cached
+        return cached
 
     def _compound_kinds(self, compound: str) -> dict[str, str]:
         """The ids of the hypernyms (up to COMPOUND_MAX_DISTANCE steps) of the senses of the noun
