@@ -112,6 +112,16 @@ Context evidence (between candidates ``a`` and ``b`` of two chunks, both directi
   verb.contact, not interaction; ``names``); a verb that is a term of a topic is done to what the
   topic's definition names (beat.v.10 is a term of cooking, "preparing something (as *food*)":
   "scrambling eggs" the food, not the ovum; ``domain``).
+* light verbs (round 8): a noun sense whose own example uses the action's verb, in any form ("took"),
+  with the noun as its object ("he *took a shower* after the game") is the sense the name means
+  (``names``), and, the noun being an act, the verb is a light verb: its sense whose examples act
+  on acts ("take.v.01: carry out", "take *action*") is the collocation's; a WordNet noun of act made
+  of the object and the verb ("oil change", "*replacing* dirty oil with clean") defines the act with
+  another verb, of which the action's sense is a sense or a kind ("change.v.06: exchange or
+  replace", a kind of replace; unary ``compound``); a verb's definition that ends with a preposition
+  ("remove or replace the coverings *of*") leaves the object to it and names no kind of it
+  (``hypernym``); a kind that is the head of the other chunk's own words ("sign *language*")
+  counts in full, however general ("from one *language* into another"; ``hypernym``).
 
 Left out: a chunk none of whose senses can fit the name is given no sense (``ChunkChoice.left_out``
 says why, ``kgen crawl --explain`` shows it), rather than a wrong one: a modifier that is only ever a
