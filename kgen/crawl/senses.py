@@ -1670,7 +1670,7 @@ class SenseChooser:
                             f"{chunks[x.index].text!r} {y_chunk.text!r}: a noun of the kind before the kind it is",
                         )
                     )
-            elif named is not None and collocation is None:
+            elif named is not None and (collocation is None or x.gloss.defines_with(named)):
                 participle = (
                     roles[y.index] == "action"
                     and roles[x.index] == "object"
@@ -1835,7 +1835,8 @@ class SenseChooser:
                         Evidence(
                             "hypernym",
                             W_HYPERNYM * factor,
-                            f"{x.synset.name} names {' '.join(phrase)!r}, a kind {y.synset.name} is",
+                            f"{x.synset.name} names {' '.join(phrase)!r}, a kind {y.synset.name} is"
+                            + (", as its name says" if NAMED_HEAD_KIND and len(y_words) > 1 and y_words[-len(phrase) :] == phrase else ""),
                         )
                     )
                 elif W_PART_OF and x.synset.pos == "verb" and y.synset.pos == "noun" and roles[y.index] == "object":
