@@ -8,7 +8,13 @@ from sense_fixture import sense_wordnet
 
 from kgen.crawl.dictionary import short_gloss_extension, wordnet_definition
 from kgen.crawl.discourse import NameToChoose, choose_dataset_senses
-from kgen.crawl.phrase import analyse
+from kgen.crawl.phrase import (
+    analyse,
+    split_compound,
+    split_kind_compound,
+    split_motion_compound,
+    split_object_gerund,
+)
 from kgen.crawl.refine import REFINED_WORD_BUDGET, ChunkDefinitions, refine
 from kgen.crawl.senses import ChunkChoice, SenseChooser
 from kgen.crawl.wordnet import WordNet
@@ -326,7 +332,8 @@ def test_a_closed_compound_wordnet_lacks_is_cut_into_a_verb_and_its_tangible_obj
 ) -> None:
     """"kickball" and "dodgeball" are no WordNet words: each is a verb mostly used as one and a thing
     it acts on, defined as the two; not "jumpstyle" (a style is no thing), "skijet" (no verb first)
-    or "faceplanting" (the object first: not cut), nor a word WordNet has in some form."""
+    or "faceplanting" (the object first: cut by another rule, round 8), nor a word WordNet has in
+    some form."""
     for word, verb in (("kickball", "kick"), ("dodgeball", "dodge")):
         phrase = analyse(word, real_wordnet)
         assert [c.text for c in phrase.chunks] == [verb, "ball"] and not phrase.whole_is_entry
@@ -336,8 +343,9 @@ def test_a_closed_compound_wordnet_lacks_is_cut_into_a_verb_and_its_tangible_obj
         ball = chosen["ball"].chosen
         assert ball is not None and ball.name == "ball.n.01"
         assert any(e.kind == "form" for e in ball.evidence)
-    for word in ("jumpstyle", "skijet", "faceplanting", "pushcart", "breadcrumbing"):
+    for word in ("jumpstyle", "skijet", "pushcart", "breadcrumbing"):
         assert [c.text for c in analyse(word, real_wordnet).chunks] == [word]
+    assert split_compound(real_wordnet, "faceplanting") == []
 
 
 def test_a_modifier_that_is_only_a_food_is_left_out_beside_an_action_done_to_no_food(
@@ -937,3 +945,87 @@ def test_a_kind_the_name_itself_states_counts_in_full(real_wordnet: WordNet) -> 
     assert chosen["interpreting"].chosen is not None and chosen["interpreting"].chosen.name == "translate.v.01"
     kinds = [e.points for e in chosen["interpreting"].chosen.evidence if e.kind == "hypernym"]
     assert kinds == [W_HYPERNYM]
+
+
+def _chunks(wordnet: WordNet, name: str) -> list[str]:
+    return [c.text for c in analyse(name, wordnet).chunks]
+
+
+def _sense(chosen: dict[str, ChunkChoice], chunk: str) -> str | None:
+    picked = chosen[chunk].chosen
+    return picked.name if picked else None
+
+
+def test_a_closed_compound_whose_first_part_names_a_kind_of_its_second_is_that_kind(
+    real_wordnet: WordNet,
+) -> None:
+    """An English compound names a kind of its last word: where WordNet already files a sense of the
+    first part under a sense of the second (slack.n.06, "a cord or rope or cable that is hanging
+    loosely", under line.n.18), the closed word WordNet lacks is the two, as a noun or as its -ing
+    activity ("slacklining"); no other closed word of the label sets is cut so."""
+    for word in ("slackline", "slacklining"):
+        assert _chunks(real_wordnet, word) == ["slack", "line"]
+        assert all("names a kind of 'line'" in c.derivation for c in analyse(word, real_wordnet).chunks)
+        chosen = choose(real_wordnet, word)
+        assert _sense(chosen, "slack") == "slack.n.06" and _sense(chosen, "line") == "line.n.18"
+    # names no label set has: "jazz" is a kind of music, the tango a kind of dancing
+    assert _chunks(real_wordnet, "jazzmusic") == ["jazz", "music"]
+    assert _chunks(real_wordnet, "tangodancing") == ["tango", "dancing"]
+    for word in ("kitesurfing", "jetskiing", "beatboxing", "faceplanting", "headbanging", "skijet", "nunchucks"):
+        assert split_kind_compound(real_wordnet, word) == []
+
+
+def test_a_closed_noun_and_gerund_of_motion_is_cut_as_wordnets_closed_verbs_of_motion(
+    real_wordnet: WordNet,
+) -> None:
+    """WordNet writes verbs of motion closed as a noun and a verb ("windsurf", a kind of surf;
+    "snowboard", "snowshoe"; "sleepwalk", a kind of walk): a closed word WordNet lacks of the same
+    shape, with the same first noun or a last verb the model is a kind of, is the noun and the
+    gerund. Not "jetskiing" (no closed verb of motion starts with "jet" or is a kind of "ski"),
+    "beatboxing" ("beat" mostly a verb), "headbanging" ("headbutt" is contact), "hoverboarding",
+    "sandboarding", "bodyboarding" ("snowboard" is no kind of boarding a ship)."""
+    for word, noun, gerund in (
+        ("kitesurfing", "kite", "surfing"),
+        ("snowkiting", "snow", "kiting"),
+        ("speedwalking", "speed", "walking"),
+    ):
+        assert _chunks(real_wordnet, word) == [noun, gerund]
+        assert split_motion_compound(real_wordnet, word)[1].gerund
+    for word in ("jetskiing", "beatboxing", "headbanging", "hoverboarding", "sandboarding", "bodyboarding"):
+        assert split_motion_compound(real_wordnet, word) == []
+        assert _chunks(real_wordnet, word) == [word]
+    chosen = choose(real_wordnet, "kitesurfing")
+    assert chosen["kite"].role == "modifier" and chosen["surfing"].role == "action"
+    assert _sense(chosen, "surfing") == "surfboard.v.01"
+
+
+def test_a_noun_before_a_gerund_of_motion_is_a_tangible_thing(real_wordnet: WordNet) -> None:
+    """Before the gerund of a verb of motion a noun names what one moves on, in or with: the kite
+    flown in the wind, not the altered bank check (kite.n.01, WordNet's first); the layer of snow on
+    the ground, not precipitation falling (snow.n.01, tagged more often)."""
+    from kgen.crawl.senses import W_MOVED_WITH_THING
+
+    chosen = choose(real_wordnet, "kitesurfing")
+    assert _sense(chosen, "kite") == "kite.n.03"
+    kite = chosen["kite"].chosen
+    assert kite is not None and any(e.points == W_MOVED_WITH_THING and "tangible" in e.why for e in kite.evidence)
+    chosen = choose(real_wordnet, "snowkiting")
+    assert _sense(chosen, "snow") == "snow.n.02" and _sense(chosen, "kiting") in ("kite.v.03", "kite.v.04")
+    falling = next(s for s in all_senses(chosen["snow"]) if s.name == "snow.n.01")
+    assert not any("tangible" in e.why for e in falling.evidence)
+
+
+def test_a_closed_noun_and_gerund_is_cut_where_the_verb_acts_on_such_a_thing_in_an_example(
+    real_wordnet: WordNet,
+) -> None:
+    """Object incorporation: "faceplanting" is planting one's face, since "plant" (tagged, taking an
+    object) acts on a body part in its example ("He planted a *knee* in the back of his opponent").
+    Not "headbanging" ("bang" acts on a ball, a door, a sash), "breadcrumbing" (the -ing form of
+    WordNet's "breadcrumb"), "beatboxing" or "deadlifting" (no noun mostly used as one first)."""
+    assert _chunks(real_wordnet, "faceplanting") == ["face", "planting"]
+    chosen = choose(real_wordnet, "faceplanting")
+    assert _sense(chosen, "face") == "face.n.01" and _sense(chosen, "planting") == "implant.v.01"
+    assert chosen["planting"].role == "action"
+    assert _chunks(real_wordnet, "haircutting") == ["hair", "cutting"]
+    for word in ("headbanging", "breadcrumbing", "beatboxing", "deadlifting", "jetskiing"):
+        assert split_object_gerund(real_wordnet, word) == []

@@ -222,6 +222,7 @@ class WordNet:
         self._synsets_of: dict[tuple[str, Pos], tuple[Synset, ...]] = {}
         self._morphy_cache: dict[tuple[str, Pos], list[str]] = {}
         self._ancestors: dict[tuple[Pos, int], dict[tuple[Pos, int], int]] = {}
+        self._closed: dict[Pos, tuple[str, ...]] = {}
 
     @cached_property
     def version(self) -> str:
@@ -507,6 +508,16 @@ class WordNet:
                     if len(variant.split()) == 1 and variant not in result:
                         result.append(variant)
         return result
+
+    def closed_lemmas(self, pos: Pos) -> tuple[str, ...]:
+        """Every lemma ``index.<pos>`` lists written as one word (no space, hyphen or period), in
+        index order: the closed compounds among them ("windsurf", "snowboard") show how English
+        writes such words."""
+        cached = self._closed.get(pos)
+        if cached is None:
+            cached = tuple(lemma for lemma in self._index_of(pos) if lemma.isalpha())
+            self._closed[pos] = cached
+        return cached
 
     def synsets(self, lemma: str, pos: Pos) -> list[Synset]:
         """The senses of exactly ``lemma`` under ``pos``, most frequent first."""
