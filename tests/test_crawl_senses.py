@@ -879,6 +879,56 @@ def test_an_example_acting_on_one_thing_says_less_of_a_plural_object(real_wordne
     assert chooser._example_acts_on_one(real_wordnet.sense("juggle.v.05"), balls)
 
 
+# -- round 8: light and change-of-state head verbs before an object ---------------------------------
+
+
+def _pair_evidence(wordnet: WordNet, name: str, first: str, second: str) -> list:
+    """The context evidence between the senses ``first`` and ``second`` of two chunks of ``name``."""
+    from kgen.crawl.roles import after_preposition, chunk_roles
+
+    chooser = SenseChooser(wordnet)
+    phrase = analyse(name, wordnet)
+    roles = chunk_roles(wordnet, phrase)
+    direct = [not after_preposition(phrase, chunk) for chunk in phrase.chunks]
+    found = {}
+    for i in range(len(phrase.chunks)):
+        for candidate in chooser._base(phrase, i, roles):
+            found[candidate.synset.name] = candidate
+    return chooser.pair_evidence(found[first], found[second], phrase.chunks, roles, direct)
+
+
+def test_a_nouns_example_that_says_the_name_is_the_sense_it_means(real_wordnet: WordNet) -> None:
+    """shower.n.02 ("washing yourself by standing upright under water") has the example "he *took a
+    shower* after the game": WordNet records the name's collocation, the verb (by its exception list,
+    "took") with the noun as its object, under the sense it means, not the plumbing fixture. The noun
+    is an act, so "take" is a light verb: of its senses, "carry out" ("take *action*", "take *steps*")
+    takes acts, not "get into one's hands" ("take a *cookie*")."""
+    from kgen.crawl.senses import W_EXAMPLE_COLLOCATION, W_LIGHT_VERB
+
+    chosen = choose(real_wordnet, "taking a shower")
+    assert chosen["shower"].chosen is not None and chosen["shower"].chosen.name == "shower.n.02"
+    assert chosen["taking"].chosen is not None and chosen["taking"].chosen.name == "take.v.01"
+    points = {e.points for e in chosen["taking"].chosen.evidence if e.kind == "names"}
+    assert {W_EXAMPLE_COLLOCATION, W_LIGHT_VERB} <= points
+    # the fixture's own example names no taking of it, and "get into one's hands" takes no acts
+    fixture = _pair_evidence(real_wordnet, "taking a shower", "take.v.04", "shower.n.01")
+    assert not any("says 'take'" in e.why for e in fixture)
+    handled = _pair_evidence(real_wordnet, "taking a shower", "take.v.04", "shower.n.02")
+    assert not any("light verb" in e.why for e in handled)
+
+
+def test_a_kind_the_name_itself_states_counts_in_full(real_wordnet: WordNet) -> None:
+    """"sign language interpreting": "restate (words) from one *language* into another language"
+    names "language", a general kind (its depth alone gives it a fifth of the hypernym points), but
+    the name says it: a sign *language* is a language. The translating wins over "make sense of"."""
+    from kgen.crawl.senses import W_HYPERNYM
+
+    chosen = choose(real_wordnet, "sign language interpreting")
+    assert chosen["interpreting"].chosen is not None and chosen["interpreting"].chosen.name == "translate.v.01"
+    kinds = [e.points for e in chosen["interpreting"].chosen.evidence if e.kind == "hypernym"]
+    assert kinds == [W_HYPERNYM]
+
+
 def test_a_verb_of_sound_done_to_a_part_of_the_body_is_the_sound_it_makes(real_wordnet: WordNet) -> None:
     """"crack one's neck", "drum one's fingers": English makes the body part that sounds the object
     of the sound verb, and the person who moves it does the action. WordNet's sound senses have only

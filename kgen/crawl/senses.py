@@ -125,6 +125,11 @@ Context evidence (between candidates ``a`` and ``b`` of two chunks, both directi
   verb.contact, not interaction; ``names``); a verb that is a term of a topic is done to what the
   topic's definition names (beat.v.10 is a term of cooking, "preparing something (as *food*)":
   "scrambling eggs" the food, not the ovum; ``domain``).
+* light verbs (round 8): a noun sense whose own example uses the action's verb, in any form ("took"),
+  with the noun as its object ("he *took a shower* after the game") is the sense the name means
+  (``names``), and, the noun being an act, the verb is a light verb: its sense whose examples act
+  on acts ("take.v.01: carry out", "take *action*") is the collocation's; a kind that is the head of the other chunk's own words ("sign *language*")
+  counts in full, however general ("from one *language* into another"; ``hypernym``).
 * head verbs of bodily action (round 8): a verb of sound emission (its definition or a hypernym's
   is "make a ... sound") done to a part of the body is the sound the person makes with it ("crack
   one's neck", "drum one's fingers"): its "Something ----s" frames and the things sounding in its
@@ -463,6 +468,15 @@ W_DOMAIN_NAMES = 0.5
 # blind Kinetics-600 with similarity; modifiers too: no more gained).
 W_NAMES_IRREGULAR = 0.75
 IRREGULAR_FORM_ROLES = frozenset({"object"})
+# Round 8 (light verbs): a noun sense whose own example uses the name's verb, in any form (WordNet's
+# exception list included), with the noun itself as that verb's object ("he *took a shower* after
+# the game" under shower.n.02, the washing, not the fixture): WordNet records the collocation the name
+# is under the sense it means. Counted instead of the weaker "names" evidence of an example.
+W_EXAMPLE_COLLOCATION = 2.0
+# ... and where the noun is an act ("took a shower"), the verb is a light verb, the act the noun's: of
+# its senses, one whose own examples act on acts ("take.v.01: carry out", "take *action*", "take
+# *steps*") is the collocation's, not a bodily one ("get into one's hands": "take a *cookie*").
+W_LIGHT_VERB = 1.0
 W_HYPERNYM = 3.0  # times how specific the kind named is: min(1, (depth - 2) / 5)
 # ... or, named in brackets as what the verb acts on, a kind a whole the object is a part of is
 # (WordNet's part holonyms: "perform music on (a *musical instrument*)" and the keyboard, a part of
@@ -526,6 +540,10 @@ COMPOUND_MAX_DISTANCE = 2
 # the head last. +1 Kinetics-400 held out by the rules alone ("brush painting"; with the similarity it
 # was right), none lost; 1 and 2.5 the same.
 W_VERB_COMPOUND = 1.5
+# Round 8: a kind a gloss names that is the head of the other chunk's own words, a compound that names
+# it ("restate (words) from one *language* into another" and "sign *language*"), counts in full
+# however general: the name itself says the thing is of that kind, as depth says for other kinds.
+NAMED_HEAD_KIND = True
 # Round 8: a noun right before the gerund of a verb of motion ("*kite*surfing", "*snow*kiting", cut
 # from one closed word by ``phrase.split_motion_compound``; "*ice* skating", "*mountain* biking")
 # names what one moves on, in or with, as in WordNet's closed verbs of motion ("snowboard",
@@ -826,6 +844,9 @@ class SenseChooser:
         self._act_synset_id: str | None = None
         self._able_verbs: dict[str, dict[str, tuple[str, str]]] = {}
         self._example_compounds: dict[str, tuple[str, ...]] = {}  # per example object: its compound or ""
+        # round 8, light verbs
+        self._collocations: dict[tuple[str, str, str], str | None] = {}
+        self._example_acts: dict[str, str | None] = {}
         self._gerund_derived: dict[str, dict[str, tuple[Synset, float]]] = {}
         self._verb_groups: dict[str, frozenset[str]] = {}
         self._own_acts_of: dict[str, dict[str, tuple[Synset, float]]] = {}
@@ -2025,6 +2046,33 @@ class SenseChooser:
                 ),
                 None,
             )
+            collocation = (
+                self._example_collocation(x.synset, y.lemma, chunks[x.index].text)
+                if W_EXAMPLE_COLLOCATION
+                and main
+                and x.synset.pos == "noun"
+                and roles[x.index] == "object"
+                and roles[y.index] == "action"
+                and y.synset.pos == "verb"
+                else None
+            )
+            if collocation is not None:
+                found.append(
+                    Evidence(
+                        "names",
+                        W_EXAMPLE_COLLOCATION,
+                        f"{x.synset.name}'s example {collocation!r} says {y.lemma!r} {chunks[x.index].text!r}",
+                    )
+                )
+                acted_on = self._example_act(y.synset) if W_LIGHT_VERB and x.synset.lexfile == "noun.act" else None
+                if acted_on is not None:
+                    found.append(
+                        Evidence(
+                            "names",
+                            W_LIGHT_VERB,
+                            f"{y.synset.name}'s example acts on {acted_on!r}, an act as {x.synset.name} is: a light verb",
+                        )
+                    )
             if main and y.synset.id in self.lineage(x.synset) and x.synset.id != y.synset.id:
                 found.append(
                     Evidence("hypernym", W_HYPERNYM, f"{x.synset.name} is a kind of {y.synset.name}")
@@ -2037,7 +2085,7 @@ class SenseChooser:
                             f"{chunks[x.index].text!r} {y_chunk.text!r}: a noun of the kind before the kind it is",
                         )
                     )
-            elif named is not None:
+            elif named is not None and (collocation is None or x.gloss.defines_with(named)):
                 participle = (
                     roles[y.index] == "action"
                     and roles[x.index] == "object"
@@ -2198,6 +2246,7 @@ class SenseChooser:
             if main and not self._place_modifier(x, y, roles):
                 genus = self.genus(x.synset)
                 own_words = {word_phrase(chunks[x.index].text), word_phrase(x.lemma.lower())}
+                y_words = word_phrase(y_chunk.text)
                 index = self.ancestor_index(y.synset)
                 for phrase, _distance, depth in (
                     entry for first in x.gloss.word_set & index.keys() for entry in index[first]
@@ -2209,6 +2258,8 @@ class SenseChooser:
                     factor = 1.0
                     # the more specific the kind named, the stronger ("musical instrument", not "food")
                     factor *= min(1.0, (depth - 2) / 5)
+                    if NAMED_HEAD_KIND and len(y_words) > 1 and y_words[-len(phrase) :] == phrase:
+                        factor = 1.0  # the name says it: a sign *language* is a language
                     if best is None or (factor, len(phrase)) > (best[0], len(best[1])):
                         best = (factor, phrase)
                 if best is not None:
@@ -2217,7 +2268,8 @@ class SenseChooser:
                         Evidence(
                             "hypernym",
                             W_HYPERNYM * factor,
-                            f"{x.synset.name} names {' '.join(phrase)!r}, a kind {y.synset.name} is",
+                            f"{x.synset.name} names {' '.join(phrase)!r}, a kind {y.synset.name} is"
+                            + (", as its name says" if NAMED_HEAD_KIND and len(y_words) > 1 and y_words[-len(phrase) :] == phrase else ""),
                         )
                     )
                 elif W_PART_OF and x.synset.pos == "verb" and y.synset.pos == "noun" and roles[y.index] == "object":
@@ -2467,6 +2519,54 @@ class SenseChooser:
                 if factor > 0 and (best is None or (factor, len(phrase)) > (best[0], len(best[1]))):
                     best = (factor, phrase, domain.name)
         return best
+
+    def _example_collocation(self, noun: Synset, verb: str, text: str) -> str | None:
+        """The example of ``noun`` whose verb is ``verb`` in any form (the exception list's too:
+        "took") with ``noun``'s word (the chunk's ``text`` or one of its lemmas) as its direct
+        object ("he took a shower after the game"), else None; ``W_EXAMPLE_COLLOCATION``."""
+        key = (noun.id, verb, text)
+        if key not in self._collocations:
+            self._collocations[key] = self._find_example_collocation(noun, verb, text)
+        return self._collocations[key]
+
+    def _find_example_collocation(self, noun: Synset, verb: str, text: str) -> str | None:
+        if " " in verb:
+            return None  # a phrasal verb's particle would have to be matched too
+        # the noun's own word: one-word lemmas ("shower"), and the chunk's last word; not the head of
+        # another lemma ("tie *beam*"), nor the verb read in the noun itself ("a railroad *tie*")
+        heads = {
+            parts[-1]
+            for lemma in (*noun.lemmas, text)
+            if (parts := words_of(lemma)) and (len(parts) == 1 or lemma == text)
+        }
+        for example in noun.examples:
+            words = words_of(example)
+            for i, word in enumerate(words[:-1]):
+                if verb not in {word, *self.wordnet.morphy(word, "verb")} or word in heads:
+                    continue
+                for following in words[i + 1 : i + 5]:
+                    if following in _DETERMINERS:
+                        continue
+                    if following in heads or set(self._morphy_noun(following)) & heads:
+                        return example
+                    if following in _PREPOSITIONS or following in _PRONOUN_OBJECTS:
+                        break
+                    if self.wordnet.lemmas_for(following, "noun") and not self.wordnet.lemmas_for(following, "adj"):
+                        break
+        return None
+
+    def _example_act(self, verb: Synset) -> str | None:
+        """An object of ``verb``'s examples whose most frequent noun sense is an act ("take
+        *action*"), else None; ``W_LIGHT_VERB``."""
+        if verb.id not in self._example_acts:
+            found = None
+            for word in self.example_objects(verb):
+                senses = [s for lemma in self._morphy_noun(word)[:1] for s in self.wordnet.synsets(lemma, "noun")[:1]]
+                if senses and senses[0].lexfile == "noun.act":
+                    found = word
+                    break
+            self._example_acts[verb.id] = found
+        return self._example_acts[verb.id]
 
     def _irregular_form_of(self, gloss: Gloss, verb: str) -> str | None:
         """A word of ``gloss``'s definition that is an irregular form of the verb ``verb`` by WordNet's
