@@ -125,11 +125,12 @@ Context evidence (between candidates ``a`` and ``b`` of two chunks, both directi
   verb.contact, not interaction; ``names``); a verb that is a term of a topic is done to what the
   topic's definition names (beat.v.10 is a term of cooking, "preparing something (as *food*)":
   "scrambling eggs" the food, not the ovum; ``domain``).
-* light verbs (round 8): a noun sense whose own example uses the action's verb, in any form ("took"),
-  with the noun as its object ("he *took a shower* after the game") is the sense the name means
-  (``names``), and, the noun being an act, the verb is a light verb: its sense whose examples act
-  on acts ("take.v.01: carry out", "take *action*") is the collocation's; a kind that is the head of the other chunk's own words ("sign *language*")
-  counts in full, however general ("from one *language* into another"; ``hypernym``).
+* light verbs (round 8): a noun sense whose own example uses the action's verb, in any form
+  ("took"), with the noun as its object ("he *took a shower* after the game") is the sense the name
+  means (``names``), and, the noun being an act, the verb is a light verb: its sense whose examples
+  act on acts ("take.v.01: carry out", "take *action*") is the collocation's; a kind that is the
+  head of the other chunk's own words ("sign *language*") counts in full, however general ("from one
+  *language* into another"; ``hypernym``).
 * head verbs of bodily action (round 8): a verb of sound emission (its definition or a hypernym's
   is "make a ... sound") done to a part of the body is the sound the person makes with it ("crack
   one's neck", "drum one's fingers"): its "Something ----s" frames and the things sounding in its
