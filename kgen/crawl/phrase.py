@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from kgen.crawl.textclean import words_of
@@ -449,23 +450,40 @@ def split_motion_compound(wordnet: WordNet, word: str, position: int = 0) -> lis
     "snowboard"). [] otherwise, and where more than one cut qualifies."""
     if " " in word or not word.endswith("ing") or _is_known(wordnet, word):
         return []
-    cuts = []
-    for k in range(MIN_COMPOUND_PART, len(word) - MIN_COMPOUND_PART - 2):
-        noun, tail = word[:k], word[k:]
+
+    def moves_with(noun: str, tail: str) -> bool:
         if not wordnet.has(noun, "noun") or not _not_mostly_other_than_noun(wordnet, noun):
-            continue
+            return False
         if not is_gerund(tail, wordnet):
-            continue
+            return False
         verbs = [v for v in wordnet.morphy(tail, "verb") if v != tail and _has_motion_sense(wordnet, v)]
-        if verbs and _closed_motion_verb_like(wordnet, noun, verbs):
-            cuts.append((noun, tail))
+        return bool(verbs) and bool(_closed_motion_verb_like(wordnet, noun, verbs))
+
+    return _one_noun_gerund_cut(
+        word,
+        position,
+        moves_with,
+        lambda noun, tail: f"WordNet lacks {word!r}: the noun {noun!r} and the gerund {tail!r} of a verb of motion",
+    )
+
+
+def _one_noun_gerund_cut(
+    word: str, position: int, accepts: Callable[[str, str], bool], note: Callable[[str, str], str]
+) -> list[Chunk]:
+    """The chunks of the one cut of ``word`` into a noun and a gerund that ``accepts`` takes (each
+    part at least MIN_COMPOUND_PART letters); [] where none or more than one qualifies."""
+    cuts = [
+        (word[:k], word[k:])
+        for k in range(MIN_COMPOUND_PART, len(word) - MIN_COMPOUND_PART - 2)
+        if accepts(word[:k], word[k:])
+    ]
     if len(cuts) != 1:
         return []
     noun, tail = cuts[0]
-    note = f"WordNet lacks {word!r}: the noun {noun!r} and the gerund {tail!r} of a verb of motion"
+    derivation = note(noun, tail)
     return [
-        Chunk(noun, position, action=False, gerund=False, derivation=note),
-        Chunk(tail, position, action=False, gerund=True, derivation=note),
+        Chunk(noun, position, action=False, gerund=False, derivation=derivation),
+        Chunk(tail, position, action=False, gerund=True, derivation=derivation),
     ]
 
 
@@ -535,25 +553,22 @@ def split_object_gerund(wordnet: WordNet, word: str, position: int = 0) -> list[
     stem = word[:-3]
     if any(_is_known(wordnet, s) for s in (stem, stem + "e")):
         return []  # the -ing form of a compound WordNet has
-    cuts = []
-    for k in range(MIN_COMPOUND_PART, len(word) - MIN_COMPOUND_PART - 2):
-        noun, tail = word[:k], word[k:]
+
+    def acts_on(noun: str, tail: str) -> bool:
         if not is_gerund(tail, wordnet) or not _mostly(wordnet, noun, "noun"):
-            continue
+            return False
         firsts = wordnet.synsets(noun, "noun")[:1]
         if not firsts or firsts[0].lexfile not in TANGIBLE_NOUN_FILES:
-            continue
+            return False
         verbs = [v for v in wordnet.morphy(tail, "verb") if v != tail]
-        if any(_acts_in_example_on(wordnet, v, firsts[0].lexfile) for v in verbs):
-            cuts.append((noun, tail))
-    if len(cuts) != 1:
-        return []
-    noun, tail = cuts[0]
-    note = f"WordNet lacks {word!r}: the gerund {tail!r} and what it acts on, {noun!r}"
-    return [
-        Chunk(noun, position, action=False, gerund=False, derivation=note),
-        Chunk(tail, position, action=False, gerund=True, derivation=note),
-    ]
+        return any(_acts_in_example_on(wordnet, v, firsts[0].lexfile) for v in verbs)
+
+    return _one_noun_gerund_cut(
+        word,
+        position,
+        acts_on,
+        lambda noun, tail: f"WordNet lacks {word!r}: the gerund {tail!r} and what it acts on, {noun!r}",
+    )
 
 
 def _acts_in_example_on(wordnet: WordNet, verb: str, lexfile: str) -> bool:
